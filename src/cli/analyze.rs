@@ -1,0 +1,123 @@
+//! `kord analyze`.
+
+use super::args::{AnalyzeArgs, LensArgs};
+use super::UsageError;
+use kord::detect::Kind;
+use kord::engine::{analyze, Options};
+use kord::model::lens::{ConsumersConfig, LensConfig};
+use kord::model::Lens;
+use kord::report::{render_text, Report, ReportOptions};
+use kord::source::{load_recording, LoadOptions};
+use kord::strategy::StrategyKind;
+use std::path::Path;
+
+/// The lens settings from `--lens`/`kord.toml` and the flags.
+pub fn lens_options(a: &LensArgs) -> anyhow::Result<(LensConfig, String)> {
+    let (mut cfg, origin) = match &a.lens {
+        Some(p) => (
+            LensConfig::from_toml_file(p).map_err(UsageError)?,
+            p.display().to_string(),
+        ),
+        None if Path::new("kord.toml").is_file() => (
+            LensConfig::from_toml_file(Path::new("kord.toml")).map_err(UsageError)?,
+            "kord.toml".to_string(),
+        ),
+        None => (LensConfig::default(), String::new()),
+    };
+    let flags = LensConfig {
+        entity: a.entity.clone(),
+        version: a.version.clone(),
+        type_: a.type_.clone(),
+        time: a.time.clone(),
+        cost: a.cost.clone(),
+        consumers: (a.consumers.is_some() || a.assignor.is_some()).then(|| ConsumersConfig {
+            count: a.consumers,
+            assignor: a.assignor.clone(),
+        }),
+        ..LensConfig::default()
+    };
+    cfg.overlay(flags);
+    Ok((cfg, origin))
+}
+
+/// The strategies to run: `--compare`/`all` runs all, else the named one or all.
+pub fn strategies(
+    a: &LensArgs,
+    lens: &Lens,
+    default_all: bool,
+) -> anyhow::Result<Vec<StrategyKind>> {
+    match a.strategy.as_deref() {
+        _ if a.compare => Ok(StrategyKind::all_for(lens)),
+        Some("all") => Ok(StrategyKind::all_for(lens)),
+        Some(s) => Ok(vec![s.parse::<StrategyKind>().map_err(UsageError)?]),
+        None if default_all => Ok(StrategyKind::all_for(lens)),
+        None => Ok(vec![StrategyKind::default_for(lens)]),
+    }
+}
+
+/// Runs `kord analyze`.
+pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    let Some(file) = &a.file else {
+        return Err(UsageError("analyze needs a FILE (or -b BROKERS -t TOPIC)".into()).into());
+    };
+    let kinds: Vec<Kind> = a
+        .fail_on
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Kind::parse(s)
+                .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let (cfg, origin) = lens_options(&a.lens)?;
+    let opts = LoadOptions {
+        lens: cfg,
+        lens_origin: origin,
+        lenient: a.lenient,
+        keep_raw: false,
+    };
+    let loaded = load_recording(file, &opts, &mut |_, _| {})?;
+    let strategies = strategies(&a.lens, &loaded.lens, true)?;
+    let engine_opts = Options {
+        strategies,
+        consumers: a.lens.consumers,
+        max_findings: if a.max_findings == 0 {
+            usize::MAX
+        } else {
+            a.max_findings
+        },
+        keep_states: a.state,
+    };
+    let analysis = analyze(&loaded.store, &loaded.lens, &engine_opts);
+    let ropts = ReportOptions {
+        max_findings: a.max_findings,
+        state: a.state,
+        skipped_lines: loaded.skipped,
+        first_skipped: loaded.first_skipped.clone(),
+    };
+    let report = Report::build(
+        &file.display().to_string(),
+        &loaded.store,
+        &analysis,
+        &ropts,
+    );
+    if a.format == "json" {
+        println!("{}", report.to_json());
+    } else {
+        let width = crossterm::terminal::size()
+            .map(|(w, _)| w)
+            .unwrap_or(120)
+            .max(80);
+        print!("{}", render_text(&report, width));
+    }
+    let matched: Vec<&str> = kinds
+        .iter()
+        .filter(|k| report.count_of(**k, &analysis) > 0)
+        .map(|k| k.name())
+        .collect();
+    if !matched.is_empty() {
+        eprintln!("kord: --fail-on matched: {}", matched.join(", "));
+        return Ok(3);
+    }
+    Ok(0)
+}

@@ -1,0 +1,37 @@
+//! The command line (SPEC §1).
+
+mod analyze;
+mod args;
+
+pub use args::Cli;
+
+use clap::Parser;
+use kord::source::recording::InputError;
+
+/// An error that is the user's input or usage (exit 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+/// Exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<InputError>().is_some() || e.downcast_ref::<UsageError>().is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// Runs the command line; returns the exit code.
+pub fn run() -> anyhow::Result<u8> {
+    let cli = Cli::parse();
+    match cli.command {
+        args::Command::Analyze(a) => analyze::run(a),
+    }
+}

@@ -1,0 +1,442 @@
+//! Stream findings (SPEC §7): what is true of the stream, whatever the
+//! strategy. Detection is incremental (`observe` per event) so live views
+//! and the report share it; `finish` adds the whole-stream findings.
+
+use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
+use std::collections::HashMap;
+
+/// Kinds of findings, stream and strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    VersionGap,
+    OutOfOrder,
+    Duplicate,
+    Phantom,
+    SplitEntity,
+    HotPartition,
+    HotKey,
+    ClockSkew,
+    OffsetRegression,
+    Unparsed,
+    PartitionerMismatch,
+    Rejected,
+    Expired,
+    DeadLettered,
+    HolBlocking,
+}
+
+impl Kind {
+    /// Every kind, stream kinds first.
+    pub const ALL: [Kind; 15] = [
+        Kind::VersionGap,
+        Kind::OutOfOrder,
+        Kind::Duplicate,
+        Kind::Phantom,
+        Kind::SplitEntity,
+        Kind::HotPartition,
+        Kind::HotKey,
+        Kind::ClockSkew,
+        Kind::OffsetRegression,
+        Kind::Unparsed,
+        Kind::PartitionerMismatch,
+        Kind::Rejected,
+        Kind::Expired,
+        Kind::DeadLettered,
+        Kind::HolBlocking,
+    ];
+
+    /// The report name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::VersionGap => "version_gap",
+            Kind::OutOfOrder => "out_of_order",
+            Kind::Duplicate => "duplicate",
+            Kind::Phantom => "phantom",
+            Kind::SplitEntity => "split_entity",
+            Kind::HotPartition => "hot_partition",
+            Kind::HotKey => "hot_key",
+            Kind::ClockSkew => "clock_skew",
+            Kind::OffsetRegression => "offset_regression",
+            Kind::Unparsed => "unparsed",
+            Kind::PartitionerMismatch => "partitioner_mismatch",
+            Kind::Rejected => "rejected",
+            Kind::Expired => "expired",
+            Kind::DeadLettered => "dead_lettered",
+            Kind::HolBlocking => "hol_blocking",
+        }
+    }
+
+    /// Parses a report name (`unfilled_gap` counts as `version_gap`).
+    pub fn parse(s: &str) -> Option<Kind> {
+        if s == "unfilled_gap" {
+            return Some(Kind::VersionGap);
+        }
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Whether the kind is decided by a strategy.
+    pub fn is_strategy(self) -> bool {
+        matches!(
+            self,
+            Kind::Rejected | Kind::Expired | Kind::DeadLettered | Kind::HolBlocking
+        )
+    }
+}
+
+/// A stream finding about one event (or a partition / key for hot ones).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamFinding {
+    pub kind: Kind,
+    /// Arrival index, when about one event.
+    pub event: Option<u32>,
+    pub partition: Option<u32>,
+    pub detail: String,
+}
+
+/// Counts of stream findings.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StreamCounts {
+    pub version_gap: u64,
+    pub unfilled_gap: u64,
+    pub out_of_order: u64,
+    pub duplicate: u64,
+    pub phantom: u64,
+    pub split_entity: u64,
+    pub clock_skew: u64,
+    pub unparsed: u64,
+    pub offset_regression: u64,
+    pub partitioner_mismatch: u64,
+}
+
+#[derive(Default, Clone)]
+struct EntityTrack {
+    max_version: i64,
+    max_time: i64,
+    /// Versions seen, sorted.
+    seen: Vec<i64>,
+    partitions: Vec<u32>,
+}
+
+#[derive(Default, Clone)]
+struct PartitionTrack {
+    last_offset: Option<i64>,
+    /// Seen offsets as merged, sorted, inclusive ranges.
+    seen: Vec<(i64, i64)>,
+    events: u64,
+}
+
+impl PartitionTrack {
+    /// Records an offset; true if it was seen before.
+    fn see(&mut self, o: i64) -> bool {
+        let pos = self.seen.partition_point(|r| r.1 < o);
+        if let Some(r) = self.seen.get(pos) {
+            if r.0 <= o {
+                return true;
+            }
+        }
+        let joins_prev = pos > 0 && self.seen[pos - 1].1 + 1 == o;
+        let joins_next = self.seen.get(pos).is_some_and(|r| r.0 - 1 == o);
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                self.seen[pos - 1].1 = self.seen[pos].1;
+                self.seen.remove(pos);
+            }
+            (true, false) => self.seen[pos - 1].1 = o,
+            (false, true) => self.seen[pos].0 = o,
+            (false, false) => self.seen.insert(pos, (o, o)),
+        }
+        false
+    }
+}
+
+/// A version gap, kept until the end decides whether it was filled.
+#[derive(Clone, Copy, Debug)]
+struct Gap {
+    event: u32,
+    entity: u32,
+    expected: i64,
+    got: i64,
+}
+
+/// Incremental stream detector.
+#[derive(Default)]
+pub struct Detector {
+    entities: Vec<EntityTrack>,
+    partitions: Vec<PartitionTrack>,
+    gaps: Vec<Gap>,
+    creates: Vec<u32>,
+    skew_ms: i64,
+    pub counts: StreamCounts,
+    /// Per-event findings in arrival order (gaps included when found).
+    pub findings: Vec<StreamFinding>,
+}
+
+impl Detector {
+    /// A detector; `creates` are the type ids that may start an entity.
+    pub fn new(creates: Vec<u32>, skew_threshold_ms: u64) -> Detector {
+        Detector {
+            creates,
+            skew_ms: skew_threshold_ms as i64,
+            ..Detector::default()
+        }
+    }
+
+    /// A detector configured from the store's lens names.
+    pub fn for_store(store: &EventStore, lens: &crate::model::Lens) -> Detector {
+        let creates = lens
+            .creates
+            .iter()
+            .filter_map(|t| store.types.get(t))
+            .collect();
+        Detector::new(creates, lens.skew_threshold_ms)
+    }
+
+    fn push(&mut self, kind: Kind, i: usize, store: &EventStore, detail: String) {
+        self.findings.push(StreamFinding {
+            kind,
+            event: Some(i as u32),
+            partition: Some(store.partition[i]),
+            detail,
+        });
+    }
+
+    /// Looks at event `i` (called in arrival order).
+    pub fn observe(&mut self, store: &EventStore, i: usize) {
+        let p = store.partition[i] as usize;
+        if self.partitions.len() <= p {
+            self.partitions.resize_with(p + 1, PartitionTrack::default);
+        }
+        let offset = store.offset[i];
+        let pt = &mut self.partitions[p];
+        pt.events += 1;
+        let regression = pt.last_offset.filter(|&last| offset < last);
+        pt.last_offset = Some(offset);
+        let dup_offset = pt.see(offset);
+        if let Some(last) = regression {
+            self.counts.offset_regression += 1;
+            self.push(
+                Kind::OffsetRegression,
+                i,
+                store,
+                format!("offset {offset} after {last} in partition {p}"),
+            );
+        }
+        if dup_offset {
+            self.counts.duplicate += 1;
+            self.push(
+                Kind::Duplicate,
+                i,
+                store,
+                format!("partition {p} offset {offset} seen before"),
+            );
+        }
+        if store.flags[i] & flag::UNPARSED != 0 {
+            self.counts.unparsed += 1;
+            let why = if store.flags[i] & flag::BINARY != 0 {
+                "payload is not UTF-8"
+            } else if store.flags[i] & flag::TOMBSTONE != 0 {
+                "tombstone: the lens reads the entity from the payload"
+            } else {
+                "the lens cannot read the entity (payload not JSON or field missing)"
+            };
+            self.push(Kind::Unparsed, i, store, why.into());
+            return;
+        }
+        let flags = store.flags[i];
+        if flags & flag::OWN_TIME != 0 && flags & flag::HAS_TS != 0 {
+            let skew = store.time[i] - store.ts[i];
+            if skew.abs() > self.skew_ms {
+                self.counts.clock_skew += 1;
+                self.push(
+                    Kind::ClockSkew,
+                    i,
+                    store,
+                    format!("event time is {skew} ms from the broker timestamp"),
+                );
+            }
+        }
+        let e = store.entity[i] as usize;
+        let first = self.entities.len() <= e || self.entities[e].partitions.is_empty();
+        if self.entities.len() <= e {
+            self.entities.resize_with(e + 1, || EntityTrack {
+                max_time: i64::MIN,
+                ..EntityTrack::default()
+            });
+        }
+        if first && !self.creates.is_empty() {
+            let t = store.etype[i];
+            if !self.creates.contains(&t) {
+                self.counts.phantom += 1;
+                let ty = if t == NONE {
+                    "(no type)"
+                } else {
+                    store.types.name(t)
+                };
+                self.push(
+                    Kind::Phantom,
+                    i,
+                    store,
+                    format!("first event of the entity is {ty}, not a creating type"),
+                );
+            }
+        }
+        let et = &mut self.entities[e];
+        if !et.partitions.contains(&(p as u32)) {
+            et.partitions.push(p as u32);
+            if et.partitions.len() == 2 {
+                let firstp = et.partitions[0];
+                self.counts.split_entity += 1;
+                self.push(
+                    Kind::SplitEntity,
+                    i,
+                    store,
+                    format!("entity seen in partition {firstp} and now in {p}"),
+                );
+            }
+        }
+        let et = &mut self.entities[e];
+        let v = store.version[i];
+        let time = store.time[i];
+        if v != NO_VERSION {
+            let max = et.max_version;
+            let pos = et.seen.partition_point(|&x| x < v);
+            let dup = et.seen.get(pos) == Some(&v);
+            if !dup {
+                et.seen.insert(pos, v);
+            }
+            if dup {
+                if !dup_offset {
+                    self.counts.duplicate += 1;
+                    self.push(Kind::Duplicate, i, store, format!("version {v} again"));
+                }
+            } else if v < max {
+                self.counts.out_of_order += 1;
+                self.push(
+                    Kind::OutOfOrder,
+                    i,
+                    store,
+                    format!("version {v} after version {max}"),
+                );
+            } else if v > max + 1 {
+                let gap = Gap {
+                    event: i as u32,
+                    entity: e as u32,
+                    expected: max + 1,
+                    got: v,
+                };
+                self.gaps.push(gap);
+                self.counts.version_gap += 1;
+                self.push(
+                    Kind::VersionGap,
+                    i,
+                    store,
+                    format!("expected version {}, got {v}", max + 1),
+                );
+            }
+            let et = &mut self.entities[e];
+            et.max_version = et.max_version.max(v);
+        } else if time < et.max_time {
+            self.counts.out_of_order += 1;
+            let behind = et.max_time - time;
+            self.push(
+                Kind::OutOfOrder,
+                i,
+                store,
+                format!("event time {behind} ms older than one already arrived"),
+            );
+        }
+        let et = &mut self.entities[e];
+        et.max_time = et.max_time.max(time);
+    }
+
+    /// Gaps whose missing versions never arrived (event index, missing range).
+    pub fn unfilled(&self) -> Vec<(u32, i64, i64)> {
+        self.gaps
+            .iter()
+            .filter_map(|g| {
+                let seen = &self.entities[g.entity as usize].seen;
+                let missing = (g.expected..g.got).find(|v| seen.binary_search(v).is_err())?;
+                Some((g.event, missing, g.got))
+            })
+            .collect()
+    }
+
+    /// The partitions each entity was seen in.
+    pub fn entity_partitions(&self, entity: u32) -> &[u32] {
+        self.entities
+            .get(entity as usize)
+            .map_or(&[], |e| e.partitions.as_slice())
+    }
+
+    /// Whole-stream results: unfilled gaps, load, hot partitions and keys.
+    pub fn finish(&mut self, store: &EventStore) -> Load {
+        let unfilled = self.unfilled();
+        self.counts.unfilled_gap = unfilled.len() as u64;
+        for (ev, missing, got) in unfilled {
+            if let Some(f) = self
+                .findings
+                .iter_mut()
+                .find(|f| f.kind == Kind::VersionGap && f.event == Some(ev))
+            {
+                f.detail = format!("unfilled: version {missing} never arrived (got {got})");
+            }
+        }
+        load(store)
+    }
+}
+
+/// Per-partition load and the hot partitions and keys.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Load {
+    pub partition_events: Vec<u64>,
+    pub hot_partitions: Vec<u32>,
+    /// (key id, partition, events)
+    pub hot_keys: Vec<(u32, u32, u64)>,
+}
+
+/// Minimum events for a partition to count as hot.
+pub const HOT_MIN_EVENTS: u64 = 100;
+
+/// Computes partition load, hot partitions (share >= 2x fair, >= 100 events)
+/// and hot keys (one key with at least half of a hot partition).
+pub fn load(store: &EventStore) -> Load {
+    let p_n = store.partitions.max(1) as usize;
+    let mut events = vec![0u64; p_n];
+    for &p in &store.partition {
+        if let Some(x) = events.get_mut(p as usize) {
+            *x += 1;
+        }
+    }
+    let total: u64 = events.iter().sum();
+    let mut hot = Vec::new();
+    if p_n >= 2 && total > 0 {
+        for (p, &c) in events.iter().enumerate() {
+            let share = c as f64 / total as f64;
+            if c >= HOT_MIN_EVENTS && share >= 2.0 / p_n as f64 {
+                hot.push(p as u32);
+            }
+        }
+    }
+    let mut hot_keys = Vec::new();
+    if !hot.is_empty() {
+        let mut counts: HashMap<(u32, u32), u64> = HashMap::new();
+        for i in 0..store.len() {
+            let p = store.partition[i];
+            if hot.contains(&p) && store.key[i] != NONE {
+                *counts.entry((p, store.key[i])).or_insert(0) += 1;
+            }
+        }
+        for (&(p, k), &c) in &counts {
+            if c * 2 >= events[p as usize] {
+                hot_keys.push((k, p, c));
+            }
+        }
+        hot_keys.sort_by_key(|&(k, p, c)| (std::cmp::Reverse(c), p, k));
+    }
+    Load {
+        partition_events: events,
+        hot_partitions: hot,
+        hot_keys,
+    }
+}

@@ -1,0 +1,208 @@
+//! The engine: runs the detectors, the simulation and each strategy over a
+//! store, and keeps what the report and the views need.
+
+use crate::detect::{Detector, Kind, Load, StreamFinding};
+use crate::model::{EventStore, Lens, Outcome};
+use crate::sim::{simulate, Delivery, SimConfig, SimResult};
+use crate::strategy::intended::{diverged, intended_order, intended_runner};
+use crate::strategy::{rule_for, Decision, Reason, Runner, StrategyKind};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub strategies: Vec<StrategyKind>,
+    /// Consumers for partitioned delivery (None: SPEC default).
+    pub consumers: Option<u32>,
+    /// Strategy findings kept per strategy (counts stay exact).
+    pub max_findings: usize,
+    /// Keep each strategy's final entity states.
+    pub keep_states: bool,
+}
+
+/// A strategy finding (rejected, expired, dead-lettered, HOL-blocked).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StrategyFinding {
+    pub kind: Kind,
+    pub event: u32,
+    pub detail: String,
+}
+
+/// Summary of HOL blocking for one strategy.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct HolSummary {
+    pub blocked_events: u64,
+    pub max_wait_ms: i64,
+    pub p99_wait_ms: i64,
+}
+
+/// One strategy's results.
+#[derive(Clone)]
+pub struct StrategyRun {
+    pub kind: StrategyKind,
+    pub counts: [u64; 7],
+    pub diverged: Vec<u32>,
+    pub hol: HolSummary,
+    pub consumers: u32,
+    pub findings: Vec<StrategyFinding>,
+    pub finding_counts: HashMap<Kind, u64>,
+    pub states: Option<Arc<Runner>>,
+    pub state_names: Vec<String>,
+}
+
+impl StrategyRun {
+    /// Events whose effect was lost (rejected, expired, dead-lettered, still held).
+    pub fn lost(&self) -> u64 {
+        Outcome::ALL
+            .iter()
+            .filter(|o| o.is_loss())
+            .map(|o| self.counts[*o as usize])
+            .sum()
+    }
+    /// Count of one outcome.
+    pub fn count(&self, o: Outcome) -> u64 {
+        self.counts[o as usize]
+    }
+}
+
+/// The whole analysis of a stream.
+pub struct Analysis {
+    pub stream: Detector,
+    pub load: Load,
+    pub runs: Vec<StrategyRun>,
+}
+
+impl Analysis {
+    /// Stream findings in arrival order.
+    pub fn stream_findings(&self) -> &[StreamFinding] {
+        &self.stream.findings
+    }
+}
+
+/// The delivery model of a strategy.
+pub fn delivery_of(kind: StrategyKind) -> Delivery {
+    if kind.is_sequential() {
+        Delivery::Sequential
+    } else {
+        Delivery::Partitioned
+    }
+}
+
+/// The simulation config for a strategy.
+pub fn sim_config(
+    store: &EventStore,
+    lens: &Lens,
+    kind: StrategyKind,
+    consumers: Option<u32>,
+) -> SimConfig {
+    let delivery = delivery_of(kind);
+    let n = match delivery {
+        Delivery::Sequential => 1,
+        Delivery::Partitioned => consumers
+            .or(lens.consumers)
+            .unwrap_or_else(|| SimConfig::default_consumers(delivery, store.partitions)),
+    };
+    SimConfig::range(delivery, store.partitions, n, lens.hol_threshold_ms)
+}
+
+/// Runs one strategy, streaming its decisions to `on_decision`.
+pub fn run_strategy(
+    store: &EventStore,
+    lens: &Lens,
+    kind: StrategyKind,
+    on_decision: &mut dyn FnMut(Decision),
+) -> Runner {
+    let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
+    let mut runner = Runner::new(rule, lens.buffer_timeout_ms);
+    for i in 0..store.len() {
+        runner.step(store, i, on_decision);
+    }
+    runner
+}
+
+/// Analyzes a store: stream findings, then every requested strategy.
+pub fn analyze(store: &EventStore, lens: &Lens, opts: &Options) -> Analysis {
+    let mut det = Detector::for_store(store, lens);
+    for i in 0..store.len() {
+        det.observe(store, i);
+    }
+    let load = det.finish(store);
+    let (order, _) = intended_order(store);
+    let mut sims: HashMap<Delivery, (SimResult, u32)> = HashMap::new();
+    let mut runs = Vec::new();
+    for &kind in &opts.strategies {
+        let cfg = sim_config(store, lens, kind, opts.consumers);
+        let (sim, consumers) = sims
+            .entry(cfg.delivery)
+            .or_insert_with(|| (simulate(store, &cfg), cfg.consumers));
+        let mut findings = Vec::new();
+        let mut finding_counts: HashMap<Kind, u64> = HashMap::new();
+        let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
+        let names = rule.state_names();
+        let mut runner = Runner::new(rule.clone(), lens.buffer_timeout_ms);
+        let max = opts.max_findings;
+        let mut on = |d: Decision| {
+            let kind = match d.outcome {
+                Outcome::Rejected => Kind::Rejected,
+                Outcome::Expired => Kind::Expired,
+                Outcome::DeadLettered => Kind::DeadLettered,
+                _ => return,
+            };
+            let c = finding_counts.entry(kind).or_insert(0);
+            *c += 1;
+            if findings.len() < max {
+                findings.push(StrategyFinding {
+                    kind,
+                    event: d.event,
+                    detail: d.reason.describe(&names),
+                });
+            }
+        };
+        for i in 0..store.len() {
+            runner.step(store, i, &mut on);
+        }
+        let intended = intended_runner(rule, store, &order);
+        let diverged = diverged(&runner, &intended, store.entity_count());
+        finding_counts.insert(Kind::HolBlocking, sim.blocks.len() as u64);
+        for b in sim.blocks.iter().take(max) {
+            findings.push(StrategyFinding {
+                kind: Kind::HolBlocking,
+                event: b.event,
+                detail: format!(
+                    "waited {} ms behind other entities; blocker: event #{} ({}, {} ms)",
+                    b.hol_ms,
+                    b.blocker,
+                    store.entity_name(b.blocker as usize),
+                    store.cost[b.blocker as usize]
+                ),
+            });
+        }
+        findings.sort_by_key(|f| f.event);
+        runs.push(StrategyRun {
+            kind,
+            counts: runner.counts,
+            diverged,
+            hol: HolSummary {
+                blocked_events: sim.blocks.len() as u64,
+                max_wait_ms: sim.max_wait_ms,
+                p99_wait_ms: sim.p99_wait_ms,
+            },
+            consumers: *consumers,
+            findings,
+            finding_counts,
+            states: opts.keep_states.then(|| Arc::new(runner)),
+            state_names: names,
+        });
+    }
+    Analysis {
+        stream: det,
+        load,
+        runs,
+    }
+}
+
+/// Describes a decision's reason with the run's state names.
+pub fn describe(reason: &Reason, names: &[String]) -> String {
+    reason.describe(names)
+}

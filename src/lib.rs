@@ -1,0 +1,15 @@
+//! kord: a terminal visual debugger for message ordering.
+//!
+//! The pipeline, in folder order: `source` (recordings, scenarios, Kafka)
+//! -> `model` (records, the lens, the event store) -> `strategy` + `sim`
+//! (decisions, time, head-of-line blocking) -> `detect` (findings) ->
+//! `report` / `tui` (views). `model`, `strategy`, `sim`, `detect` and
+//! `report` know nothing of terminals or Kafka.
+
+pub mod detect;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod sim;
+pub mod source;
+pub mod strategy;

@@ -1,0 +1,65 @@
+//! The data kord reasons about: records as sources deliver them, events as the
+//! lens reads them, stored column-wise so a million of them stay small.
+
+pub mod intern;
+pub mod lens;
+pub mod pointer;
+pub mod record;
+pub mod store;
+
+pub use intern::Interner;
+pub use lens::Lens;
+pub use record::{Payload, Record};
+pub use store::{EventStore, Ingest};
+
+/// Sentinel for "no version" in the version column.
+pub const NO_VERSION: i64 = i64::MIN;
+/// Sentinel for "no id" in the interned-id columns.
+pub const NONE: u32 = u32::MAX;
+
+/// Outcome of one event under one strategy (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Applied,
+    Rejected,
+    Skipped,
+    Buffered,
+    Released,
+    Expired,
+    DeadLettered,
+}
+
+impl Outcome {
+    /// Every outcome, in report order.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Applied,
+        Outcome::Rejected,
+        Outcome::Skipped,
+        Outcome::Buffered,
+        Outcome::Released,
+        Outcome::Expired,
+        Outcome::DeadLettered,
+    ];
+
+    /// The report's name of the outcome.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::Rejected => "rejected",
+            Outcome::Skipped => "skipped",
+            Outcome::Buffered => "buffered",
+            Outcome::Released => "released",
+            Outcome::Expired => "expired",
+            Outcome::DeadLettered => "dead_lettered",
+        }
+    }
+
+    /// Whether the event's effect was lost for good.
+    pub fn is_loss(self) -> bool {
+        matches!(
+            self,
+            Outcome::Rejected | Outcome::Expired | Outcome::DeadLettered | Outcome::Buffered
+        )
+    }
+}

@@ -1,0 +1,347 @@
+//! The event store: every event the lens read, column by column.
+
+use super::intern::Interner;
+use super::lens::Lens;
+use super::pointer::{FieldRef, Resolved, TopLevel};
+use super::record::{Payload, Record};
+use super::{NONE, NO_VERSION};
+use std::collections::HashMap;
+
+/// Event flags.
+pub mod flag {
+    /// The lens could not read the entity (or the payload is not JSON).
+    pub const UNPARSED: u8 = 1;
+    /// The payload is null.
+    pub const TOMBSTONE: u8 = 2;
+    /// The payload is not valid UTF-8.
+    pub const BINARY: u8 = 4;
+    /// The event has an event time from the lens (not the broker's).
+    pub const OWN_TIME: u8 = 8;
+    /// The record had a broker timestamp.
+    pub const HAS_TS: u8 = 16;
+}
+
+/// Events stored column-wise, indexed by arrival index.
+#[derive(Debug, Default, Clone)]
+pub struct EventStore {
+    pub partition: Vec<u32>,
+    pub offset: Vec<i64>,
+    /// Broker timestamp (ms) or the arrival time when absent.
+    pub ts: Vec<i64>,
+    /// Arrival time in ms: `ts` made non-decreasing, or the index when no `ts`.
+    pub arrival: Vec<i64>,
+    /// Event time (ms) from the lens, else `ts`.
+    pub time: Vec<i64>,
+    pub entity: Vec<u32>,
+    pub key: Vec<u32>,
+    pub version: Vec<i64>,
+    pub etype: Vec<u32>,
+    pub cost: Vec<u32>,
+    pub flags: Vec<u8>,
+    /// The source line (1-based) of each event.
+    pub line: Vec<u64>,
+    /// `writes[i]..writes[i+1]` indexes `field_writes` for event i.
+    pub writes: Vec<u32>,
+    /// (field id, value id) pairs: the payload's top-level fields.
+    pub field_writes: Vec<(u32, u32)>,
+    pub entities: Interner,
+    pub keys: Interner,
+    pub types: Interner,
+    pub fields: Interner,
+    /// Values as JSON text.
+    pub values: Interner,
+    /// Per type id: what `[lww.sets]` says the type writes.
+    pub lww_sets: HashMap<u32, Vec<(u32, u32)>>,
+    /// Highest recorded partition + 1 (or the header's count, if larger).
+    pub partitions: u32,
+    /// Raw records, kept only when asked (for the inspector).
+    pub raw: Option<RawLines>,
+}
+
+/// Raw record lines, concatenated.
+#[derive(Debug, Default, Clone)]
+pub struct RawLines {
+    data: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl RawLines {
+    /// Appends one record's text.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.data.extend_from_slice(bytes);
+        self.ends.push(self.data.len());
+    }
+    /// The text of record `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.get(start..end)
+    }
+}
+
+impl EventStore {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.partition.len()
+    }
+    /// Whether there are no events.
+    pub fn is_empty(&self) -> bool {
+        self.partition.is_empty()
+    }
+    /// Whether event `i` was unparsed.
+    pub fn unparsed(&self, i: usize) -> bool {
+        self.flags[i] & flag::UNPARSED != 0
+    }
+    /// The version of event `i`, if any.
+    pub fn version_of(&self, i: usize) -> Option<i64> {
+        let v = self.version[i];
+        (v != NO_VERSION).then_some(v)
+    }
+    /// The type name of event `i` ("" when none).
+    pub fn type_name(&self, i: usize) -> &str {
+        let t = self.etype[i];
+        if t == NONE {
+            ""
+        } else {
+            self.types.name(t)
+        }
+    }
+    /// The entity name of event `i` ("" when unparsed).
+    pub fn entity_name(&self, i: usize) -> &str {
+        let e = self.entity[i];
+        if e == NONE {
+            ""
+        } else {
+            self.entities.name(e)
+        }
+    }
+    /// The key of event `i` (None for a null key).
+    pub fn key_name(&self, i: usize) -> Option<&str> {
+        let k = self.key[i];
+        (k != NONE).then(|| self.keys.name(k))
+    }
+    /// The payload field writes of event `i`.
+    pub fn writes_of(&self, i: usize) -> &[(u32, u32)] {
+        let a = self.writes[i] as usize;
+        let b = self.writes[i + 1] as usize;
+        &self.field_writes[a..b]
+    }
+    /// Number of distinct entities.
+    pub fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+    /// Drops the first `n` events (for bounded live windows). Ids stay valid.
+    pub fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len());
+        if n == 0 {
+            return;
+        }
+        let cut = self.writes[n] as usize;
+        self.partition.drain(..n);
+        self.offset.drain(..n);
+        self.ts.drain(..n);
+        self.arrival.drain(..n);
+        self.time.drain(..n);
+        self.entity.drain(..n);
+        self.key.drain(..n);
+        self.version.drain(..n);
+        self.etype.drain(..n);
+        self.cost.drain(..n);
+        self.flags.drain(..n);
+        self.line.drain(..n);
+        self.field_writes.drain(..cut);
+        self.writes.drain(..n);
+        for w in &mut self.writes {
+            *w -= cut as u32;
+        }
+        if let Some(raw) = &mut self.raw {
+            let mut rest = RawLines::default();
+            for i in n..raw.ends.len() {
+                if let Some(b) = raw.get(i) {
+                    rest.push(b);
+                }
+            }
+            *raw = rest;
+        }
+    }
+}
+
+/// Builds an [`EventStore`] from records through a lens.
+#[derive(Debug)]
+pub struct Ingest {
+    pub store: EventStore,
+    pub lens: Lens,
+    own_fields: Vec<String>,
+    last_arrival: i64,
+    cost_by_type: HashMap<u32, u32>,
+}
+
+impl Ingest {
+    /// A fresh ingest; `keep_raw` keeps each record's text for the inspector.
+    pub fn new(lens: Lens, keep_raw: bool) -> Ingest {
+        let mut store = EventStore {
+            writes: vec![0],
+            raw: keep_raw.then(RawLines::default),
+            ..EventStore::default()
+        };
+        // Types the lens names get ids first, so rules can look them up.
+        let named = lens
+            .strategy_by_type
+            .keys()
+            .chain(lens.creates.iter())
+            .chain(lens.state_machine.iter().flat_map(|m| m.by_type.keys()));
+        for ty in named {
+            store.types.intern(ty);
+        }
+        for (ty, sets) in &lens.lww_sets {
+            let t = store.types.intern(ty);
+            let w = sets
+                .iter()
+                .map(|(f, v)| (store.fields.intern(f), store.values.intern(&v.to_string())))
+                .collect();
+            store.lww_sets.insert(t, w);
+        }
+        let cost_by_type = lens
+            .cost_by_type
+            .iter()
+            .map(|(t, c)| (store.types.intern(t), *c))
+            .collect();
+        Ingest {
+            own_fields: lens.own_fields(),
+            store,
+            lens,
+            last_arrival: i64::MIN,
+            cost_by_type,
+        }
+    }
+
+    /// Reads one record through the lens and appends it as an event.
+    pub fn push(&mut self, rec: &Record<'_>, line: u64, raw: Option<&[u8]>) {
+        let s = &mut self.store;
+        let index = s.len() as i64;
+        let partition = rec.partition.max(0) as u32;
+        s.partitions = s.partitions.max(partition + 1);
+        let mut flags = 0u8;
+        let payload_text = rec.payload.json_text();
+        match &rec.payload {
+            Payload::Null => flags |= flag::TOMBSTONE,
+            Payload::Binary(_) => flags |= flag::BINARY,
+            _ => {}
+        }
+        let top = payload_text.and_then(TopLevel::parse);
+        let json_ok = top.is_some() || matches!(rec.payload, Payload::Null);
+        let lens = &self.lens;
+        let read = |f: &FieldRef| -> Option<Resolved<'_>> {
+            match f {
+                FieldRef::Key => rec.key.as_deref().map(Resolved::Text),
+                FieldRef::Header(h) => rec.header(h).map(Resolved::Text),
+                FieldRef::Pointer(p) => top.as_ref().and_then(|t| p.resolve(t)),
+            }
+        };
+        let entity = read(&lens.entity).and_then(|r| r.as_text());
+        let version = match &lens.version {
+            Some(f) => read(f).and_then(|r| r.as_i64()),
+            None => top.as_ref().and_then(|t| {
+                t.get("version")
+                    .or_else(|| {
+                        t.fields
+                            .iter()
+                            .find(|(n, _)| n.ends_with("_version"))
+                            .map(|(_, v)| *v)
+                    })
+                    .and_then(|raw| Resolved::Raw(raw).as_i64())
+            }),
+        };
+        let etype = match &lens.type_ {
+            Some(f) => read(f).and_then(|r| r.as_text()),
+            None => top
+                .as_ref()
+                .and_then(|t| t.get("type").or_else(|| t.get("event_type")))
+                .and_then(|raw| Resolved::Raw(raw).as_text())
+                .or_else(|| rec.header("type").map(str::to_string)),
+        };
+        let own_time = lens
+            .time
+            .as_ref()
+            .and_then(|f| read(f))
+            .and_then(|r| r.as_time_ms());
+        let cost_override = match &lens.cost {
+            Some(f) => read(f).and_then(|r| r.as_i64()),
+            None => rec
+                .header("kord-cost-ms")
+                .and_then(|h| h.trim().parse().ok()),
+        };
+
+        let unparsed = !json_ok || entity.is_none();
+        if unparsed {
+            flags |= flag::UNPARSED;
+        }
+        let arrival = match rec.ts {
+            Some(ts) => {
+                flags |= flag::HAS_TS;
+                ts.max(self.last_arrival)
+            }
+            None => index.max(self.last_arrival),
+        };
+        self.last_arrival = arrival;
+        let ts = rec.ts.unwrap_or(arrival);
+        let time = match own_time {
+            Some(t) => {
+                flags |= flag::OWN_TIME;
+                t
+            }
+            None => ts,
+        };
+        let etype_id = etype.as_deref().map_or(NONE, |t| s.types.intern(t));
+        let cost = cost_override
+            .map(|c| c.clamp(0, u32::MAX as i64) as u32)
+            .or_else(|| self.cost_by_type.get(&etype_id).copied())
+            .unwrap_or(lens.cost_default_ms);
+
+        s.partition.push(partition);
+        s.offset.push(rec.offset);
+        s.ts.push(ts);
+        s.arrival.push(arrival);
+        s.time.push(time);
+        s.entity.push(if unparsed {
+            NONE
+        } else {
+            entity.as_deref().map_or(NONE, |e| s.entities.intern(e))
+        });
+        s.key
+            .push(rec.key.as_deref().map_or(NONE, |k| s.keys.intern(k)));
+        s.version.push(if unparsed {
+            NO_VERSION
+        } else {
+            version.unwrap_or(NO_VERSION)
+        });
+        s.etype.push(etype_id);
+        s.cost.push(cost);
+        s.flags.push(flags);
+        s.line.push(line);
+        if let (Some(top), false) = (&top, unparsed) {
+            for (name, value) in &top.fields {
+                if self.own_fields.iter().any(|f| f == name) {
+                    continue;
+                }
+                let f = s.fields.intern(name);
+                let v = s.values.intern(value.get());
+                s.field_writes.push((f, v));
+            }
+        }
+        s.writes.push(s.field_writes.len() as u32);
+        if let (Some(rawstore), Some(bytes)) = (&mut s.raw, raw) {
+            rawstore.push(bytes);
+        }
+    }
+
+    /// Raises the partition count (from a header or topic metadata).
+    pub fn set_partitions(&mut self, n: u32) {
+        self.store.partitions = self.store.partitions.max(n);
+    }
+
+    /// The finished store.
+    pub fn finish(self) -> (EventStore, Lens) {
+        (self.store, self.lens)
+    }
+}

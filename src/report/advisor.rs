@@ -1,0 +1,156 @@
+//! The advisor (SPEC §9): names the strategy that fits, from measured stream
+//! properties and the strategies' measured costs, by the decision tree.
+
+use crate::engine::{Analysis, StrategyRun};
+use crate::model::{store::flag, EventStore, NO_VERSION};
+use crate::strategy::StrategyKind;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+/// The advisor's choice and the numbers behind it.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct Advice {
+    pub strategy: String,
+    pub reason: String,
+    pub out_of_order_rate: f64,
+    pub versioned_share: f64,
+    pub entity_share: f64,
+    pub independent_fields: bool,
+    pub trusted_clocks: bool,
+}
+
+fn run(a: &Analysis, k: StrategyKind) -> Option<&StrategyRun> {
+    a.runs.iter().find(|r| r.kind == k)
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+/// Whether event types write disjoint sets of fields (so per-field merges are safe).
+fn fields_independent(store: &EventStore) -> bool {
+    if !store.lww_sets.is_empty() {
+        return true;
+    }
+    let mut by_type: HashMap<u32, HashSet<u32>> = HashMap::new();
+    for i in 0..store.len() {
+        let set = by_type.entry(store.etype[i]).or_default();
+        set.extend(store.writes_of(i).iter().map(|w| w.0));
+    }
+    let sets: Vec<&HashSet<u32>> = by_type.values().collect();
+    sets.iter()
+        .enumerate()
+        .all(|(i, a)| sets[i + 1..].iter().all(|b| a.is_disjoint(b)))
+}
+
+/// Applies the decision tree to an analysis.
+pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
+    let n = store.len().max(1) as f64;
+    let parsed = (0..store.len())
+        .filter(|&i| store.flags[i] & flag::UNPARSED == 0)
+        .count();
+    let versioned = store.version.iter().filter(|&&v| v != NO_VERSION).count();
+    let own_time = store
+        .flags
+        .iter()
+        .filter(|&&f| f & flag::OWN_TIME != 0)
+        .count();
+    let ooo = a.stream.counts.out_of_order as f64 / n;
+    let entity_share = parsed as f64 / n;
+    let versioned_share = versioned as f64 / parsed.max(1) as f64;
+    let independent = fields_independent(store);
+    let trusted = own_time > 0 && a.stream.counts.clock_skew == 0;
+    let mut advice = Advice {
+        strategy: String::new(),
+        reason: String::new(),
+        out_of_order_rate: (ooo * 10_000.0).round() / 10_000.0,
+        versioned_share: (versioned_share * 10_000.0).round() / 10_000.0,
+        entity_share: (entity_share * 10_000.0).round() / 10_000.0,
+        independent_fields: independent,
+        trusted_clocks: trusted,
+    };
+    let cost = |k: StrategyKind| -> String {
+        run(a, k)
+            .map(|r| {
+                format!(
+                    "{} loses {} events ({}), diverges {} entities, p99 wait {} ms",
+                    k,
+                    r.lost(),
+                    pct(r.lost() as f64 / n),
+                    r.diverged.len(),
+                    r.hol.p99_wait_ms
+                )
+            })
+            .unwrap_or_default()
+    };
+    if store.is_empty() {
+        advice.strategy = "none".into();
+        advice.reason = "the stream has no events".into();
+        return advice;
+    }
+    let pick = |k: StrategyKind, why: String| (k, why);
+    let (k, why) = if store.entity_count() <= 1 || entity_share < 0.5 {
+        if independent {
+            pick(
+                StrategyKind::Lww,
+                format!(
+                    "no natural entity ({} of events have one) and fields are independent",
+                    pct(entity_share)
+                ),
+            )
+        } else {
+            pick(
+                StrategyKind::Sequential,
+                format!(
+                    "no natural entity ({} of events have one) and fields depend on each other",
+                    pct(entity_share)
+                ),
+            )
+        }
+    } else if versioned_share >= 0.9
+        && run(a, StrategyKind::Versioned).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
+    {
+        pick(
+            StrategyKind::Versioned,
+            format!(
+                "entities carry versions ({}) and out-of-order arrivals are rare ({})",
+                pct(versioned_share),
+                pct(ooo)
+            ),
+        )
+    } else if versioned_share >= 0.9
+        && run(a, StrategyKind::Buffered).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
+    {
+        pick(
+            StrategyKind::Buffered,
+            format!(
+                "entities carry versions ({}) but {} of events arrive out of order: strict versioning would lose too many, a buffer recovers them",
+                pct(versioned_share),
+                pct(ooo)
+            ),
+        )
+    } else if trusted && independent {
+        pick(
+            StrategyKind::Lww,
+            "clocks agree (no clock skew found) and fields are independent".to_string(),
+        )
+    } else {
+        let why = if !trusted {
+            "clocks are not trusted (skew or no event time)"
+        } else {
+            "fields depend on each other"
+        };
+        pick(
+            StrategyKind::Partitioned,
+            format!("{why}: keep each entity in one partition and apply in partition order"),
+        )
+    };
+    let numbers = cost(k);
+    advice.strategy = k.name().into();
+    advice.reason = if numbers.is_empty() {
+        why
+    } else {
+        format!("{why}; measured: {numbers}")
+    };
+    advice
+}

@@ -1,0 +1,352 @@
+//! The report (SPEC §7): one JSON object, or the same content as tables.
+
+pub mod advisor;
+mod text;
+
+pub use advisor::Advice;
+pub use text::render_text;
+
+use crate::detect::{Kind, StreamCounts};
+use crate::engine::{Analysis, HolSummary};
+use crate::model::{EventStore, Outcome, NONE};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Options for building a report.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    /// Findings listed (counts stay exact); 0 lists all.
+    pub max_findings: usize,
+    /// Add each entity's final state per strategy.
+    pub state: bool,
+    /// Lines skipped by `--lenient`, and the first ten (line, problem).
+    pub skipped_lines: u64,
+    pub first_skipped: Vec<(u64, String)>,
+}
+
+/// The report, as printed with `--format json`.
+#[derive(Serialize, Debug, Clone)]
+pub struct Report {
+    pub kord_report: u32,
+    pub source: String,
+    pub events: u64,
+    pub partitions: u32,
+    /// The entity count, or with `--state` the entities with their states.
+    pub entities: Value,
+    pub entity_count: u64,
+    pub stream: StreamSection,
+    pub strategies: Vec<StrategyReport>,
+    pub findings: Vec<FindingOut>,
+    pub findings_total: u64,
+    pub advisor: Advice,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_lines: Option<SkippedLines>,
+}
+
+/// `stream` section.
+#[derive(Serialize, Debug, Clone)]
+pub struct StreamSection {
+    #[serde(flatten)]
+    pub counts: StreamCounts,
+    pub hot_partitions: Vec<u32>,
+    pub hot_keys: Vec<String>,
+    pub partition_load: Vec<PartitionLoad>,
+}
+
+/// One partition's load.
+#[derive(Serialize, Debug, Clone)]
+pub struct PartitionLoad {
+    pub partition: u32,
+    pub events: u64,
+    pub share: f64,
+}
+
+/// One strategy's costs.
+#[derive(Serialize, Debug, Clone)]
+pub struct StrategyReport {
+    pub strategy: String,
+    pub outcomes: Map<String, Value>,
+    pub diverged_entities: u64,
+    pub lost_events: u64,
+    pub consumers: u32,
+    pub hol: HolSummary,
+}
+
+/// One finding.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct FindingOut {
+    pub kind: String,
+    pub strategy: Option<String>,
+    pub entity: Option<String>,
+    pub partition: Option<u32>,
+    pub offset: Option<i64>,
+    pub index: Option<u32>,
+    pub detail: String,
+}
+
+/// `--lenient` accounting.
+#[derive(Serialize, Debug, Clone)]
+pub struct SkippedLines {
+    pub count: u64,
+    pub first: Vec<Value>,
+}
+
+fn finding_at(
+    store: &EventStore,
+    kind: Kind,
+    strategy: Option<&str>,
+    i: Option<u32>,
+    partition: Option<u32>,
+    detail: String,
+) -> FindingOut {
+    let (entity, offset, partition) = match i {
+        Some(i) => {
+            let i = i as usize;
+            let e = store.entity[i];
+            (
+                (e != NONE).then(|| store.entities.name(e).to_string()),
+                Some(store.offset[i]),
+                Some(store.partition[i]),
+            )
+        }
+        None => (None, None, partition),
+    };
+    FindingOut {
+        kind: kind.name().into(),
+        strategy: strategy.map(str::to_string),
+        entity,
+        partition,
+        offset,
+        index: i,
+        detail,
+    }
+}
+
+impl Report {
+    /// Builds the report of an analysis.
+    pub fn build(source: &str, store: &EventStore, a: &Analysis, opts: &ReportOptions) -> Report {
+        let total: u64 = a.load.partition_events.iter().sum();
+        let partition_load = a
+            .load
+            .partition_events
+            .iter()
+            .enumerate()
+            .map(|(p, &c)| PartitionLoad {
+                partition: p as u32,
+                events: c,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    round4(c as f64 / total as f64)
+                },
+            })
+            .collect();
+        let mut counts = a.stream.counts.clone();
+        counts.partitioner_mismatch = a
+            .stream
+            .findings
+            .iter()
+            .filter(|f| f.kind == Kind::PartitionerMismatch)
+            .count() as u64;
+        let stream = StreamSection {
+            counts,
+            hot_partitions: a.load.hot_partitions.clone(),
+            hot_keys: a
+                .load
+                .hot_keys
+                .iter()
+                .map(|&(k, _, _)| store.keys.name(k).to_string())
+                .collect(),
+            partition_load,
+        };
+        let strategies = a
+            .runs
+            .iter()
+            .map(|r| {
+                let mut outcomes = Map::new();
+                for o in Outcome::ALL {
+                    outcomes.insert(o.name().into(), r.count(o).into());
+                }
+                StrategyReport {
+                    strategy: r.kind.name().into(),
+                    outcomes,
+                    diverged_entities: r.diverged.len() as u64,
+                    lost_events: r.lost(),
+                    consumers: r.consumers,
+                    hol: r.hol.clone(),
+                }
+            })
+            .collect();
+
+        // Findings: stream ones (hot partitions and keys first), then each strategy's.
+        let mut findings = Vec::new();
+        for &p in &a.load.hot_partitions {
+            let c = a.load.partition_events[p as usize];
+            findings.push(finding_at(
+                store,
+                Kind::HotPartition,
+                None,
+                None,
+                Some(p),
+                format!(
+                    "{c} events, {:.1}% of the stream (fair share {:.1}%)",
+                    100.0 * c as f64 / total.max(1) as f64,
+                    100.0 / store.partitions.max(1) as f64
+                ),
+            ));
+        }
+        for &(k, p, c) in &a.load.hot_keys {
+            let mut f = finding_at(
+                store,
+                Kind::HotKey,
+                None,
+                None,
+                Some(p),
+                format!(
+                    "key {:?} has {c} of partition {p}'s events",
+                    store.keys.name(k)
+                ),
+            );
+            f.entity = Some(store.keys.name(k).to_string());
+            findings.push(f);
+        }
+        for f in &a.stream.findings {
+            findings.push(finding_at(
+                store,
+                f.kind,
+                None,
+                f.event,
+                f.partition,
+                f.detail.clone(),
+            ));
+        }
+        let mut findings_total = findings.len() as u64;
+        for r in &a.runs {
+            findings_total += r.finding_counts.values().sum::<u64>();
+            for f in &r.findings {
+                findings.push(finding_at(
+                    store,
+                    f.kind,
+                    Some(r.kind.name()),
+                    Some(f.event),
+                    None,
+                    f.detail.clone(),
+                ));
+            }
+        }
+        if opts.max_findings > 0 {
+            findings.truncate(opts.max_findings);
+        }
+        let entities = if opts.state {
+            Value::Array(entity_states(store, a))
+        } else {
+            store.entity_count().into()
+        };
+        Report {
+            kord_report: 1,
+            source: source.into(),
+            events: store.len() as u64,
+            partitions: store.partitions,
+            entities,
+            entity_count: store.entity_count() as u64,
+            stream,
+            strategies,
+            findings,
+            findings_total,
+            advisor: advisor::advise(store, a),
+            skipped_lines: (opts.skipped_lines > 0).then(|| SkippedLines {
+                count: opts.skipped_lines,
+                first: opts
+                    .first_skipped
+                    .iter()
+                    .map(|(l, m)| serde_json::json!({"line": l, "problem": m}))
+                    .collect(),
+            }),
+        }
+    }
+
+    /// The report as one JSON object.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Total count of findings of a kind, across the stream and strategies.
+    pub fn count_of(&self, kind: Kind, a: &Analysis) -> u64 {
+        let s = &a.stream.counts;
+        match kind {
+            Kind::VersionGap => s.version_gap,
+            Kind::OutOfOrder => s.out_of_order,
+            Kind::Duplicate => s.duplicate,
+            Kind::Phantom => s.phantom,
+            Kind::SplitEntity => s.split_entity,
+            Kind::ClockSkew => s.clock_skew,
+            Kind::OffsetRegression => s.offset_regression,
+            Kind::Unparsed => s.unparsed,
+            Kind::HotPartition => self.stream.hot_partitions.len() as u64,
+            Kind::HotKey => self.stream.hot_keys.len() as u64,
+            Kind::PartitionerMismatch => self.stream.counts.partitioner_mismatch,
+            k => a
+                .runs
+                .iter()
+                .map(|r| r.finding_counts.get(&k).copied().unwrap_or(0))
+                .sum(),
+        }
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn entity_states(store: &EventStore, a: &Analysis) -> Vec<Value> {
+    let mut events = vec![0u64; store.entity_count()];
+    for &e in &store.entity {
+        if e != NONE {
+            events[e as usize] += 1;
+        }
+    }
+    (0..store.entity_count() as u32)
+        .map(|e| {
+            let mut states = Map::new();
+            for r in &a.runs {
+                if let Some(runner) = &r.states {
+                    let st = runner.state(e);
+                    let mut m = Map::new();
+                    for &(f, v, _) in &st.fields {
+                        let value =
+                            serde_json::from_str(store.values.name(v)).unwrap_or(Value::Null);
+                        m.insert(store.fields.name(f).to_string(), value);
+                    }
+                    m.insert(
+                        "_version".into(),
+                        if st.touched && st.version != 0 {
+                            st.version.into()
+                        } else {
+                            Value::Null
+                        },
+                    );
+                    m.insert(
+                        "_type".into(),
+                        if st.last_type == NONE {
+                            Value::Null
+                        } else {
+                            store.types.name(st.last_type).into()
+                        },
+                    );
+                    if let Some(name) = r.state_names.get(st.machine as usize) {
+                        if !r.state_names.is_empty() {
+                            m.insert("_state".into(), name.clone().into());
+                        }
+                    }
+                    states.insert(r.kind.name().into(), Value::Object(m));
+                }
+            }
+            serde_json::json!({
+                "entity": store.entities.name(e),
+                "partitions": a.stream.entity_partitions(e),
+                "events": events[e as usize],
+                "state": states,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,146 @@
+//! The report as tables a person reads in a terminal.
+
+use super::Report;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.iter().map(|h| Cell::new(h)));
+    t
+}
+
+fn num(n: impl ToString) -> Cell {
+    Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// Renders the report as text tables, ending with the advisor.
+pub fn render_text(r: &Report, width: u16) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "kord report: {}\n{} events, {} partitions, {} entities\n\n",
+        r.source, r.events, r.partitions, r.entity_count
+    ));
+    if let Some(s) = &r.skipped_lines {
+        out.push_str(&format!(
+            "--lenient skipped {} malformed lines\n\n",
+            s.count
+        ));
+    }
+
+    let c = &r.stream.counts;
+    let mut t = table(&["stream finding", "count"]);
+    for (name, n) in [
+        ("version_gap", c.version_gap),
+        ("  unfilled_gap", c.unfilled_gap),
+        ("out_of_order", c.out_of_order),
+        ("duplicate", c.duplicate),
+        ("phantom", c.phantom),
+        ("split_entity", c.split_entity),
+        ("clock_skew", c.clock_skew),
+        ("offset_regression", c.offset_regression),
+        ("unparsed", c.unparsed),
+        ("partitioner_mismatch", c.partitioner_mismatch),
+        ("hot_partition", r.stream.hot_partitions.len() as u64),
+        ("hot_key", r.stream.hot_keys.len() as u64),
+    ] {
+        t.add_row(vec![Cell::new(name), num(n)]);
+    }
+    t.set_width(width);
+    out.push_str(&format!("{t}\n\n"));
+
+    let mut t = table(&["partition", "events", "share", ""]);
+    let mut load = r.stream.partition_load.clone();
+    load.sort_by(|a, b| b.events.cmp(&a.events).then(a.partition.cmp(&b.partition)));
+    let shown = load.len().min(16);
+    for p in &load[..shown] {
+        let hot = if r.stream.hot_partitions.contains(&p.partition) {
+            "HOT"
+        } else {
+            ""
+        };
+        t.add_row(vec![
+            num(p.partition),
+            num(p.events),
+            num(format!("{:.1}%", p.share * 100.0)),
+            Cell::new(hot),
+        ]);
+    }
+    t.set_width(width);
+    out.push_str(&format!("{t}\n"));
+    if load.len() > shown {
+        out.push_str(&format!("({} more partitions)\n", load.len() - shown));
+    }
+    if !r.stream.hot_keys.is_empty() {
+        out.push_str(&format!("hot keys: {}\n", r.stream.hot_keys.join(", ")));
+    }
+    out.push('\n');
+
+    let mut t = table(&[
+        "strategy",
+        "applied",
+        "rejected",
+        "skipped",
+        "buffered",
+        "released",
+        "expired",
+        "dead-lettered",
+        "lost",
+        "diverged",
+        "HOL blocked",
+        "p99 wait ms",
+        "max wait ms",
+    ]);
+    for s in &r.strategies {
+        let o = |k: &str| s.outcomes.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+        let mark = if s.strategy == r.advisor.strategy {
+            " *"
+        } else {
+            ""
+        };
+        t.add_row(vec![
+            Cell::new(format!("{}{mark}", s.strategy)),
+            num(o("applied")),
+            num(o("rejected")),
+            num(o("skipped")),
+            num(o("buffered")),
+            num(o("released")),
+            num(o("expired")),
+            num(o("dead_lettered")),
+            num(s.lost_events),
+            num(s.diverged_entities),
+            num(s.hol.blocked_events),
+            num(s.hol.p99_wait_ms),
+            num(s.hol.max_wait_ms),
+        ]);
+    }
+    t.set_width(width);
+    out.push_str(&format!("{t}\n\n"));
+
+    if !r.findings.is_empty() {
+        let mut t = table(&["#", "kind", "strategy", "entity", "p", "offset", "detail"]);
+        for f in r.findings.iter().take(20) {
+            t.add_row(vec![
+                num(f.index.map_or("-".into(), |i| i.to_string())),
+                Cell::new(&f.kind),
+                Cell::new(f.strategy.as_deref().unwrap_or("-")),
+                Cell::new(f.entity.as_deref().unwrap_or("-")),
+                num(f.partition.map_or("-".into(), |p| p.to_string())),
+                num(f.offset.map_or("-".into(), |o| o.to_string())),
+                Cell::new(&f.detail),
+            ]);
+        }
+        t.set_width(width);
+        out.push_str(&format!(
+            "first findings ({} shown of {}; --format json lists more):\n{t}\n\n",
+            r.findings.len().min(20),
+            r.findings_total
+        ));
+    }
+    out.push_str(&format!(
+        "advisor: {} fits: {}\n",
+        r.advisor.strategy, r.advisor.reason
+    ));
+    out
+}

@@ -1,0 +1,530 @@
+//! Reads recordings (SPEC §2): JSON Lines in the shape `kcat -C -J` prints,
+//! optionally with a kord header line, plain, gzip or zstd (by content).
+//! Streaming: one line in memory at a time.
+
+use crate::model::lens::LensConfig;
+use crate::model::{Payload, Record};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+/// The longest line accepted (a Kafka message is 1 MiB by default).
+pub const MAX_LINE: usize = 8 * 1024 * 1024;
+
+/// An input problem, naming the file, the line and the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub file: String,
+    /// 1-based line, 0 when about the file as a whole.
+    pub line: u64,
+    pub field: Option<String>,
+    pub message: String,
+    /// Whether reading cannot go on after it (`--lenient` cannot skip it).
+    pub fatal: bool,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// The optional first line of a recording.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub kord: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lens: Option<LensConfig>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignor: Option<String>,
+}
+
+/// Streams records out of a recording file.
+pub struct RecordingReader {
+    name: String,
+    input: Box<dyn BufRead + Send>,
+    line: u64,
+    header: Option<Header>,
+    pending: Option<Vec<u8>>,
+    done: bool,
+    /// Compressed size read so far is not known; this counts decompressed bytes.
+    pub bytes_read: u64,
+}
+
+enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+fn sniff(input: &mut BufReader<File>) -> io::Result<Compression> {
+    let head = input.fill_buf()?;
+    Ok(if head.starts_with(&[0x1f, 0x8b]) {
+        Compression::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    })
+}
+
+impl RecordingReader {
+    /// Opens a recording and reads its header line, if any.
+    pub fn open(path: &Path) -> Result<RecordingReader, InputError> {
+        let name = path.display().to_string();
+        let err = |m: String| InputError {
+            file: name.clone(),
+            line: 0,
+            field: None,
+            message: m,
+            fatal: true,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot open: {e}")))?;
+        if meta.is_dir() {
+            return Err(err("is a directory, not a recording".into()));
+        }
+        let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+        let mut buf = BufReader::with_capacity(256 * 1024, file);
+        let input: Box<dyn BufRead + Send> =
+            match sniff(&mut buf).map_err(|e| err(format!("cannot read: {e}")))? {
+                Compression::None => Box::new(buf),
+                Compression::Gzip => Box::new(BufReader::with_capacity(
+                    256 * 1024,
+                    flate2::bufread::MultiGzDecoder::new(buf),
+                )),
+                Compression::Zstd => {
+                    let d = zstd::stream::read::Decoder::with_buffer(buf)
+                        .map_err(|e| err(format!("corrupt zstd: {e}")))?;
+                    Box::new(BufReader::with_capacity(256 * 1024, d))
+                }
+            };
+        Self::from_reader(name, input)
+    }
+
+    /// Reads a recording from any buffered reader (already decompressed).
+    pub fn from_reader(
+        name: String,
+        input: Box<dyn BufRead + Send>,
+    ) -> Result<RecordingReader, InputError> {
+        let mut r = RecordingReader {
+            name,
+            input,
+            line: 0,
+            header: None,
+            pending: None,
+            done: false,
+            bytes_read: 0,
+        };
+        // The header, if any, is the first non-empty line.
+        let mut buf = Vec::new();
+        loop {
+            match r.read_line(&mut buf) {
+                Ok(false) => return Ok(r),
+                Ok(true) if buf.iter().all(u8::is_ascii_whitespace) => continue,
+                Ok(true) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if is_header(&buf) {
+            let text = String::from_utf8_lossy(&buf);
+            let h: Header = serde_json::from_str(&text).map_err(|e| {
+                let field = header_field(&e.to_string());
+                r.error(field, format!("bad header: {e}"), false)
+            })?;
+            if h.kord != 1 {
+                return Err(r.error(
+                    Some("kord".into()),
+                    format!(
+                        "unknown header version {} (this kord reads version 1)",
+                        h.kord
+                    ),
+                    true,
+                ));
+            }
+            r.header = Some(h);
+        } else {
+            r.pending = Some(buf);
+        }
+        Ok(r)
+    }
+
+    /// The file's name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The header line, if the recording has one.
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    fn error(&self, field: Option<String>, message: String, fatal: bool) -> InputError {
+        InputError {
+            file: self.name.clone(),
+            line: self.line,
+            field,
+            message,
+            fatal,
+        }
+    }
+
+    /// Reads the next line into `buf` (without the newline); false at the end.
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, InputError> {
+        buf.clear();
+        if self.done {
+            return Ok(false);
+        }
+        self.line += 1;
+        let mut too_long = false;
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Err(self.error(
+                        None,
+                        format!("cannot read (truncated or corrupt compressed data?): {e}"),
+                        true,
+                    ));
+                }
+            };
+            if chunk.is_empty() {
+                self.done = true;
+                if too_long {
+                    return Err(self.error(
+                        None,
+                        format!("line longer than {} MiB", MAX_LINE >> 20),
+                        false,
+                    ));
+                }
+                return Ok(!buf.is_empty());
+            }
+            let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(p) => (p + 1, true),
+                None => (chunk.len(), false),
+            };
+            if !too_long {
+                let end = if found { take - 1 } else { take };
+                if buf.len() + end > MAX_LINE {
+                    too_long = true;
+                    buf.clear();
+                } else {
+                    buf.extend_from_slice(&chunk[..end]);
+                }
+            }
+            self.input.consume(take);
+            self.bytes_read += take as u64;
+            if found {
+                if too_long {
+                    return Err(self.error(
+                        None,
+                        format!("line longer than {} MiB", MAX_LINE >> 20),
+                        false,
+                    ));
+                }
+                if buf.last() == Some(&b'\r') {
+                    buf.pop();
+                }
+                return Ok(true);
+            }
+        }
+    }
+
+    /// The current line number (1-based).
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Reads the next record line into `buf`; returns false at the end.
+    /// Blank lines are skipped. Parse it with [`parse_record`].
+    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, InputError> {
+        if let Some(p) = self.pending.take() {
+            *buf = p;
+            return Ok(true);
+        }
+        loop {
+            if !self.read_line(buf)? {
+                return Ok(false);
+            }
+            if !buf.iter().all(u8::is_ascii_whitespace) {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// An error about the current line.
+    pub fn line_error(&self, e: LineError) -> InputError {
+        self.error(e.field, e.message, false)
+    }
+}
+
+fn is_header(line: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow)]
+        kord: Option<&'a RawValue>,
+    }
+    serde_json::from_slice::<Probe>(line)
+        .map(|p| p.kord.is_some())
+        .unwrap_or(false)
+}
+
+fn header_field(msg: &str) -> Option<String> {
+    let start = msg.find('`')? + 1;
+    let end = msg[start..].find('`')? + start;
+    Some(msg[start..end].to_string())
+}
+
+/// A problem with one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+fn line_err(field: &str, message: impl Into<String>) -> LineError {
+    LineError {
+        field: Some(field.into()),
+        message: message.into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    #[serde(borrow, default)]
+    topic: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    partition: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    offset: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    ts: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    headers: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    key: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+fn int(raw: Option<&RawValue>, field: &str, required: bool) -> Result<Option<i64>, LineError> {
+    match raw {
+        None if required => Err(line_err(field, "missing (an integer is required)")),
+        None => Ok(None),
+        Some(r) => r.get().parse::<i64>().map(Some).map_err(|_| {
+            line_err(
+                field,
+                format!("expected an integer, got {}", short(r.get())),
+            )
+        }),
+    }
+}
+
+fn string<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, LineError> {
+    match raw {
+        None => Ok(None),
+        Some(r) if r.get().starts_with('"') => {
+            serde_json::from_str::<crate::model::pointer::BorrowedStr>(r.get())
+                .map(|s| Some(s.0))
+                .map_err(|e| line_err(field, e.to_string()))
+        }
+        Some(r) => Err(line_err(
+            field,
+            format!("expected a string or null, got {}", short(r.get())),
+        )),
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.len() > 40 {
+        let mut end = 40;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    } else {
+        s.to_string()
+    }
+}
+
+type Headers<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
+
+fn headers<'a>(raw: Option<&'a RawValue>) -> Result<Headers<'a>, LineError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let text = raw.get();
+    if text.starts_with('[') {
+        let items: Vec<Option<&'a RawValue>> =
+            serde_json::from_str(text).map_err(|e| line_err("headers", e.to_string()))?;
+        if items.len() % 2 != 0 {
+            return Err(line_err(
+                "headers",
+                "a flat array needs name, value pairs (odd length)",
+            ));
+        }
+        let mut out = Vec::with_capacity(items.len() / 2);
+        for pair in items.chunks(2) {
+            let name = string(pair[0], "headers")?
+                .ok_or_else(|| line_err("headers", "a header name is null"))?;
+            out.push((name, string(pair[1], "headers")?));
+        }
+        Ok(out)
+    } else if text.starts_with('{') {
+        let map: Vec<(Cow<'a, str>, Option<&'a RawValue>)> =
+            serde_json::from_str::<std::collections::BTreeMap<String, Option<&'a RawValue>>>(text)
+                .map_err(|e| line_err("headers", e.to_string()))?
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), v))
+                .collect();
+        map.into_iter()
+            .map(|(k, v)| Ok((k, string(v, "headers")?)))
+            .collect()
+    } else if text == "null" {
+        Ok(Vec::new())
+    } else {
+        Err(line_err(
+            "headers",
+            format!("expected an array or object, got {}", short(text)),
+        ))
+    }
+}
+
+/// Parses one record line (kcat `-J` shape). `line` may be non-UTF-8: such a
+/// payload is kept as bytes.
+pub fn parse_record(line: &[u8]) -> Result<Record<'_>, LineError> {
+    match std::str::from_utf8(line) {
+        Ok(text) => parse_record_str(text),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(line).into_owned();
+            let rec = parse_record_str(&lossy)?.into_owned();
+            let payload = match rec.payload {
+                Payload::Text(t) | Payload::Json(t) => {
+                    Payload::Binary(Cow::Owned(t.into_owned().into_bytes()))
+                }
+                other => other,
+            };
+            Ok(Record { payload, ..rec })
+        }
+    }
+}
+
+fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
+    let t = text.trim_start();
+    if !t.starts_with('{') {
+        return Err(LineError {
+            field: None,
+            message: format!("not a JSON object: {}", short(t)),
+        });
+    }
+    let raw: RawRecord = serde_json::from_str(text).map_err(|e| LineError {
+        field: None,
+        message: format!("not valid JSON: {e}"),
+    })?;
+    let partition = int(raw.partition, "partition", true)?.unwrap_or(0);
+    if !(0..=i32::MAX as i64).contains(&partition) {
+        return Err(line_err(
+            "partition",
+            format!("{partition} is not a partition number"),
+        ));
+    }
+    let offset = int(raw.offset, "offset", true)?.unwrap_or(0);
+    let payload = match raw.payload {
+        None => Payload::Null,
+        Some(p) => {
+            let s = p.get();
+            if s.starts_with('"') {
+                Payload::Text(string(Some(p), "payload")?.unwrap_or_default())
+            } else {
+                Payload::Json(Cow::Borrowed(s))
+            }
+        }
+    };
+    Ok(Record {
+        topic: string(raw.topic, "topic")?,
+        partition: partition as i32,
+        offset,
+        ts: int(raw.ts, "ts", false)?,
+        headers: headers(raw.headers)?,
+        key: string(raw.key, "key")?,
+        payload,
+    })
+}
+
+/// Writes a header line.
+pub fn header_line(h: &Header) -> String {
+    serde_json::to_string(h).unwrap_or_else(|_| "{\"kord\":1}".into())
+}
+
+/// Whether bytes look compressed (for tests and tools).
+pub fn is_compressed(path: &Path) -> bool {
+    let mut b = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read(&mut b))
+        .map(|n| n >= 2 && (b.starts_with(&[0x1f, 0x8b]) || b == [0x28, 0xb5, 0x2f, 0xfd]))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_kcat_line() {
+        let line = br#"{"topic":"t","partition":2,"offset":7,"tstype":"create","ts":1700000000000,"broker":1,"headers":["type","A",null,null,"x",null],"key":null,"payload":"{\"a\":1}"}"#;
+        let r = parse_record(line);
+        assert!(r.is_err(), "a null header name is rejected");
+        let line = br#"{"topic":"t","partition":2,"offset":7,"ts":1700000000000,"headers":["type","A","x",null],"key":null,"payload":"{\"a\":1}"}"#;
+        let r = parse_record(line).unwrap();
+        assert_eq!(r.partition, 2);
+        assert_eq!(r.key, None);
+        assert_eq!(r.header("type"), Some("A"));
+        assert_eq!(r.header("x"), None);
+        assert_eq!(r.payload.json_text(), Some("{\"a\":1}"));
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let e = parse_record(br#"{"partition":"zero","offset":1}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("partition"));
+        let e = parse_record(br#"{"partition":0}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("offset"));
+        let e = parse_record(br#"{"partition":0,"offset":1,"key":5}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("key"));
+    }
+
+    #[test]
+    fn inline_json_and_tombstones() {
+        let r = parse_record(br#"{"partition":0,"offset":1,"payload":{"v":1}}"#).unwrap();
+        assert_eq!(r.payload, Payload::Json(Cow::Borrowed(r#"{"v":1}"#)));
+        let r = parse_record(br#"{"partition":0,"offset":1,"key":"k","payload":null}"#).unwrap();
+        assert_eq!(r.payload, Payload::Null);
+    }
+}

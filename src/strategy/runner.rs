@@ -1,0 +1,211 @@
+//! Drives one rule over a stream in arrival order: buffering, release and
+//! expiry, and the append-only decision log.
+
+use super::{EntityState, EventView, Reason, Rule, Verdict};
+use crate::model::{EventStore, Outcome, NONE};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// One entry of the decision log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// Arrival index of the event being processed when this was decided.
+    pub at: u32,
+    /// The event decided about.
+    pub event: u32,
+    pub outcome: Outcome,
+    pub reason: Reason,
+}
+
+/// Runs a rule over events, keeping per-entity state and buffers.
+pub struct Runner {
+    rule: Arc<dyn Rule>,
+    states: Vec<EntityState>,
+    held: HashMap<u32, Vec<(u32, i64)>>,
+    expiry: VecDeque<(i64, u32, u32)>,
+    timeout_ms: u64,
+    /// Events per final outcome, in `Outcome::ALL` order.
+    pub counts: [u64; 7],
+}
+
+fn slot(o: Outcome) -> usize {
+    o as usize
+}
+
+impl Runner {
+    /// A runner; `timeout_ms` 0 never expires held events.
+    pub fn new(rule: Arc<dyn Rule>, timeout_ms: u64) -> Runner {
+        Runner {
+            rule,
+            states: Vec::new(),
+            held: HashMap::new(),
+            expiry: VecDeque::new(),
+            timeout_ms,
+            counts: [0; 7],
+        }
+    }
+
+    /// The rule being run.
+    pub fn rule(&self) -> &Arc<dyn Rule> {
+        &self.rule
+    }
+
+    /// The state of an entity (a fresh one if never touched).
+    pub fn state(&self, entity: u32) -> EntityState {
+        self.states
+            .get(entity as usize)
+            .cloned()
+            .unwrap_or_else(EntityState::new)
+    }
+
+    /// All entity states, indexed by entity id.
+    pub fn states(&self) -> &[EntityState] {
+        &self.states
+    }
+
+    /// Events still held in buffers.
+    pub fn held_count(&self) -> usize {
+        self.held.values().map(Vec::len).sum()
+    }
+
+    fn record(&mut self, d: Decision, emit: &mut dyn FnMut(Decision), was_held: bool) {
+        if was_held {
+            self.counts[slot(Outcome::Buffered)] -= 1;
+        }
+        self.counts[slot(d.outcome)] += 1;
+        emit(d);
+    }
+
+    /// Processes event `i` (arrival order), emitting its decision and any
+    /// releases or expiries it causes.
+    pub fn step(&mut self, store: &EventStore, i: usize, emit: &mut dyn FnMut(Decision)) {
+        let at = i as u32;
+        let now = store.arrival[i];
+        if self.timeout_ms > 0 {
+            self.expire(now, at, emit);
+        }
+        let e = store.entity[i];
+        if e == NONE {
+            let d = Decision {
+                at,
+                event: at,
+                outcome: Outcome::Skipped,
+                reason: Reason::Unparsed,
+            };
+            self.record(d, emit, false);
+            return;
+        }
+        if self.states.len() <= e as usize {
+            self.states.resize_with(e as usize + 1, EntityState::new);
+        }
+        let ev = EventView::of(store, i);
+        let verdict = self.rule.decide(&self.states[e as usize], &ev);
+        let d = Decision {
+            at,
+            event: at,
+            outcome: verdict.outcome(),
+            reason: verdict.reason(),
+        };
+        match verdict {
+            Verdict::Apply(r) => {
+                self.rule.apply(&mut self.states[e as usize], &ev, r);
+                self.record(d, emit, false);
+                self.release(store, e, at, emit);
+            }
+            Verdict::Hold(_) => {
+                self.held.entry(e).or_default().push((at, now));
+                if self.timeout_ms > 0 {
+                    self.expiry.push_back((now, e, at));
+                }
+                self.record(d, emit, false);
+            }
+            _ => self.record(d, emit, false),
+        }
+    }
+
+    /// Releases held events of `entity` that now fit, until none does.
+    fn release(
+        &mut self,
+        store: &EventStore,
+        entity: u32,
+        by: u32,
+        emit: &mut dyn FnMut(Decision),
+    ) {
+        loop {
+            let Some(list) = self.held.get(&entity) else {
+                return;
+            };
+            let st = &self.states[entity as usize];
+            let mut found = None;
+            for (pos, &(ev_i, _)) in list.iter().enumerate() {
+                let ev = EventView::of(store, ev_i as usize);
+                match self.rule.decide(st, &ev) {
+                    v @ (Verdict::Apply(_) | Verdict::Skip(_)) => {
+                        found = Some((pos, v));
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let Some((pos, verdict)) = found else {
+                return;
+            };
+            let (ev_i, _) = self
+                .held
+                .get_mut(&entity)
+                .map(|l| l.remove(pos))
+                .unwrap_or((0, 0));
+            if self.held.get(&entity).is_some_and(Vec::is_empty) {
+                self.held.remove(&entity);
+            }
+            let ev = EventView::of(store, ev_i as usize);
+            let d = match verdict {
+                Verdict::Apply(r) => {
+                    self.rule.apply(&mut self.states[entity as usize], &ev, r);
+                    Decision {
+                        at: by,
+                        event: ev_i,
+                        outcome: Outcome::Released,
+                        reason: Reason::Released { by },
+                    }
+                }
+                other => Decision {
+                    at: by,
+                    event: ev_i,
+                    outcome: Outcome::Skipped,
+                    reason: other.reason(),
+                },
+            };
+            self.record(d, emit, true);
+        }
+    }
+
+    fn expire(&mut self, now: i64, at: u32, emit: &mut dyn FnMut(Decision)) {
+        let timeout = self.timeout_ms as i64;
+        while let Some(&(since, entity, ev_i)) = self.expiry.front() {
+            if now - since <= timeout {
+                break;
+            }
+            self.expiry.pop_front();
+            let Some(list) = self.held.get_mut(&entity) else {
+                continue;
+            };
+            let Some(pos) = list.iter().position(|(e, _)| *e == ev_i) else {
+                continue;
+            };
+            list.remove(pos);
+            if list.is_empty() {
+                self.held.remove(&entity);
+            }
+            let d = Decision {
+                at,
+                event: ev_i,
+                outcome: Outcome::Expired,
+                reason: Reason::Expired {
+                    held_ms: now - since,
+                },
+            };
+            self.record(d, emit, true);
+        }
+    }
+}
