@@ -17,7 +17,9 @@ pub struct Decision {
     pub reason: Reason,
 }
 
-/// Runs a rule over events, keeping per-entity state and buffers.
+/// Runs a rule over events, keeping per-entity state and buffers. Cloning
+/// it is a snapshot (for seeking).
+#[derive(Clone)]
 pub struct Runner {
     rule: Arc<dyn Rule>,
     states: Vec<EntityState>,

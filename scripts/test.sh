@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# kord's whole test suite, as CI runs it on a fresh machine:
+# lints, unit/integration/property/snapshot tests, the Kafka tests against a
+# real broker (tansu, installed once and started here on a free port), and
+# end-to-end TUI runs in tmux.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+need_apt=()
+command -v tmux >/dev/null || need_apt+=(tmux)
+command -v jq >/dev/null || need_apt+=(jq)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
+fi
+python3 -c 'import confluent_kafka' 2>/dev/null || python3 -m pip install -q confluent-kafka
+scripts/tansu.sh install
+
+step "format and lints"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
+step "build"
+cargo build --release
+export KORD_BIN="$PWD/target/release/kord"
+
+step "broker"
+BROKER_DIR="$(mktemp -d)"
+trap 'scripts/tansu.sh stop "$BROKER_DIR"' EXIT
+KORD_TEST_BROKER="$(scripts/tansu.sh start "$BROKER_DIR")"
+export KORD_TEST_BROKER
+echo "tansu at $KORD_TEST_BROKER"
+
+step "tests (ignored ones included: they need the broker started above)"
+cargo test --release --all-targets -- --include-ignored
+
+for e2e in scripts/e2e-*.sh; do
+  [ -e "$e2e" ] || continue
+  step "end to end: $e2e"
+  "$e2e"
+done
+echo
+echo "all tests passed"
