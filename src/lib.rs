@@ -6,9 +6,12 @@
 //! `report` / `tui` (views). `model`, `strategy`, `sim`, `detect` and
 //! `report` know nothing of terminals or Kafka.
 
+#![warn(clippy::unwrap_used)]
+
 pub mod detect;
 pub mod engine;
 pub mod model;
+pub mod partition;
 pub mod report;
 pub mod sim;
 pub mod source;

@@ -1,6 +1,8 @@
 //! The `kord` binary: parses the command line and maps errors to exit codes
 //! (SPEC §1: 0 ok, 2 usage or input error, 3 `--fail-on` matched, 1 other).
 
+#![warn(clippy::unwrap_used)]
+
 use std::process::ExitCode;
 
 mod cli;

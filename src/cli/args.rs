@@ -13,9 +13,12 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Headless run: the report of each strategy over a recording or topic.
     Analyze(AnalyzeArgs),
+    /// Write a built-in scenario as a recording.
+    Synth(SynthArgs),
 }
 
 /// The lens and simulation options shared by stream commands.
@@ -75,4 +78,23 @@ pub struct AnalyzeArgs {
     pub max_findings: usize,
     #[command(flatten)]
     pub lens: LensArgs,
+}
+
+/// `kord synth`.
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Scenario name (`--list` lists them).
+    pub scenario: Option<String>,
+    /// Output file (`-` for standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// Number of events (default: the scenario's own, a few thousand).
+    #[arg(long)]
+    pub events: Option<usize>,
+    /// Random seed: the same seed writes the same bytes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// List the scenarios.
+    #[arg(long)]
+    pub list: bool,
 }

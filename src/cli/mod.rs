@@ -2,6 +2,7 @@
 
 mod analyze;
 mod args;
+mod synth;
 
 pub use args::Cli;
 
@@ -33,5 +34,6 @@ pub fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
     match cli.command {
         args::Command::Analyze(a) => analyze::run(a),
+        args::Command::Synth(a) => synth::run(a),
     }
 }

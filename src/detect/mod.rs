@@ -2,6 +2,8 @@
 //! strategy. Detection is incremental (`observe` per event) so live views
 //! and the report share it; `finish` adds the whole-stream findings.
 
+pub mod lag;
+
 use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
 use std::collections::HashMap;
 

@@ -263,7 +263,7 @@ impl Ingest {
         let own_time = lens
             .time
             .as_ref()
-            .and_then(|f| read(f))
+            .and_then(&read)
             .and_then(|r| r.as_time_ms());
         let cost_override = match &lens.cost {
             Some(f) => read(f).and_then(|r| r.as_i64()),

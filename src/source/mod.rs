@@ -2,6 +2,7 @@
 //! live Kafka). Each adapter turns its input into [`Record`]s for the lens.
 
 pub mod recording;
+pub mod synth;
 
 use crate::model::lens::LensConfig;
 use crate::model::{EventStore, Ingest, Lens};

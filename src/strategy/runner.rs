@@ -141,12 +141,10 @@ impl Runner {
             let mut found = None;
             for (pos, &(ev_i, _)) in list.iter().enumerate() {
                 let ev = EventView::of(store, ev_i as usize);
-                match self.rule.decide(st, &ev) {
-                    v @ (Verdict::Apply(_) | Verdict::Skip(_)) => {
-                        found = Some((pos, v));
-                        break;
-                    }
-                    _ => {}
+                let v = self.rule.decide(st, &ev);
+                if matches!(v, Verdict::Apply(_) | Verdict::Skip(_)) {
+                    found = Some((pos, v));
+                    break;
                 }
             }
             let Some((pos, verdict)) = found else {

@@ -1,0 +1,633 @@
+//! Built-in scenarios (SPEC §10): deterministic streams that show one
+//! ordering problem each. The same seed writes the same bytes.
+
+use super::recording::{header_line, Header, InputError};
+use super::{LoadOptions, Loaded};
+use crate::model::lens::LensConfig;
+use crate::model::{Ingest, Payload, Record};
+use crate::partition::Partitioner;
+use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::io::Write;
+
+/// 2026-01-15T10:00:00Z, the start of every scenario.
+pub const EPOCH_MS: i64 = 1_768_471_200_000;
+
+/// A built-in scenario.
+#[derive(Clone, Copy, Debug)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub events: usize,
+    pub partitions: u32,
+}
+
+/// Every scenario, the first one is the default demo.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario { name: "alert-flap", about: "alerts flap triggered/resolved; a delayed version makes strict versioning reject the next one", events: 3000, partitions: 6 },
+    Scenario { name: "game-session", about: "PlayerJoined/GameAction/PlayerLeft keyed by event id: a player leaves before the join arrives", events: 3000, partitions: 6 },
+    Scenario { name: "order-lifecycle", about: "orders move placed -> paid -> shipped (or cancelled); late payments make invalid transitions", events: 3000, partitions: 4 },
+    Scenario { name: "hot-key", about: "one bot key sends 80% of the events: a hot partition that more consumers cannot fix", events: 4000, partitions: 8 },
+    Scenario { name: "clock-skew", about: "profile updates from producers whose clocks disagree by seconds: last-write-wins picks wrong", events: 3000, partitions: 4 },
+    Scenario { name: "slow-consumer", about: "a slow report type blocks a sequential queue: head-of-line blocking", events: 3000, partitions: 4 },
+    Scenario { name: "null-keys", about: "keyless events spread over partitions: every device is split", events: 3000, partitions: 6 },
+    Scenario { name: "retry-reorder", about: "a producer with requests in flight and no idempotence: a retried batch lands after the next one", events: 3000, partitions: 4 },
+    Scenario { name: "mixed-partitioners", about: "a Java (murmur2) and a Go (fnv1a) service write the same keys: entities split", events: 3000, partitions: 6 },
+];
+
+/// The scenario names, in order.
+pub fn scenario_names() -> Vec<&'static str> {
+    SCENARIOS.iter().map(|s| s.name).collect()
+}
+
+/// Looks a scenario up by name.
+pub fn scenario(name: &str) -> Option<&'static Scenario> {
+    SCENARIOS.iter().find(|s| s.name == name)
+}
+
+/// A generated scenario: its header and records in arrival order.
+pub struct Synth {
+    pub header: Header,
+    pub records: Vec<Record<'static>>,
+}
+
+/// splitmix64: small, fast, and stable across platforms and versions.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo).max(0) as u64 + 1) as i64
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+/// One published event before arrival order is decided.
+struct Pub {
+    key: Option<String>,
+    partition: u32,
+    /// When the consumer sees it (decides arrival order).
+    arrival: i64,
+    /// The record timestamp (CreateTime): when the producer sent it.
+    ts: i64,
+    payload: Value,
+    headers: Vec<(String, String)>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    crate::strategy::fmt_ms(ms)
+}
+
+fn lens(v: Value) -> LensConfig {
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+/// Generates a scenario with `events` events (default: the scenario's own).
+pub fn generate(name: &str, events: Option<usize>, seed: u64) -> Result<Synth, String> {
+    let sc = scenario(name).ok_or_else(|| {
+        format!(
+            "unknown scenario {name:?}; known: {}",
+            scenario_names().join(", ")
+        )
+    })?;
+    let n = events.unwrap_or(sc.events);
+    let mut rng = Rng(seed ^ 0x6b6f_7264);
+    let p = sc.partitions;
+    let (pubs, lens_cfg, note) = match sc.name {
+        "alert-flap" => alert_flap(&mut rng, n, p),
+        "game-session" => game_session(&mut rng, n, p),
+        "order-lifecycle" => order_lifecycle(&mut rng, n, p),
+        "hot-key" => hot_key(&mut rng, n, p),
+        "clock-skew" => clock_skew(&mut rng, n, p),
+        "slow-consumer" => slow_consumer(&mut rng, n, p),
+        "null-keys" => null_keys(&mut rng, n, p),
+        "retry-reorder" => retry_reorder(&mut rng, n, p),
+        _ => mixed_partitioners(&mut rng, n, p),
+    };
+    Ok(Synth {
+        header: Header {
+            kord: 1,
+            topic: Some(sc.name.into()),
+            partitions: Some(p),
+            source: Some(format!("kord synth {} --events {n} --seed {seed}", sc.name)),
+            recorded_at: Some(rfc3339(EPOCH_MS)),
+            note: Some(note.into()),
+            lens: Some(lens_cfg),
+            consumers: None,
+            assignor: None,
+        },
+        records: arrange(sc.name, pubs),
+    })
+}
+
+/// Sorts published events into arrival order and numbers offsets per partition.
+fn arrange(topic: &str, mut pubs: Vec<Pub>) -> Vec<Record<'static>> {
+    // Stable: equal arrivals keep publication order.
+    pubs.sort_by_key(|p| p.arrival);
+    let mut next_offset: Vec<i64> = Vec::new();
+    pubs.into_iter()
+        .map(|p| {
+            let part = p.partition as usize;
+            if next_offset.len() <= part {
+                next_offset.resize(part + 1, 0);
+            }
+            let offset = next_offset[part];
+            next_offset[part] += 1;
+            Record {
+                topic: Some(Cow::Owned(topic.to_string())),
+                partition: p.partition as i32,
+                offset,
+                ts: Some(p.ts),
+                headers: p
+                    .headers
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Some(Cow::Owned(v))))
+                    .collect(),
+                key: p.key.map(Cow::Owned),
+                payload: Payload::Text(Cow::Owned(p.payload.to_string())),
+            }
+        })
+        .collect()
+}
+
+fn keyed(key: &str, n: u32) -> u32 {
+    Partitioner::Murmur2.partition(key.as_bytes(), n)
+}
+
+type Built = (Vec<Pub>, LensConfig, &'static str);
+
+fn alert_flap(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let alerts = (n / 12).max(1);
+    let mut version = vec![0i64; alerts];
+    let mut pubs: Vec<Pub> = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    // (index in pubs) of events whose delivery is delayed past the next version.
+    let mut delayed: Vec<usize> = Vec::new();
+    for i in 0..n {
+        t += rng.range(5, 60);
+        // The seed trace first: alert-0001 publishes v1, v2, v3 and v2 is late.
+        let a = if i < 3 {
+            0
+        } else {
+            rng.below(alerts as u64) as usize
+        };
+        version[a] += 1;
+        let v = version[a];
+        let id = format!("alert-{:04}", a + 1);
+        let ty = if v % 2 == 1 {
+            "AlertTriggered"
+        } else {
+            "AlertResolved"
+        };
+        let severity = *rng.pick(&["low", "high", "critical"]);
+        let lost = i >= 3 && rng.chance(0.002);
+        if lost {
+            continue;
+        }
+        if (i == 1) || (i >= 3 && rng.chance(0.03)) {
+            delayed.push(pubs.len());
+        }
+        pubs.push(Pub {
+            partition: keyed(&id, p),
+            key: Some(id.clone()),
+            arrival: t + rng.range(1, 5),
+            ts: t,
+            payload: json!({"alert_id": id, "alert_version": v, "type": ty,
+                "occurred_at": rfc3339(t), "severity": severity,
+                "status": if v % 2 == 1 { "triggered" } else { "resolved" }}),
+            headers: vec![("type".into(), ty.into())],
+        });
+    }
+    // A delayed event arrives just after the next version of its alert.
+    for &d in &delayed {
+        let id = pubs[d].key.clone();
+        let next = pubs[d + 1..]
+            .iter()
+            .position(|x| x.key == id)
+            .map(|k| d + 1 + k);
+        if let Some(nx) = next {
+            pubs[d].arrival = pubs[nx].arrival + rng.range(1, 400);
+        }
+    }
+    let lens = lens(json!({
+        "entity": "/alert_id", "version": "/alert_version", "type": "/type", "time": "/occurred_at",
+        "creates": ["AlertTriggered"],
+        "strategy": {"default": "versioned"},
+        "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
+        "buffer": {"timeout_ms": 60000}
+    }));
+    (pubs, lens, "alerts flap; 3% of versions arrive after the next one and 0.2% never arrive (alert-0001 is the seed trace: v1, v3, v2)")
+}
+
+fn game_session(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let players = (n / 15).max(1);
+    let mut seq = vec![0i64; players];
+    let mut joined = vec![false; players];
+    let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 900)).collect();
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for i in 0..n {
+        t += rng.range(5, 40);
+        let pl = rng.below(players as u64) as usize;
+        let ty = if !joined[pl] {
+            joined[pl] = true;
+            "PlayerJoined"
+        } else if rng.chance(0.12) {
+            joined[pl] = false;
+            "PlayerLeft"
+        } else {
+            "GameAction"
+        };
+        seq[pl] += 1;
+        let event_id = format!("evt-{:08x}", rng.next() as u32 ^ i as u32);
+        let part = keyed(&event_id, p);
+        let mut payload = json!({"player_id": format!("player-{:03}", pl + 1), "seq": seq[pl], "type": ty,
+            "occurred_at": rfc3339(t), "session": format!("s-{}", seq[pl] / 10)});
+        if ty == "GameAction" {
+            payload["score"] = json!(rng.range(0, 100));
+        }
+        pubs.push(Pub {
+            partition: part,
+            key: Some(event_id),
+            arrival: t + lag[part as usize] + rng.range(0, 50),
+            ts: t,
+            payload,
+            headers: vec![],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "/player_id", "version": "/seq", "type": "/type", "time": "/occurred_at",
+        "creates": ["PlayerJoined"],
+        "strategy": {"default": "state-machine"},
+        "state_machine": {"initial": "offline",
+            "transitions": {"offline": ["online"], "online": ["playing", "offline"], "playing": ["playing", "offline"]},
+            "by_type": {"PlayerJoined": "online", "GameAction": "playing", "PlayerLeft": "offline"},
+            "on_invalid": "buffer"},
+        "buffer": {"timeout_ms": 5000},
+        "cost_ms": {"default_ms": 1, "by_type": {"GameAction": 5}}
+    }));
+    (pubs, lens, "events keyed by event id: a player's events spread over partitions consumed at different lags")
+}
+
+fn order_lifecycle(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    let mut order = 0usize;
+    while pubs.len() < n {
+        order += 1;
+        t += rng.range(10, 60);
+        let id = format!("order-{order:05}");
+        let part = keyed(&id, p);
+        let cancelled = rng.chance(0.15);
+        let mut steps: Vec<(&str, i64)> = vec![("OrderPlaced", 0)];
+        if cancelled {
+            steps.push(("OrderCancelled", rng.range(200, 3000)));
+        } else {
+            // Payments are slow; a late payment lands after the shipment.
+            let paid = rng.range(100, 1500);
+            let shipped = paid + rng.range(100, 2000);
+            let late = if rng.chance(0.05) {
+                shipped + rng.range(50, 500) - paid
+            } else {
+                0
+            };
+            steps.push(("OrderPaid", paid + late));
+            steps.push(("OrderShipped", shipped));
+        }
+        for (ty, dt) in steps {
+            if pubs.len() >= n {
+                break;
+            }
+            let occurred = t + dt;
+            pubs.push(Pub {
+                partition: part,
+                key: Some(id.clone()),
+                arrival: occurred + rng.range(1, 20),
+                ts: occurred,
+                payload: json!({"order_id": id, "type": ty, "occurred_at": rfc3339(occurred),
+                    "amount": rng.range(5, 500)}),
+                headers: vec![("type".into(), ty.into())],
+            });
+        }
+    }
+    let lens = lens(json!({
+        "entity": "/order_id", "type": "/type", "time": "/occurred_at",
+        "creates": ["OrderPlaced"],
+        "strategy": {"default": "state-machine"},
+        "state_machine": {"initial": "none",
+            "transitions": {"none": ["placed"], "placed": ["paid", "cancelled"], "paid": ["shipped"]},
+            "by_type": {"OrderPlaced": "placed", "OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"},
+            "on_invalid": "dead-letter"},
+        "buffer": {"timeout_ms": 10000}
+    }));
+    (
+        pubs,
+        lens,
+        "5% of payments are recorded after the shipment: invalid transitions",
+    )
+}
+
+fn hot_key(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let users = 200;
+    let mut version = vec![0i64; users + 1];
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(1, 10);
+        let u = if rng.chance(0.8) {
+            0
+        } else {
+            1 + rng.below(users as u64) as usize
+        };
+        let id = if u == 0 {
+            "bot-7".to_string()
+        } else {
+            format!("user-{u:03}")
+        };
+        version[u] += 1;
+        let ty = *rng.pick(&["PageViewed", "ItemClicked", "CartUpdated"]);
+        pubs.push(Pub {
+            partition: keyed(&id, p),
+            key: Some(id.clone()),
+            arrival: t,
+            ts: t,
+            payload: json!({"user_id": id, "version": version[u], "type": ty,
+                "occurred_at": rfc3339(t), "session": format!("sess-{}", version[u] / 50), "page": rng.range(1, 40)}),
+            headers: vec![("kord-cost-ms".into(), "2".into())],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "/user_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "partitioned"}
+    }));
+    (
+        pubs,
+        lens,
+        "bot-7 sends 80% of the events; its partition is hot whatever the consumer count",
+    )
+}
+
+fn clock_skew(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let users = (n / 10).max(1);
+    let skews = [0i64, 8_000, -12_000];
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(10, 80);
+        let u = rng.below(users as u64) as usize;
+        let id = format!("user-{:04}", u + 1);
+        let producer = rng.below(3) as usize;
+        let (ty, field, value) = match rng.below(3) {
+            0 => (
+                "EmailChanged",
+                "email",
+                json!(format!("u{}-{}@example.com", u + 1, rng.below(1000))),
+            ),
+            1 => (
+                "NameChanged",
+                "name",
+                json!(format!("Name {}", rng.below(1000))),
+            ),
+            _ => (
+                "AvatarChanged",
+                "avatar",
+                json!(format!("img/{}.png", rng.below(1000))),
+            ),
+        };
+        let mut payload =
+            json!({"user_id": id, "type": ty, "occurred_at": rfc3339(t + skews[producer])});
+        payload[field] = value;
+        pubs.push(Pub {
+            partition: keyed(&id, p),
+            key: Some(id.clone()),
+            arrival: t + rng.range(1, 30),
+            ts: t,
+            payload,
+            headers: vec![("producer".into(), format!("profile-svc-{producer}"))],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "/user_id", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "lww"}
+    }));
+    (
+        pubs,
+        lens,
+        "three producers: one on time, one 8 s fast, one 12 s slow",
+    )
+}
+
+fn slow_consumer(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let accounts = (n / 20).max(1);
+    let mut version = vec![0i64; accounts];
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(5, 30);
+        let a = rng.below(accounts as u64) as usize;
+        version[a] += 1;
+        let id = format!("acct-{:04}", a + 1);
+        let slow = rng.chance(0.02);
+        let ty = if slow {
+            "ReportGenerated"
+        } else {
+            *rng.pick(&["Deposited", "Withdrawn"])
+        };
+        let cost = if slow { rng.range(400, 1200) } else { 2 };
+        pubs.push(Pub {
+            partition: keyed(&id, p),
+            key: Some(id.clone()),
+            arrival: t,
+            ts: t,
+            payload: json!({"account_id": id, "version": version[a], "type": ty,
+                "occurred_at": rfc3339(t), "amount": rng.range(1, 900)}),
+            headers: vec![("kord-cost-ms".into(), cost.to_string())],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "sequential"}
+    }));
+    (
+        pubs,
+        lens,
+        "2% of events are slow reports (400-1200 ms) that block everything queued behind them",
+    )
+}
+
+fn null_keys(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let devices = (n / 15).max(1);
+    let mut version = vec![0i64; devices];
+    let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 1500)).collect();
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(5, 40);
+        let d = rng.below(devices as u64) as usize;
+        version[d] += 1;
+        let part = rng.below(p as u64) as u32;
+        pubs.push(Pub {
+            partition: part,
+            key: None,
+            arrival: t + lag[part as usize],
+            ts: t,
+            payload: json!({"device_id": format!("dev-{:04}", d + 1), "version": version[d],
+                "type": "Reading", "occurred_at": rfc3339(t), "celsius": rng.range(-10, 40)}),
+            headers: vec![],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "/device_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "versioned-monotonic"}
+    }));
+    (
+        pubs,
+        lens,
+        "no keys: readings of one device land on any partition, consumed at different lags",
+    )
+}
+
+fn retry_reorder(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let accounts = (n / 20).max(1);
+    let mut version = vec![0i64; accounts];
+    let mut pubs: Vec<Pub> = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(2, 12);
+        let a = rng.below(accounts as u64) as usize;
+        version[a] += 1;
+        let id = format!("acct-{:04}", a + 1);
+        pubs.push(Pub {
+            partition: keyed(&id, p),
+            key: Some(id.clone()),
+            arrival: t + 2,
+            ts: t,
+            payload: json!({"account_id": id, "version": version[a], "type": "BalanceChanged",
+                "occurred_at": rfc3339(t), "balance": rng.range(0, 10_000)}),
+            headers: vec![],
+        });
+    }
+    // Batches of 100 ms per partition; in partition 1, some batches fail and
+    // their retry lands after the next batch.
+    let batch = |ms: i64| (ms - EPOCH_MS) / 100;
+    let mut retried = std::collections::BTreeSet::new();
+    for b in 0..=(batch(t) + 1) {
+        if rng.chance(0.08) {
+            retried.insert(b);
+        }
+    }
+    for x in pubs.iter_mut().filter(|x| x.partition == 1) {
+        if retried.contains(&batch(x.arrival)) {
+            x.arrival += 130;
+        }
+    }
+    let lens = lens(json!({
+        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "versioned"}
+    }));
+    (pubs, lens, "max.in.flight.requests.per.connection=5 without idempotence: 8% of partition 1's batches are retried after the next batch")
+}
+
+fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32) -> Built {
+    let customers = (n / 10).max(1);
+    let mut pubs = Vec::with_capacity(n);
+    let mut t = EPOCH_MS;
+    for _ in 0..n {
+        t += rng.range(5, 40);
+        let c = rng.below(customers as u64) as usize;
+        let id = format!("customer-{:04}", c + 1);
+        let go = rng.chance(0.4);
+        let (part, ty, svc) = if go {
+            (
+                Partitioner::Fnv1a.partition(id.as_bytes(), p),
+                "CustomerTagged",
+                "tagging-svc (Go, Sarama)",
+            )
+        } else {
+            (
+                Partitioner::Murmur2.partition(id.as_bytes(), p),
+                "CustomerUpdated",
+                "crm-svc (Java)",
+            )
+        };
+        let mut payload =
+            json!({"customer_id": id, "type": ty, "occurred_at": rfc3339(t), "service": svc});
+        if go {
+            payload["tag"] = json!(*rng.pick(&["vip", "churn-risk", "new"]));
+        } else {
+            payload["tier"] = json!(*rng.pick(&["gold", "silver", "bronze"]));
+        }
+        pubs.push(Pub {
+            partition: part,
+            key: Some(id),
+            arrival: t + rng.range(1, 10) + if go { 400 } else { 0 },
+            ts: t,
+            payload,
+            headers: vec![("type".into(), ty.into())],
+        });
+    }
+    let lens = lens(json!({
+        "entity": "key", "type": "/type", "time": "/occurred_at",
+        "strategy": {"default": "partitioned"}
+    }));
+    (pubs, lens, "CustomerUpdated is written by a Java service (murmur2), CustomerTagged by a Go service (fnv1a), same keys")
+}
+
+/// Writes a scenario as a recording (header first).
+pub fn write_recording(s: &Synth, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", header_line(&s.header))?;
+    for r in &s.records {
+        writeln!(out, "{}", r.to_json_line())?;
+    }
+    out.flush()
+}
+
+/// Generates a scenario and reads it through the lens, as a recording would be.
+pub fn load_scenario(
+    name: &str,
+    events: Option<usize>,
+    seed: u64,
+    opts: &LoadOptions,
+) -> Result<Loaded, InputError> {
+    let s = generate(name, events, seed).map_err(|m| InputError {
+        file: format!("scenario {name}"),
+        line: 0,
+        field: None,
+        message: m,
+        fatal: true,
+    })?;
+    let file = format!("scenario {name}");
+    let lens = super::resolve_lens(&file, Some(&s.header), opts)?;
+    let mut ingest = Ingest::new(lens, opts.keep_raw);
+    ingest.set_partitions(s.header.partitions.unwrap_or(1));
+    for (i, r) in s.records.iter().enumerate() {
+        let raw = opts.keep_raw.then(|| r.to_json_line());
+        ingest.push(r, i as u64 + 2, raw.as_deref().map(str::as_bytes));
+    }
+    let (store, lens) = ingest.finish();
+    Ok(Loaded {
+        store,
+        lens,
+        header: Some(s.header),
+        skipped: 0,
+        first_skipped: Vec::new(),
+    })
+}
