@@ -19,6 +19,10 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Write a built-in scenario as a recording.
     Synth(SynthArgs),
+    /// Capture a live topic to a recording (read-only).
+    Record(RecordArgs),
+    /// Publish a built-in scenario to a real topic (for demos of live mode).
+    Produce(ProduceArgs),
 }
 
 /// The lens and simulation options shared by stream commands.
@@ -78,6 +82,10 @@ pub struct AnalyzeArgs {
     pub max_findings: usize,
     #[command(flatten)]
     pub lens: LensArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub read: KafkaReadArgs,
 }
 
 /// `kord synth`.
@@ -94,7 +102,103 @@ pub struct SynthArgs {
     /// Random seed: the same seed writes the same bytes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Partition count (default: the scenario's own).
+    #[arg(long)]
+    pub partitions: Option<u32>,
+    /// Entity count (default: the scenario's own).
+    #[arg(long)]
+    pub entities: Option<usize>,
     /// List the scenarios.
     #[arg(long)]
     pub list: bool,
+}
+
+/// How to reach Kafka, as kcat users know it.
+#[derive(Args, Debug, Clone, Default)]
+pub struct KafkaArgs {
+    /// Bootstrap brokers (host:port,...): read a live topic instead of a file.
+    #[arg(short = 'b', long = "brokers", value_name = "BROKERS")]
+    pub brokers: Option<String>,
+    /// Topic.
+    #[arg(short = 't', long = "topic", value_name = "TOPIC")]
+    pub topic: Option<String>,
+    /// librdkafka property key=value (repeatable): SASL, SSL, ...
+    #[arg(short = 'X', value_name = "KEY=VALUE")]
+    pub property: Vec<String>,
+    /// librdkafka properties file (key=value lines).
+    #[arg(short = 'F', value_name = "FILE")]
+    pub properties_file: Option<PathBuf>,
+    /// Bounded wait for the brokers at start and after losing them (10s, 500ms, 2m).
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+}
+
+/// Where to read a topic from and to, and what else to observe.
+#[derive(Args, Debug, Clone, Default)]
+pub struct KafkaReadArgs {
+    /// Start: beginning, end, OFFSET, -N (N before the end), @TIME (RFC 3339 or epoch ms).
+    #[arg(
+        long,
+        default_value = "beginning",
+        allow_hyphen_values = true,
+        value_name = "FROM"
+    )]
+    pub from: String,
+    /// Stop: end, N records, or @TIME.
+    #[arg(long, value_name = "UNTIL")]
+    pub until: Option<String>,
+    /// Only these partitions (comma-separated).
+    #[arg(
+        short = 'p',
+        long = "partition",
+        value_delimiter = ',',
+        value_name = "PARTITIONS"
+    )]
+    pub partition: Vec<i32>,
+    /// Keep waiting for lost brokers instead of failing after --timeout.
+    #[arg(long)]
+    pub keep_waiting: bool,
+    /// Observe this consumer group (members, assignment, committed offsets,
+    /// lag); never joins it.
+    #[arg(long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// Order of a bounded read: `merged` (by kord-seq header, else timestamp:
+    /// the same on every run) or `arrival` (as polled).
+    #[arg(long, default_value = "merged", value_parser = ["merged", "arrival"])]
+    pub order: String,
+}
+
+/// `kord record`.
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// Output file (`-` for standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub read: KafkaReadArgs,
+    #[command(flatten)]
+    pub lens: LensArgs,
+}
+
+/// `kord produce`.
+#[derive(Args, Debug)]
+pub struct ProduceArgs {
+    /// Scenario name (see `kord synth --list`).
+    pub scenario: String,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    /// Partitions of the topic when kord creates it (default: the scenario's).
+    #[arg(long)]
+    pub partitions: Option<u32>,
+    /// Replication factor when kord creates the topic.
+    #[arg(long, default_value_t = 1)]
+    pub replication: i32,
+    /// Number of events (default: the scenario's own).
+    #[arg(long)]
+    pub events: Option<usize>,
+    /// Random seed: the same seed publishes the same records.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }

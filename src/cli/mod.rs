@@ -2,6 +2,7 @@
 
 mod analyze;
 mod args;
+mod kafka;
 mod synth;
 
 pub use args::Cli;
@@ -33,7 +34,10 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 pub fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
     match cli.command {
+        args::Command::Analyze(a) if a.kafka.brokers.is_some() => kafka::analyze(a),
         args::Command::Analyze(a) => analyze::run(a),
         args::Command::Synth(a) => synth::run(a),
+        args::Command::Record(a) => kafka::record(a),
+        args::Command::Produce(a) => kafka::produce(a),
     }
 }

@@ -1,6 +1,7 @@
 //! Sources: where records come from (recording files, built-in scenarios,
 //! live Kafka). Each adapter turns its input into [`Record`]s for the lens.
 
+pub mod kafka;
 pub mod recording;
 pub mod synth;
 

@@ -1,0 +1,399 @@
+//! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
+
+use super::analyze::{lens_options, strategies};
+use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
+use super::UsageError;
+use kord::detect::Kind;
+use kord::engine::{analyze as run_engine, Options};
+use kord::model::lens::LensConfig;
+use kord::model::{Ingest, Lens};
+use kord::report::{render_text, Report, ReportOptions};
+use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
+use kord::source::kafka::produce::{ensure_topic, produce as publish};
+use kord::source::kafka::reader::{read_bounded, KafkaReader, ReadOrder};
+use kord::source::kafka::{parse_duration, KafkaConfig, KafkaSourceError, StartFrom, Until};
+use kord::source::recording::{header_line, Header, RecordingReader};
+use kord::source::{resolve_lens, LoadOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// A Kafka error as the binary reports it (usage ones exit 2).
+fn kerr(e: KafkaSourceError) -> anyhow::Error {
+    if e.is_usage() {
+        UsageError(e.to_string()).into()
+    } else {
+        anyhow::Error::new(e)
+    }
+}
+
+/// The client config from the flags.
+pub fn config(k: &KafkaArgs, r: Option<&KafkaReadArgs>) -> anyhow::Result<KafkaConfig> {
+    let Some(brokers) = k.brokers.as_deref().filter(|b| !b.trim().is_empty()) else {
+        return Err(UsageError("-b BROKERS is required".into()).into());
+    };
+    let Some(topic) = k.topic.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Err(UsageError("-t TOPIC is required with -b".into()).into());
+    };
+    let mut cfg = KafkaConfig::new(brokers, topic);
+    cfg.timeout = parse_duration(&k.timeout).map_err(|m| UsageError(format!("--timeout {m}")))?;
+    if let Some(f) = &k.properties_file {
+        cfg.add_properties_file(f).map_err(kerr)?;
+    }
+    for x in &k.property {
+        cfg.add_property(x).map_err(kerr)?;
+    }
+    if let Some(r) = r {
+        cfg.from = StartFrom::parse(&r.from).map_err(UsageError)?;
+        if !r.partition.is_empty() {
+            cfg.partitions = Some(r.partition.clone());
+        }
+        cfg.keep_waiting = r.keep_waiting;
+    }
+    Ok(cfg)
+}
+
+fn until(r: &KafkaReadArgs) -> anyhow::Result<Until> {
+    match &r.until {
+        None => Ok(Until::End),
+        Some(u) => Ok(Until::parse(u).map_err(UsageError)?),
+    }
+}
+
+fn order(r: &KafkaReadArgs) -> ReadOrder {
+    if r.order == "arrival" {
+        ReadOrder::Arrival
+    } else {
+        ReadOrder::Merged
+    }
+}
+
+fn looks_like_recording(p: &Path) -> bool {
+    let mut b = [0u8; 4];
+    let n = std::fs::File::open(p)
+        .and_then(|mut f| f.read(&mut b))
+        .unwrap_or(0);
+    n >= 1 && (b[0] == b'{' || b.starts_with(&[0x1f, 0x8b]) || b == [0x28, 0xb5, 0x2f, 0xfd])
+}
+
+/// The lens for a live topic: `--lens` may name a TOML lens file or a
+/// recording (its header's lens, e.g. the scenario `kord produce` published),
+/// then the flags on top. Returns the compiled lens and its settings (for a
+/// recording's header; None when nothing was set).
+pub fn live_lens(a: &LensArgs) -> anyhow::Result<(Lens, Option<LensConfig>)> {
+    let mut header: Option<Header> = None;
+    let mut flags = a.clone();
+    if let Some(p) = &a.lens {
+        if looks_like_recording(p) {
+            let r = RecordingReader::open(p)?;
+            header = r.header().cloned();
+            flags.lens = None;
+        }
+    }
+    let (cfg, origin) = lens_options(&flags)?;
+    let opts = LoadOptions {
+        lens: cfg.clone(),
+        lens_origin: origin,
+        lenient: false,
+        keep_raw: false,
+    };
+    let lens = resolve_lens("command line", header.as_ref(), &opts)?;
+    let mut combined = header.and_then(|h| h.lens).unwrap_or_default();
+    combined.overlay(cfg);
+    let set = (combined != LensConfig::default()).then_some(combined);
+    Ok((lens, set))
+}
+
+fn stderr_line(s: &str) {
+    eprintln!("kord: {s}");
+}
+
+/// `kord analyze -b BROKERS -t TOPIC`: the report of section 7 over a topic
+/// read to `--until` (default: its end).
+pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    if a.file.is_some() {
+        return Err(
+            UsageError("analyze takes a FILE or -b BROKERS -t TOPIC, not both".into()).into(),
+        );
+    }
+    let kinds: Vec<Kind> = a
+        .fail_on
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Kind::parse(s)
+                .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let cfg = config(&a.kafka, Some(&a.read))?;
+    let until = until(&a.read)?;
+    if until == Until::Never {
+        return Err(UsageError("analyze needs an end (--until)".into()).into());
+    }
+    let (lens, _) = live_lens(&a.lens)?;
+    let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
+    let mut observer = match &a.read.group {
+        Some(g) => Some(GroupObserver::new(&cfg, g).map_err(kerr)?),
+        None => None,
+    };
+    if let Some(obs) = observer.as_mut() {
+        // A first sample, so the status has a window of two.
+        let marks = reader.refresh_watermarks(cfg.timeout);
+        obs.observe(reader.consumer(), &marks).map_err(kerr)?;
+    }
+    let mut ingest = Ingest::new(lens, false);
+    ingest.set_partitions(reader.topic_partition_count());
+    let mut line = 0u64;
+    read_bounded(
+        &mut reader,
+        &until,
+        order(&a.read),
+        &mut |r| {
+            line += 1;
+            ingest.push(r, line, None);
+            Ok(())
+        },
+        &mut |_| Ok(()),
+    )
+    .map_err(kerr)?;
+    let group = match observer.as_mut() {
+        Some(obs) => {
+            let marks = reader.refresh_watermarks(cfg.timeout);
+            Some(obs.observe(reader.consumer(), &marks).map_err(kerr)?)
+        }
+        None => None,
+    };
+    let (store, lens) = ingest.finish();
+    let strategies = strategies(&a.lens, &lens, true)?;
+    let engine_opts = Options {
+        strategies,
+        consumers: a.lens.consumers,
+        max_findings: if a.max_findings == 0 {
+            usize::MAX
+        } else {
+            a.max_findings
+        },
+        keep_states: a.state,
+    };
+    let analysis = run_engine(&store, &lens, &engine_opts);
+    let ropts = ReportOptions {
+        max_findings: a.max_findings,
+        state: a.state,
+        skipped_lines: 0,
+        first_skipped: Vec::new(),
+    };
+    let report = Report::build(&cfg.describe(), &store, &analysis, &ropts);
+    if a.format == "json" {
+        let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
+        if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
+            o.insert("group".into(), serde_json::to_value(g)?);
+        }
+        println!("{v}");
+    } else {
+        use std::io::IsTerminal;
+        let width = if std::io::stdout().is_terminal() {
+            crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
+        } else {
+            160
+        };
+        print!("{}", render_text(&report, width));
+        if let Some(g) = &group {
+            print!("{}", group_text(g));
+        }
+    }
+    let matched: Vec<&str> = kinds
+        .iter()
+        .filter(|k| report.count_of(**k, &analysis) > 0)
+        .map(|k| k.name())
+        .collect();
+    if !matched.is_empty() {
+        eprintln!("kord: --fail-on matched: {}", matched.join(", "));
+        return Ok(3);
+    }
+    Ok(0)
+}
+
+/// The `--group` section of the text report.
+pub fn group_text(g: &GroupSnapshot) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nConsumer group {:?}: {} ({}), {} member(s), total lag {}, status {}",
+        g.group,
+        g.state,
+        if g.protocol.is_empty() {
+            "-"
+        } else {
+            &g.protocol
+        },
+        g.members.len(),
+        g.total_lag(),
+        g.status
+    );
+    for m in &g.members {
+        let parts: Vec<String> = m
+            .assignment
+            .iter()
+            .map(|(t, ps)| {
+                let ps: Vec<String> = ps.iter().map(|p| p.to_string()).collect();
+                format!("{t}[{}]", ps.join(","))
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "  member {} client {} host {} assigned {}",
+            m.member_id,
+            m.client_id,
+            m.client_host,
+            if parts.is_empty() {
+                "-".into()
+            } else {
+                parts.join(" ")
+            }
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  {:>9} {:>12} {:>12} {:>10}  {:<8} owner",
+        "partition", "committed", "high", "lag", "status"
+    );
+    for p in &g.partitions {
+        let _ = writeln!(
+            s,
+            "  {:>9} {:>12} {:>12} {:>10}  {:<8} {}",
+            p.partition,
+            p.committed.map_or("-".into(), |c| c.to_string()),
+            p.high,
+            p.lag.map_or("-".into(), |l| l.to_string()),
+            p.status.name(),
+            p.owner.as_deref().unwrap_or("-")
+        );
+    }
+    s
+}
+
+/// `kord record`: capture a topic to a recording (SPEC §2), header first,
+/// flushed at least once a second, never with secrets.
+pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
+    let Some(out) = &a.output else {
+        return Err(UsageError("record needs -o FILE (or -o - for standard output)".into()).into());
+    };
+    let cfg = config(&a.kafka, Some(&a.read))?;
+    let until = until(&a.read)?;
+    let (_, lens_cfg) = live_lens(&a.lens)?;
+    let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
+    let header = Header {
+        kord: 1,
+        topic: Some(cfg.topic.clone()),
+        partitions: Some(reader.topic_partition_count()),
+        // Brokers and topic only: -X/-F values (passwords, keys) never go in.
+        source: Some(cfg.describe()),
+        recorded_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        note: Some(format!(
+            "kord record --from {} --until {}",
+            a.read.from,
+            a.read.until.as_deref().unwrap_or("end")
+        )),
+        lens: lens_cfg,
+        consumers: None,
+        assignor: None,
+    };
+    let sink: Box<dyn Write> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(
+            std::fs::File::create(out)
+                .map_err(|e| UsageError(format!("{}: cannot create: {e}", out.display())))?,
+        )
+    };
+    let mut w = BufWriter::with_capacity(1 << 20, sink);
+    let io = |e: std::io::Error| KafkaSourceError::Client(format!("{}: {e}", out.display()));
+    writeln!(w, "{}", header_line(&header)).map_err(io)?;
+    w.flush().map_err(io)?;
+    let started = Instant::now();
+    let mut last_flush = Instant::now();
+    let result = {
+        let w = std::cell::RefCell::new(&mut w);
+        read_bounded(
+            &mut reader,
+            &until,
+            order(&a.read),
+            &mut |r| {
+                let mut w = w.borrow_mut();
+                w.write_all(r.to_json_line().as_bytes()).map_err(io)?;
+                w.write_all(b"\n").map_err(io)
+            },
+            &mut |_| {
+                if last_flush.elapsed() >= Duration::from_millis(500) {
+                    last_flush = Instant::now();
+                    w.borrow_mut().flush().map_err(io)?;
+                }
+                Ok(())
+            },
+        )
+    };
+    // Whatever happened, every complete line so far reaches the file.
+    let flushed = w.flush();
+    let n = match result {
+        Ok(n) => n,
+        Err(e) => {
+            stderr_line(&format!(
+                "recording to {} stopped; the lines written are complete and valid",
+                out.display()
+            ));
+            return Err(kerr(e));
+        }
+    };
+    flushed.map_err(io).map_err(kerr)?;
+    let secs = started.elapsed().as_secs_f64();
+    stderr_line(&format!(
+        "recorded {n} records from {} to {} in {secs:.1}s",
+        cfg.describe(),
+        out.display()
+    ));
+    Ok(0)
+}
+
+/// `kord produce`: publish a scenario to a topic, creating it if missing.
+pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
+    let cfg = config(&a.kafka, None)?;
+    let synth = kord::source::synth::generate(&a.scenario, a.events, a.seed).map_err(UsageError)?;
+    let needed = synth
+        .records
+        .iter()
+        .map(|r| r.partition + 1)
+        .max()
+        .unwrap_or(1)
+        .max(synth.header.partitions.unwrap_or(1) as i32)
+        .max(1) as u32;
+    let want = a.partitions.unwrap_or(needed);
+    if want < needed {
+        return Err(UsageError(format!(
+            "--partitions {want}: scenario {} records to partitions 0..{}",
+            a.scenario,
+            needed - 1
+        ))
+        .into());
+    }
+    let (have, created) = ensure_topic(&cfg, want, a.replication).map_err(kerr)?;
+    if have < needed {
+        return Err(UsageError(format!(
+            "topic {:?} has {have} partitions; scenario {} needs {needed}",
+            cfg.topic, a.scenario
+        ))
+        .into());
+    }
+    let started = Instant::now();
+    let n = publish(&cfg, &synth.records, &mut |_| {}).map_err(kerr)?;
+    let secs = started.elapsed().as_secs_f64();
+    stderr_line(&format!(
+        "produced {n} records of {} (seed {}) to {} ({have} partitions{}) in {secs:.1}s, {:.0} records/s",
+        a.scenario,
+        a.seed,
+        cfg.describe(),
+        if created { ", created" } else { "" },
+        n as f64 / secs.max(1e-9)
+    ));
+    Ok(0)
+}

@@ -1,0 +1,245 @@
+//! The live source for the TUI: a reader thread feeding a bounded channel.
+//!
+//! The thread never waits on the UI: when the channel is full it keeps
+//! polling into a pending batch (up to a cap, then it stops polling, which
+//! lets librdkafka's own queue absorb the rest) and retries the send. The UI
+//! drains with `try_recv`/`recv_many` and applies whole batches.
+
+use super::group::{GroupObserver, GroupSnapshot};
+use super::reader::{Connection, KafkaReader, PartitionMarks};
+use super::{KafkaConfig, KafkaSourceError};
+use crate::model::Record;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{self, error::TrySendError, Receiver, Sender};
+
+/// What the live source tells its consumer.
+#[derive(Debug, Clone)]
+pub enum SourceEvent {
+    /// Reading started or the broker is back.
+    Connected { topic: String, partitions: u32 },
+    /// Records in arrival order (as polled).
+    Records(Vec<Record<'static>>),
+    /// Per-partition watermarks and kord's position, about once a second.
+    Watermarks {
+        marks: Vec<PartitionMarks>,
+        /// Records per second over the last interval.
+        events_per_sec: f64,
+        /// Records polled but not yet taken by the consumer of the channel:
+        /// above zero, the UI is falling behind.
+        pending: usize,
+    },
+    /// The broker is away; everything loaded is kept, reading resumes when it returns.
+    Disconnected { reason: String },
+    /// Partitions added to the topic, now being read from their beginning.
+    NewPartitions(Vec<i32>),
+    /// A fresh view of the `--group` being observed.
+    Group(GroupSnapshot),
+    /// A problem that does not stop the source (e.g. the group look-up failed).
+    Warning(String),
+    /// The source stopped for good.
+    Error(String),
+}
+
+/// Tuning of the live source.
+#[derive(Clone, Debug)]
+pub struct LiveOptions {
+    /// Channel capacity in events (each `Records` is one).
+    pub capacity: usize,
+    /// Largest `Records` batch.
+    pub max_batch: usize,
+    /// Records kept pending while the channel is full, before polling pauses.
+    pub max_pending: usize,
+    /// Observe this consumer group (read-only).
+    pub group: Option<String>,
+    pub watermarks_every: Duration,
+    pub group_every: Duration,
+    pub partitions_every: Duration,
+}
+
+impl Default for LiveOptions {
+    fn default() -> Self {
+        LiveOptions {
+            capacity: 64,
+            max_batch: 20_000,
+            max_pending: 500_000,
+            group: None,
+            watermarks_every: Duration::from_secs(1),
+            group_every: Duration::from_secs(5),
+            partitions_every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Stops the source thread when dropped.
+pub struct KafkaHandle {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl KafkaHandle {
+    /// Asks the thread to stop and waits for it (at most one poll interval).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for KafkaHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The live Kafka source.
+pub struct KafkaSource;
+
+impl KafkaSource {
+    /// Connects (bounded by `cfg.timeout`: errors such as an unreachable
+    /// broker or a missing topic come back here, before any UI starts), then
+    /// reads on a thread of its own.
+    pub fn start(
+        cfg: &KafkaConfig,
+        opts: LiveOptions,
+    ) -> Result<(Receiver<SourceEvent>, KafkaHandle), KafkaSourceError> {
+        let reader = KafkaReader::connect(cfg)?;
+        let observer = match &opts.group {
+            Some(g) => Some(GroupObserver::new(cfg, g)?),
+            None => None,
+        };
+        Ok(Self::spawn(reader, observer, opts))
+    }
+
+    /// Reads from an already connected reader on a new thread.
+    pub fn spawn(
+        reader: KafkaReader,
+        observer: Option<GroupObserver>,
+        opts: LiveOptions,
+    ) -> (Receiver<SourceEvent>, KafkaHandle) {
+        let (tx, rx) = mpsc::channel(opts.capacity.max(2));
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("kord-kafka".into())
+            .spawn(move || run(reader, observer, opts, tx, flag))
+            .ok();
+        (rx, KafkaHandle { stop, thread })
+    }
+}
+
+fn run(
+    mut reader: KafkaReader,
+    mut observer: Option<GroupObserver>,
+    opts: LiveOptions,
+    tx: Sender<SourceEvent>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut control: VecDeque<SourceEvent> = VecDeque::new();
+    control.push_back(SourceEvent::Connected {
+        topic: reader.topic().to_string(),
+        partitions: reader.topic_partition_count(),
+    });
+    let mut pending: Vec<Record<'static>> = Vec::new();
+    let mut was_connected = true;
+    let mut last_marks = Instant::now();
+    let mut last_group: Option<Instant> = None;
+    let mut last_parts = Instant::now();
+    let mut counted = 0u64;
+    let max_batch = opts.max_batch.max(1);
+    while !stop.load(Ordering::Relaxed) {
+        if pending.len() < opts.max_pending {
+            let room = (opts.max_pending - pending.len()).min(max_batch);
+            counted += reader.poll(Duration::from_millis(50), room, &mut |r| {
+                pending.push(r.clone().into_owned())
+            }) as u64;
+        } else {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let connected = matches!(reader.connection(), Connection::Connected);
+        if connected != was_connected {
+            was_connected = connected;
+            control.push_back(match reader.connection() {
+                Connection::Connected => SourceEvent::Connected {
+                    topic: reader.topic().to_string(),
+                    partitions: reader.topic_partition_count(),
+                },
+                Connection::Disconnected { reason, .. } => SourceEvent::Disconnected {
+                    reason: reason.clone(),
+                },
+            });
+        }
+        if last_marks.elapsed() >= opts.watermarks_every {
+            let secs = last_marks.elapsed().as_secs_f64();
+            last_marks = Instant::now();
+            let marks = reader.refresh_watermarks(Duration::from_millis(500));
+            // Only the newest watermarks matter: drop stale ones still queued.
+            control.retain(|e| !matches!(e, SourceEvent::Watermarks { .. }));
+            control.push_back(SourceEvent::Watermarks {
+                marks,
+                events_per_sec: counted as f64 / secs.max(1e-3),
+                pending: pending.len(),
+            });
+            counted = 0;
+        }
+        if connected && last_parts.elapsed() >= opts.partitions_every {
+            last_parts = Instant::now();
+            match reader.refresh_partitions() {
+                Ok(fresh) if !fresh.is_empty() => {
+                    control.push_back(SourceEvent::NewPartitions(fresh))
+                }
+                Ok(_) => {}
+                Err(e) => control.push_back(SourceEvent::Warning(e.to_string())),
+            }
+        }
+        if let Some(obs) = observer.as_mut() {
+            if connected && last_group.is_none_or(|t| t.elapsed() >= opts.group_every) {
+                last_group = Some(Instant::now());
+                let marks = reader.marks();
+                control.retain(|e| !matches!(e, SourceEvent::Group(_)));
+                control.push_back(match obs.observe(reader.consumer(), &marks) {
+                    Ok(s) => SourceEvent::Group(s),
+                    Err(e) => SourceEvent::Warning(e.to_string()),
+                });
+            }
+        }
+        // Records first (in batches of at most max_batch), then control events.
+        while !pending.is_empty() {
+            let batch: Vec<Record<'static>> = if pending.len() > max_batch {
+                pending.drain(..max_batch).collect()
+            } else {
+                std::mem::take(&mut pending)
+            };
+            match tx.try_send(SourceEvent::Records(batch)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(SourceEvent::Records(mut b))) => {
+                    b.append(&mut pending);
+                    pending = b;
+                    break;
+                }
+                Err(_) => return,
+            }
+        }
+        while let Some(ev) = control.pop_front() {
+            match tx.try_send(ev) {
+                Ok(()) => {}
+                Err(TrySendError::Full(ev)) => {
+                    control.push_front(ev);
+                    break;
+                }
+                Err(TrySendError::Closed(_)) => return,
+            }
+        }
+        if control.len() > 1000 {
+            control.drain(..control.len() - 1000);
+        }
+    }
+}

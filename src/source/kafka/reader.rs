@@ -1,0 +1,683 @@
+//! The blocking, read-only topic reader and the bounded read to `--until`.
+
+use super::{KafkaConfig, KafkaSourceError, KordContext, StartFrom, Until};
+use crate::model::{Payload, Record};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+/// The header `kord produce` stamps on each record: its arrival index in
+/// the scenario, so a bounded read can restore the cross-partition order.
+pub const SEQ_HEADER: &str = "kord-seq";
+
+/// Low and high watermarks of a partition and where kord is in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PartitionMarks {
+    pub partition: i32,
+    pub low: i64,
+    pub high: i64,
+    /// The next offset kord will read.
+    pub position: i64,
+}
+
+impl PartitionMarks {
+    /// kord's own lag in this partition (0 when caught up; tansu may
+    /// under-report `high`, so never negative).
+    pub fn lag(&self) -> i64 {
+        (self.high - self.position).max(0)
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Part {
+    id: i32,
+    low: i64,
+    high: i64,
+    /// High watermark when reading started: "the end" is at least here.
+    start_high: i64,
+    next: i64,
+    eof: bool,
+    done: bool,
+}
+
+/// Connection state as kord sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Connection {
+    Connected,
+    /// Since when, and why.
+    Disconnected {
+        since: Instant,
+        reason: String,
+    },
+}
+
+/// A read-only consumer of one topic: assigned partitions, no group, no commits.
+pub struct KafkaReader {
+    consumer: BaseConsumer<KordContext>,
+    cfg: KafkaConfig,
+    /// Partitions of the topic (not only the ones read).
+    topic_partitions: u32,
+    parts: BTreeMap<i32, Part>,
+    connection: Connection,
+    stop_time: Option<i64>,
+}
+
+fn client_err(e: KafkaError) -> KafkaSourceError {
+    match e {
+        KafkaError::ClientCreation(m) => {
+            KafkaSourceError::Usage(format!("invalid Kafka client configuration: {m}"))
+        }
+        e => KafkaSourceError::Client(e.to_string()),
+    }
+}
+
+fn is_connection_error(e: &KafkaError) -> bool {
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::AllBrokersDown
+                | RDKafkaErrorCode::BrokerTransportFailure
+                | RDKafkaErrorCode::Authentication
+                | RDKafkaErrorCode::SSL
+                | RDKafkaErrorCode::Resolve
+                | RDKafkaErrorCode::RequestTimedOut
+                | RDKafkaErrorCode::OperationTimedOut
+        )
+    )
+}
+
+/// Creates a client from kord's consumer config.
+pub(crate) fn create_consumer(
+    cfg: &KafkaConfig,
+) -> Result<BaseConsumer<KordContext>, KafkaSourceError> {
+    cfg.consumer_config()?
+        .create_with_context(KordContext::default())
+        .map_err(client_err)
+}
+
+/// Waits (bounded) for the cluster's metadata of `topic`; names the topic
+/// and lists the existing ones when it is missing.
+pub(crate) fn topic_partitions(
+    consumer: &BaseConsumer<KordContext>,
+    cfg: &KafkaConfig,
+) -> Result<Vec<i32>, KafkaSourceError> {
+    let started = Instant::now();
+    let md = consumer
+        .fetch_metadata(Some(&cfg.topic), cfg.timeout)
+        .map_err(|e| unreachable_error(consumer, cfg, started, e))?;
+    let topic = md.topics().iter().find(|t| t.name() == cfg.topic);
+    let missing = match topic {
+        None => true,
+        Some(t) => t.error().is_some() || t.partitions().is_empty(),
+    };
+    if missing {
+        let all = consumer
+            .fetch_metadata(None, cfg.timeout)
+            .map_err(|e| unreachable_error(consumer, cfg, started, e))?;
+        let mut existing: Vec<String> = all
+            .topics()
+            .iter()
+            .map(|t| t.name().to_string())
+            .filter(|n| !n.starts_with("__") && n != &cfg.topic)
+            .collect();
+        existing.sort();
+        return Err(KafkaSourceError::TopicMissing {
+            topic: cfg.topic.clone(),
+            existing,
+        });
+    }
+    let mut ids: Vec<i32> = topic
+        .map(|t| t.partitions().iter().map(|p| p.id()).collect())
+        .unwrap_or_default();
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+fn unreachable_error(
+    consumer: &BaseConsumer<KordContext>,
+    cfg: &KafkaConfig,
+    started: Instant,
+    e: KafkaError,
+) -> KafkaSourceError {
+    // Errors queued while waiting say why (refused, SASL, SSL...).
+    let mut why = None;
+    while let Some(r) = consumer.poll(Duration::ZERO) {
+        if let Err(e) = r {
+            why = Some(e.to_string());
+        }
+    }
+    let why = consumer
+        .context()
+        .last_error()
+        .or(why)
+        .unwrap_or(e.to_string());
+    KafkaSourceError::Unreachable {
+        brokers: cfg.brokers.clone(),
+        waited: started.elapsed(),
+        last_error: Some(why),
+    }
+}
+
+/// A record borrowing from a librdkafka message.
+pub fn to_record<'m>(m: &'m BorrowedMessage<'_>) -> Record<'m> {
+    let payload = match m.payload() {
+        None => Payload::Null,
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(s) => Payload::Text(Cow::Borrowed(s)),
+            Err(_) => Payload::Binary(Cow::Borrowed(b)),
+        },
+    };
+    let headers = m
+        .headers()
+        .map(|hs| {
+            hs.iter()
+                .map(|h| (Cow::Borrowed(h.key), h.value.map(String::from_utf8_lossy)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Record {
+        topic: Some(Cow::Borrowed(m.topic())),
+        partition: m.partition(),
+        offset: m.offset(),
+        ts: m.timestamp().to_millis(),
+        headers,
+        key: m.key().map(String::from_utf8_lossy),
+        payload,
+    }
+}
+
+impl KafkaReader {
+    /// Connects (waiting at most `cfg.timeout`), checks the topic, resolves
+    /// `--from` to offsets and assigns the partitions.
+    pub fn connect(cfg: &KafkaConfig) -> Result<KafkaReader, KafkaSourceError> {
+        let consumer = create_consumer(cfg)?;
+        let all = topic_partitions(&consumer, cfg)?;
+        let topic_partitions = all.len() as u32;
+        let wanted: Vec<i32> = match &cfg.partitions {
+            None => all.clone(),
+            Some(ps) => {
+                for p in ps {
+                    if !all.contains(p) {
+                        return Err(KafkaSourceError::Usage(format!(
+                            "-p {p}: topic {:?} has partitions 0..{}",
+                            cfg.topic,
+                            topic_partitions.saturating_sub(1)
+                        )));
+                    }
+                }
+                let mut ps = ps.clone();
+                ps.sort_unstable();
+                ps.dedup();
+                ps
+            }
+        };
+        let mut reader = KafkaReader {
+            consumer,
+            cfg: cfg.clone(),
+            topic_partitions,
+            parts: BTreeMap::new(),
+            connection: Connection::Connected,
+            stop_time: None,
+        };
+        reader.add_partitions(&wanted, &cfg.from)?;
+        Ok(reader)
+    }
+
+    fn add_partitions(&mut self, ids: &[i32], from: &StartFrom) -> Result<(), KafkaSourceError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let topic = self.cfg.topic.clone();
+        let mut marks = Vec::with_capacity(ids.len());
+        for &p in ids {
+            let (low, high) = self
+                .consumer
+                .fetch_watermarks(&topic, p, self.cfg.timeout)
+                .map_err(|e| KafkaSourceError::Client(format!("watermarks of {topic}/{p}: {e}")))?;
+            marks.push((p, low, high));
+        }
+        let by_time = match from {
+            StartFrom::Time(ms) => {
+                let mut tpl = TopicPartitionList::new();
+                for &p in ids {
+                    tpl.add_partition_offset(&topic, p, Offset::Offset(*ms))
+                        .map_err(client_err)?;
+                }
+                let got = self
+                    .consumer
+                    .offsets_for_times(tpl, self.cfg.timeout)
+                    .map_err(|e| KafkaSourceError::Client(format!("offsets for {ms}: {e}")))?;
+                got.elements()
+                    .iter()
+                    .map(|e| (e.partition(), e.offset()))
+                    .collect::<BTreeMap<i32, Offset>>()
+            }
+            _ => BTreeMap::new(),
+        };
+        let mut tpl = TopicPartitionList::new();
+        for (p, low, high) in marks {
+            let start = match from {
+                StartFrom::Beginning => low,
+                StartFrom::End => high,
+                StartFrom::Offset(o) => (*o).clamp(low, high.max(*o).max(low)),
+                StartFrom::Tail(n) => (high - n).max(low),
+                StartFrom::Time(_) => match by_time.get(&p) {
+                    Some(Offset::Offset(o)) => *o,
+                    _ => high,
+                },
+            };
+            tpl.add_partition_offset(&topic, p, Offset::Offset(start))
+                .map_err(client_err)?;
+            self.parts.insert(
+                p,
+                Part {
+                    id: p,
+                    low,
+                    high,
+                    start_high: high,
+                    next: start,
+                    eof: false,
+                    done: false,
+                },
+            );
+        }
+        self.consumer.incremental_assign(&tpl).map_err(client_err)?;
+        Ok(())
+    }
+
+    /// The topic being read.
+    pub fn topic(&self) -> &str {
+        &self.cfg.topic
+    }
+
+    /// The config it was made from.
+    pub fn config(&self) -> &KafkaConfig {
+        &self.cfg
+    }
+
+    /// How many partitions the topic has.
+    pub fn topic_partition_count(&self) -> u32 {
+        self.topic_partitions
+    }
+
+    /// The partitions being read.
+    pub fn partitions(&self) -> Vec<i32> {
+        self.parts.keys().copied().collect()
+    }
+
+    /// The underlying client (for metadata and group look-ups).
+    pub fn consumer(&self) -> &BaseConsumer<KordContext> {
+        &self.consumer
+    }
+
+    /// Connection state.
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Stops each partition at its first record stamped after `ms` (`--until @TIME`).
+    pub fn set_stop_time(&mut self, ms: i64) {
+        self.stop_time = Some(ms);
+    }
+
+    fn connected(&mut self) {
+        self.connection = Connection::Connected;
+    }
+
+    fn disconnected(&mut self, reason: String) {
+        match &mut self.connection {
+            Connection::Disconnected { reason: r, .. } => *r = reason,
+            Connection::Connected => {
+                self.connection = Connection::Disconnected {
+                    since: Instant::now(),
+                    reason,
+                }
+            }
+        }
+    }
+
+    /// How long the broker has been away (None when connected).
+    pub fn disconnected_for(&self) -> Option<Duration> {
+        match &self.connection {
+            Connection::Connected => None,
+            Connection::Disconnected { since, .. } => Some(since.elapsed()),
+        }
+    }
+
+    fn pause(&self, p: i32) {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(&self.cfg.topic, p);
+        if let Err(e) = self.consumer.pause(&tpl) {
+            tracing::debug!("pause {p}: {e}");
+        }
+    }
+
+    fn finish(&mut self, p: i32) {
+        if let Some(part) = self.parts.get_mut(&p) {
+            if !part.done {
+                part.done = true;
+                self.pause(p);
+            }
+        }
+    }
+
+    /// Polls up to `max` messages, waiting at most `timeout` for the first,
+    /// handing each record to `sink`. Returns how many were handed over.
+    /// Errors the client reports (broker down, SASL) change the connection
+    /// state; they are not fatal here.
+    pub fn poll(
+        &mut self,
+        timeout: Duration,
+        max: usize,
+        sink: &mut dyn FnMut(&Record<'_>),
+    ) -> usize {
+        let mut n = 0;
+        let mut wait = timeout;
+        // Messages borrow the consumer: state changes that need all of
+        // `self` are collected and applied after the loop.
+        let mut finished = Vec::new();
+        let mut got_message = false;
+        let mut eof_seen = false;
+        let mut lost: Option<String> = None;
+        while n < max {
+            let Some(r) = self.consumer.poll(wait) else {
+                break;
+            };
+            wait = Duration::ZERO;
+            match r {
+                Ok(m) => {
+                    let (p, off, ts) = (m.partition(), m.offset(), m.timestamp().to_millis());
+                    let stop = matches!((self.stop_time, ts), (Some(t), Some(ts)) if ts > t);
+                    let Some(part) = self.parts.get_mut(&p) else {
+                        continue;
+                    };
+                    if part.done {
+                        continue;
+                    }
+                    part.next = off + 1;
+                    part.high = part.high.max(off + 1);
+                    part.eof = false;
+                    if stop {
+                        finished.push(p);
+                        continue;
+                    }
+                    sink(&to_record(&m));
+                    n += 1;
+                    got_message = true;
+                }
+                Err(KafkaError::PartitionEOF(p)) => {
+                    if let Some(part) = self.parts.get_mut(&p) {
+                        part.eof = true;
+                    }
+                    eof_seen = true;
+                }
+                Err(e) => {
+                    let why = self.consumer.context().last_error();
+                    let msg = match why {
+                        Some(w) if !e.to_string().contains(&w) => format!("{e} ({w})"),
+                        _ => e.to_string(),
+                    };
+                    if is_connection_error(&e) {
+                        lost = Some(msg);
+                    } else {
+                        tracing::warn!("kafka: {msg}");
+                        self.consumer.context().note(msg);
+                    }
+                }
+            }
+        }
+        for p in finished {
+            self.finish(p);
+        }
+        if got_message || eof_seen {
+            self.connected();
+        } else if let Some(msg) = lost {
+            self.disconnected(msg);
+        }
+        n
+    }
+
+    /// Marks partitions that reached their end: an EOF event at or past the
+    /// high watermark seen at start, confirmed by a fresh watermark (tansu
+    /// under-reports the high watermark after a batch, so the start one is
+    /// only a lower bound, and EOF alone could race a late fetch).
+    pub fn check_end(&mut self) {
+        let candidates: Vec<(i32, i64)> = self
+            .parts
+            .values()
+            .filter(|p| !p.done && p.eof && p.next >= p.start_high)
+            .map(|p| (p.id, p.next))
+            .collect();
+        for (p, next) in candidates {
+            match self
+                .consumer
+                .fetch_watermarks(&self.cfg.topic, p, Duration::from_secs(2))
+            {
+                Ok((low, high)) => {
+                    if let Some(part) = self.parts.get_mut(&p) {
+                        part.low = low;
+                        part.high = high.max(part.next);
+                    }
+                    if high <= next {
+                        self.finish(p);
+                    }
+                }
+                Err(e) => self.disconnected(e.to_string()),
+            }
+        }
+    }
+
+    /// Marks every partition at EOF as done once wall-clock time passed the
+    /// stop time (nothing later can be stamped before it... by a sane clock).
+    fn check_stop_time(&mut self) {
+        let Some(t) = self.stop_time else { return };
+        if chrono::Utc::now().timestamp_millis() <= t {
+            return;
+        }
+        let eof: Vec<i32> = self
+            .parts
+            .values()
+            .filter(|p| p.eof && !p.done)
+            .map(|p| p.id)
+            .collect();
+        for p in eof {
+            self.finish(p);
+        }
+    }
+
+    /// Whether every partition is done.
+    pub fn all_done(&self) -> bool {
+        self.parts.values().all(|p| p.done)
+    }
+
+    /// Whether a partition is caught up (EOF) or done: nothing more is coming now.
+    fn idle(&self, p: i32) -> bool {
+        self.parts.get(&p).is_none_or(|x| x.done || x.eof)
+    }
+
+    /// Fresh watermarks of every partition read (one round trip each).
+    /// A failure marks the connection lost; success marks it back.
+    pub fn refresh_watermarks(&mut self, timeout: Duration) -> Vec<PartitionMarks> {
+        let ids = self.partitions();
+        let mut ok = false;
+        for p in ids {
+            match self.consumer.fetch_watermarks(&self.cfg.topic, p, timeout) {
+                Ok((low, high)) => {
+                    ok = true;
+                    if let Some(part) = self.parts.get_mut(&p) {
+                        part.low = low;
+                        part.high = high.max(part.next);
+                    }
+                }
+                Err(e) => {
+                    self.disconnected(e.to_string());
+                    break;
+                }
+            }
+        }
+        if ok {
+            self.connected();
+        }
+        self.marks()
+    }
+
+    /// The watermarks last seen, without a round trip.
+    pub fn marks(&self) -> Vec<PartitionMarks> {
+        self.parts
+            .values()
+            .map(|p| PartitionMarks {
+                partition: p.id,
+                low: p.low,
+                high: p.high,
+                position: p.next,
+            })
+            .collect()
+    }
+
+    /// Picks up partitions added to the topic since (not with `-p`): they
+    /// are read from their beginning. Returns the new ones.
+    pub fn refresh_partitions(&mut self) -> Result<Vec<i32>, KafkaSourceError> {
+        if self.cfg.partitions.is_some() {
+            return Ok(Vec::new());
+        }
+        let md = self
+            .consumer
+            .fetch_metadata(Some(&self.cfg.topic), Duration::from_secs(2))
+            .map_err(|e| KafkaSourceError::Client(e.to_string()))?;
+        let fresh: Vec<i32> = md
+            .topics()
+            .iter()
+            .filter(|t| t.name() == self.cfg.topic)
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .filter(|p| !self.parts.contains_key(p))
+            .collect();
+        if !fresh.is_empty() {
+            self.add_partitions(&fresh, &StartFrom::Beginning)?;
+            self.topic_partitions = self.topic_partitions.max(self.parts.len() as u32);
+        }
+        Ok(fresh)
+    }
+}
+
+/// The order of a bounded read's output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadOrder {
+    /// As the consumer polled them (depends on fetch timing).
+    Arrival,
+    /// Partitions merged by `kord-seq` header, else timestamp, then
+    /// partition and offset: the same order on every run.
+    Merged,
+}
+
+fn merge_key(r: &Record<'_>) -> (i64, i32, i64) {
+    let seq = r
+        .headers
+        .iter()
+        .find(|(n, _)| n == SEQ_HEADER)
+        .and_then(|(_, v)| v.as_deref())
+        .and_then(|v| v.parse::<i64>().ok());
+    (seq.or(r.ts).unwrap_or(i64::MIN), r.partition, r.offset)
+}
+
+/// Reads until `until` and hands records to `sink` in `order`. `tick` runs
+/// at least every 200 ms (for flushing). Fails when the broker stays away
+/// longer than the config's timeout (unless `keep_waiting`).
+pub fn read_bounded(
+    reader: &mut KafkaReader,
+    until: &Until,
+    order: ReadOrder,
+    sink: &mut dyn FnMut(&Record<'_>) -> Result<(), KafkaSourceError>,
+    tick: &mut dyn FnMut(u64) -> Result<(), KafkaSourceError>,
+) -> Result<u64, KafkaSourceError> {
+    let limit = match until {
+        Until::Count(n) => *n,
+        _ => u64::MAX,
+    };
+    if let Until::Time(t) = until {
+        reader.set_stop_time(*t);
+    }
+    let mut emitted = 0u64;
+    let mut failed: Option<KafkaSourceError> = None;
+    let mut queues: BTreeMap<i32, VecDeque<Record<'static>>> = BTreeMap::new();
+    let mut last_probe = Instant::now();
+    while emitted < limit {
+        {
+            let mut push = |r: &Record<'_>| {
+                if failed.is_some() || emitted >= limit {
+                    return;
+                }
+                match order {
+                    ReadOrder::Arrival => match sink(r) {
+                        Ok(()) => emitted += 1,
+                        Err(e) => failed = Some(e),
+                    },
+                    ReadOrder::Merged => queues
+                        .entry(r.partition)
+                        .or_default()
+                        .push_back(r.clone().into_owned()),
+                }
+            };
+            reader.poll(Duration::from_millis(100), 50_000, &mut push);
+        }
+        if let Some(e) = failed.take() {
+            return Err(e);
+        }
+        match until {
+            Until::End => reader.check_end(),
+            Until::Time(_) => reader.check_stop_time(),
+            _ => {}
+        }
+        if order == ReadOrder::Merged {
+            // Emit while every partition either has a head or has nothing coming now.
+            'merge: while emitted < limit {
+                let mut best: Option<((i64, i32, i64), i32)> = None;
+                for p in reader.partitions() {
+                    match queues.get(&p).and_then(|q| q.front()) {
+                        Some(r) => {
+                            let k = merge_key(r);
+                            if best.is_none_or(|(bk, _)| k < bk) {
+                                best = Some((k, p));
+                            }
+                        }
+                        None if reader.idle(p) => {}
+                        None => break 'merge,
+                    }
+                }
+                let Some((_, p)) = best else { break };
+                let Some(r) = queues.get_mut(&p).and_then(|q| q.pop_front()) else {
+                    break;
+                };
+                sink(&r)?;
+                emitted += 1;
+            }
+        }
+        tick(emitted)?;
+        let drained = queues.values().all(|q| q.is_empty());
+        if reader.all_done() && drained && !matches!(until, Until::Count(_) | Until::Never) {
+            break;
+        }
+        if let Some(away) = reader.disconnected_for() {
+            let cfg = reader.config();
+            if away > cfg.timeout && !cfg.keep_waiting {
+                let reason = match reader.connection() {
+                    Connection::Disconnected { reason, .. } => Some(reason.clone()),
+                    Connection::Connected => None,
+                };
+                return Err(KafkaSourceError::Lost {
+                    brokers: cfg.brokers.clone(),
+                    waited: away,
+                    last_error: reason,
+                });
+            }
+            if last_probe.elapsed() > Duration::from_secs(1) {
+                last_probe = Instant::now();
+                reader.refresh_watermarks(Duration::from_millis(500));
+            }
+        }
+    }
+    Ok(emitted)
+}
