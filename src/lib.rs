@@ -16,3 +16,4 @@ pub mod report;
 pub mod sim;
 pub mod source;
 pub mod strategy;
+pub mod tui;

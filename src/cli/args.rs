@@ -7,14 +7,19 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "kord", version, about, long_about = None)]
 pub struct Cli {
+    /// With no subcommand, kord opens `demo` on the first scenario.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
+    /// TUI on a built-in scenario (default: the first one).
+    Demo(DemoArgs),
+    /// TUI over a recording (any kord recording or kcat -J dump).
+    Replay(ReplayArgs),
     /// Headless run: the report of each strategy over a recording or topic.
     Analyze(AnalyzeArgs),
     /// Write a built-in scenario as a recording.
@@ -201,4 +206,49 @@ pub struct ProduceArgs {
     /// Random seed: the same seed publishes the same records.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// Options of the TUI commands (`replay`, `demo`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct TuiArgs {
+    /// Theme: dark, light, colorblind, or a TOML file (overrides only the colours it names).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Write logs to this file (also `KORD_LOG=FILE`); never to the screen.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+}
+
+/// `kord replay`.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Recording file (JSON Lines, optionally gzip or zstd).
+    pub file: PathBuf,
+    /// Skip malformed lines.
+    #[arg(long)]
+    pub lenient: bool,
+    #[command(flatten)]
+    pub lens: LensArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// `kord demo`.
+#[derive(Args, Debug, Default)]
+pub struct DemoArgs {
+    /// Scenario name (default: the first; `--list` lists them).
+    pub scenario: Option<String>,
+    /// List the scenarios.
+    #[arg(long)]
+    pub list: bool,
+    /// Number of events (default: the scenario's own).
+    #[arg(long)]
+    pub events: Option<usize>,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub lens: LensArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
 }

@@ -4,6 +4,7 @@ mod analyze;
 mod args;
 mod kafka;
 mod synth;
+mod tui;
 
 pub use args::Cli;
 
@@ -33,7 +34,15 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 /// Runs the command line; returns the exit code.
 pub fn run() -> anyhow::Result<u8> {
     let cli = Cli::parse();
-    match cli.command {
+    let Some(command) = cli.command else {
+        return tui::demo(args::DemoArgs {
+            seed: 1,
+            ..args::DemoArgs::default()
+        });
+    };
+    match command {
+        args::Command::Demo(a) => tui::demo(a),
+        args::Command::Replay(a) => tui::replay(a),
         args::Command::Analyze(a) if a.kafka.brokers.is_some() => kafka::analyze(a),
         args::Command::Analyze(a) => analyze::run(a),
         args::Command::Synth(a) => synth::run(a),

@@ -1,0 +1,105 @@
+//! `kord replay FILE` and `kord demo [SCENARIO]`: the TUI's command-line edge.
+
+use super::analyze::lens_options;
+use super::args::{DemoArgs, LensArgs, ReplayArgs, TuiArgs};
+use super::UsageError;
+use kord::source::synth::{scenario_names, SCENARIOS};
+use kord::source::LoadOptions;
+use kord::strategy::StrategyKind;
+use kord::tui::{Config, Source, Theme};
+use std::path::PathBuf;
+
+fn common(
+    lens: &LensArgs,
+    tui: &TuiArgs,
+    lenient: bool,
+) -> anyhow::Result<(LoadOptions, Theme, Option<StrategyKind>, Option<PathBuf>)> {
+    let (cfg, origin) = lens_options(lens)?;
+    let load = LoadOptions {
+        lens: cfg,
+        lens_origin: origin,
+        lenient,
+        keep_raw: true,
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::resolve(tui.theme.as_deref(), no_color).map_err(UsageError)?;
+    let strategy = match lens.strategy.as_deref() {
+        None | Some("all") => None,
+        Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
+    };
+    let log = tui.log.clone().or_else(|| {
+        std::env::var_os("KORD_LOG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    Ok((load, theme, strategy, log))
+}
+
+fn terminal_check() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(UsageError(
+            "the TUI needs a terminal; for a headless report use `kord analyze`".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Runs `kord replay FILE`.
+pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
+    let (load, theme, strategy, log) = common(&a.lens, &a.tui, a.lenient)?;
+    if !a.file.is_file() {
+        return Err(UsageError(format!("{}: no such file", a.file.display())).into());
+    }
+    terminal_check()?;
+    let name = a.file.display().to_string();
+    kord::tui::run(Config {
+        source: Source::File(a.file),
+        name,
+        load,
+        theme,
+        strategy,
+        consumers: a.lens.consumers,
+        log,
+    })?;
+    Ok(0)
+}
+
+/// Runs `kord demo [SCENARIO]` (and bare `kord`).
+pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
+    if a.list {
+        for s in SCENARIOS {
+            println!("{:<20} {}", s.name, s.about);
+        }
+        return Ok(0);
+    }
+    let names = scenario_names();
+    let name = match a.scenario {
+        Some(s) if names.contains(&s.as_str()) => s,
+        Some(s) => {
+            return Err(UsageError(format!(
+                "unknown scenario {s:?}; known: {}",
+                names.join(", ")
+            ))
+            .into())
+        }
+        None => names.first().map(|s| s.to_string()).unwrap_or_default(),
+    };
+    let (load, theme, strategy, log) = common(&a.lens, &a.tui, false)?;
+    terminal_check()?;
+    kord::tui::run(Config {
+        source: Source::Scenario {
+            name: name.clone(),
+            events: a.events,
+            seed: a.seed,
+        },
+        name: format!("demo {name}"),
+        load,
+        theme,
+        strategy,
+        consumers: a.lens.consumers,
+        log,
+    })?;
+    Ok(0)
+}

@@ -1,0 +1,936 @@
+//! The app state, the [`Action`]s a user (or a test) can take, and
+//! [`update`], the only place state changes. Heavy work is requested as
+//! [`Job`]s that the loop runs off-thread; their results come back as [`Msg`].
+
+use super::data::{CompareData, Dataset, Marker, StrategyView};
+use super::inspect::Inspect;
+use super::theme::Theme;
+use super::ui;
+use crate::detect::Kind;
+use crate::strategy::StrategyKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Everything a user can do. Keys map to actions (see [`super::keys`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    Quit,
+    /// Time passed (ms), for playback.
+    Tick(u64),
+    Resize(u16, u16),
+    /// Step the cursor by N events (negative: back).
+    Step(i64),
+    /// Go to an arrival index.
+    Seek(usize),
+    SeekStart,
+    SeekEnd,
+    /// Go to the first event arriving at or after this time (epoch ms).
+    SeekTime(i64),
+    NextFinding,
+    PrevFinding,
+    /// Cycle which finding kind next/previous jump to.
+    CycleFindingKind,
+    TogglePlay,
+    Faster,
+    Slower,
+    NextStrategy,
+    PrevStrategy,
+    SetStrategy(String),
+    /// Move the row selection.
+    Rows(i64),
+    /// Move the column selection.
+    Cols(i64),
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    FirstColumn,
+    LastColumn,
+    ToggleHelp,
+    ToggleCompare,
+    ToggleInspector,
+    ToggleConsumers,
+    /// Open the filter prompt (`/`).
+    StartFilter,
+    /// Open the command line (`:`).
+    StartCommand,
+    /// A character typed into the prompt.
+    Input(char),
+    Backspace,
+    Submit,
+    /// Close the prompt or overlay.
+    Cancel,
+    SetFilter(String),
+    CycleSort,
+    ToggleBookmark,
+    NextBookmark,
+    PrevBookmark,
+    AddConsumer,
+    RemoveConsumer,
+    /// A mouse click at a cell of the screen.
+    Click(u16, u16),
+    ScrollUp,
+    ScrollDown,
+    /// A command-line command (what follows `:`).
+    Command(String),
+}
+
+/// Background work the loop runs off the UI thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Job {
+    Strategy {
+        gen: u64,
+        kind: StrategyKind,
+        consumers: Option<u32>,
+    },
+    Compare {
+        gen: u64,
+        consumers: Option<u32>,
+    },
+}
+
+impl Job {
+    /// Runs the job (on a worker thread; tests call it inline).
+    pub fn run(self, ds: &Dataset) -> Msg {
+        match self {
+            Job::Strategy {
+                gen,
+                kind,
+                consumers,
+            } => Msg::Strategy {
+                gen,
+                view: Arc::new(StrategyView::build(ds, kind, consumers)),
+            },
+            Job::Compare { gen, consumers } => Msg::Compare {
+                gen,
+                data: Arc::new(CompareData::build(ds, consumers)),
+            },
+        }
+    }
+}
+
+/// Results from sources and workers.
+pub enum Msg {
+    /// Loading: events read, bytes read, file size (0 if unknown).
+    Progress {
+        events: u64,
+        bytes: u64,
+        total: u64,
+    },
+    Loaded {
+        ds: Arc<Dataset>,
+        view: Arc<StrategyView>,
+    },
+    Failed(String),
+    Strategy {
+        gen: u64,
+        view: Arc<StrategyView>,
+    },
+    Compare {
+        gen: u64,
+        data: Arc<CompareData>,
+    },
+}
+
+/// How rows are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Activity,
+    Findings,
+}
+
+impl Sort {
+    /// The name shown and typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Name => "name",
+            Sort::Activity => "activity",
+            Sort::Findings => "findings",
+        }
+    }
+}
+
+/// What the inspector shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// The event at the cursor.
+    Cursor,
+    /// The latest event of the selected cell.
+    Cell,
+}
+
+/// A prompt being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    None,
+    Filter(String),
+    Command(String),
+}
+
+/// An overlay over the main screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    Compare,
+}
+
+/// Loading progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loading {
+    pub name: String,
+    pub events: u64,
+    pub bytes: u64,
+    pub total: u64,
+}
+
+/// Playback speeds, events per second.
+pub const SPEEDS: [u32; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000];
+
+/// The whole state of the TUI.
+pub struct App {
+    pub theme: Theme,
+    pub size: (u16, u16),
+    pub loading: Option<Loading>,
+    pub error: Option<String>,
+    pub ds: Option<Arc<Dataset>>,
+    pub view: Option<Arc<StrategyView>>,
+    /// The strategy shown (or being computed, see `pending`).
+    pub strategy: StrategyKind,
+    pub pending: Option<StrategyKind>,
+    /// Consumers for the simulation (None: the SPEC default).
+    pub consumers: Option<u32>,
+    pub compare: Option<Arc<CompareData>>,
+    pub compare_pending: bool,
+    /// Arrival index of the last processed event.
+    pub cursor: usize,
+    /// Entity ids shown, in order (filtered and sorted).
+    pub rows: Vec<u32>,
+    /// Row of each entity (u32::MAX when filtered out).
+    pub row_of: Vec<u32>,
+    pub sel_row: usize,
+    pub top_row: usize,
+    pub sel_col: usize,
+    pub left_col: usize,
+    pub focus: Focus,
+    pub sort: Sort,
+    pub filter: String,
+    pub prompt: Prompt,
+    pub overlay: Overlay,
+    /// None: shown when the terminal is wide enough.
+    pub show_inspector: Option<bool>,
+    pub show_consumers: bool,
+    pub playing: bool,
+    pub speed: usize,
+    play_acc: u64,
+    pub bookmarks: BTreeSet<usize>,
+    /// Kind that finding jumps stop at (None: any).
+    pub jump_kind: Option<Kind>,
+    /// A message for the status line, and whether it is an error.
+    pub status: Option<(String, bool)>,
+    pub inspect: Option<Inspect>,
+    pub quit: bool,
+    gen: u64,
+    /// Jobs for the loop to run.
+    pub jobs: Vec<Job>,
+}
+
+impl App {
+    /// An app with nothing loaded yet.
+    pub fn new(theme: Theme, name: &str) -> App {
+        App {
+            theme,
+            size: (120, 40),
+            loading: Some(Loading {
+                name: name.to_string(),
+                events: 0,
+                bytes: 0,
+                total: 0,
+            }),
+            error: None,
+            ds: None,
+            view: None,
+            strategy: StrategyKind::Versioned,
+            pending: None,
+            consumers: None,
+            compare: None,
+            compare_pending: false,
+            cursor: 0,
+            rows: Vec::new(),
+            row_of: Vec::new(),
+            sel_row: 0,
+            top_row: 0,
+            sel_col: 0,
+            left_col: 0,
+            focus: Focus::Cursor,
+            sort: Sort::Name,
+            filter: String::new(),
+            prompt: Prompt::None,
+            overlay: Overlay::None,
+            show_inspector: None,
+            show_consumers: false,
+            playing: false,
+            speed: 3,
+            play_acc: 0,
+            bookmarks: BTreeSet::new(),
+            jump_kind: None,
+            status: None,
+            inspect: None,
+            quit: false,
+            gen: 0,
+            jobs: Vec::new(),
+        }
+    }
+
+    /// An app over a dataset, with its first strategy view (tests, demo).
+    pub fn with_data(theme: Theme, ds: Arc<Dataset>, view: Arc<StrategyView>) -> App {
+        let mut app = App::new(theme, &ds.source);
+        app.on_msg(Msg::Loaded { ds, view });
+        app
+    }
+
+    /// Number of events (0 before loading).
+    pub fn len(&self) -> usize {
+        self.ds.as_ref().map_or(0, |d| d.len())
+    }
+
+    /// Whether nothing is loaded or the stream is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the inspector is shown at the current size.
+    pub fn inspector_visible(&self) -> bool {
+        self.show_inspector.unwrap_or(self.size.0 >= 110)
+    }
+
+    /// Applies a worker or source message.
+    pub fn on_msg(&mut self, msg: Msg) {
+        match msg {
+            Msg::Progress {
+                events,
+                bytes,
+                total,
+            } => {
+                if let Some(l) = &mut self.loading {
+                    l.events = events;
+                    l.bytes = bytes;
+                    l.total = total;
+                }
+            }
+            Msg::Failed(e) => {
+                self.loading = None;
+                self.error = Some(e);
+            }
+            Msg::Loaded { ds, view } => {
+                self.loading = None;
+                self.strategy = view.kind;
+                self.consumers = ds.consumers;
+                self.ds = Some(ds);
+                self.view = Some(view);
+                self.cursor = 0;
+                self.rebuild_rows();
+                self.follow_cursor();
+            }
+            Msg::Strategy { gen, view } => {
+                if gen != self.gen {
+                    return;
+                }
+                self.strategy = view.kind;
+                self.pending = None;
+                self.view = Some(view);
+                self.set_status(format!("strategy: {}", self.strategy.name()), false);
+                self.refresh();
+            }
+            Msg::Compare { gen, data } => {
+                if gen != self.gen {
+                    return;
+                }
+                self.compare_pending = false;
+                self.compare = Some(data);
+            }
+        }
+    }
+
+    fn set_status(&mut self, s: impl Into<String>, error: bool) {
+        self.status = Some((s.into(), error));
+    }
+
+    /// Rows: entities matching the filter, in sort order.
+    pub fn rebuild_rows(&mut self) {
+        let Some(ds) = self.ds.clone() else { return };
+        let store = &ds.store;
+        let n = store.entity_count();
+        let needle = self.filter.to_lowercase();
+        let mut rows: Vec<u32> = (0..n as u32)
+            .filter(|&e| {
+                needle.is_empty() || store.entities.name(e).to_lowercase().contains(&needle)
+            })
+            .collect();
+        let losses = self.view.as_ref().map(|v| &v.ent_losses);
+        match self.sort {
+            Sort::Name => rows.sort_by(|&a, &b| store.entities.name(a).cmp(store.entities.name(b))),
+            Sort::Activity => rows.sort_by_key(|&e| std::cmp::Reverse(ds.entity_events(e).len())),
+            Sort::Findings => rows.sort_by_key(|&e| {
+                let l = losses.and_then(|l| l.get(e as usize)).copied().unwrap_or(0);
+                let f = ds.ent_findings.get(e as usize).copied().unwrap_or(0);
+                std::cmp::Reverse(l + f)
+            }),
+        }
+        self.row_of = vec![u32::MAX; n];
+        for (i, &e) in rows.iter().enumerate() {
+            self.row_of[e as usize] = i as u32;
+        }
+        self.rows = rows;
+        self.sel_row = self.sel_row.min(self.rows.len().saturating_sub(1));
+        self.scroll_into_view();
+    }
+
+    /// The grid's visible rows and columns at the current size.
+    pub fn grid_capacity(&self) -> (usize, usize) {
+        let areas = ui::layout(
+            ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
+            self,
+        );
+        let g = ui::grid::geometry(areas.grid);
+        (g.rows, g.cols)
+    }
+
+    fn partitions(&self) -> usize {
+        self.ds
+            .as_ref()
+            .map_or(0, |d| d.store.partitions.max(1) as usize)
+    }
+
+    fn scroll_into_view(&mut self) {
+        let (rows, cols) = self.grid_capacity();
+        let rows = rows.max(1);
+        let cols = cols.max(1);
+        if self.sel_row < self.top_row {
+            self.top_row = self.sel_row;
+        } else if self.sel_row >= self.top_row + rows {
+            self.top_row = self.sel_row + 1 - rows;
+        }
+        self.top_row = self.top_row.min(self.rows.len().saturating_sub(rows));
+        let pn = self.partitions();
+        self.sel_col = self.sel_col.min(pn.saturating_sub(1));
+        if self.sel_col < self.left_col {
+            self.left_col = self.sel_col;
+        } else if self.sel_col >= self.left_col + cols {
+            self.left_col = self.sel_col + 1 - cols;
+        }
+        self.left_col = self.left_col.min(pn.saturating_sub(cols));
+    }
+
+    /// Selects the cursor event's row and column and inspects it.
+    fn follow_cursor(&mut self) {
+        self.focus = Focus::Cursor;
+        if let Some(ds) = self.ds.clone() {
+            if let Some(&e) = ds.store.entity.get(self.cursor) {
+                if let Some(&r) = self.row_of.get(e as usize) {
+                    if r != u32::MAX {
+                        self.sel_row = r as usize;
+                    }
+                }
+            }
+            if let Some(&p) = ds.store.partition.get(self.cursor) {
+                self.sel_col = p as usize;
+            }
+        }
+        self.scroll_into_view();
+        self.refresh();
+    }
+
+    /// The event the inspector is about.
+    pub fn focused_event(&self) -> Option<usize> {
+        let ds = self.ds.as_ref()?;
+        if ds.is_empty() {
+            return None;
+        }
+        match self.focus {
+            Focus::Cursor => Some(self.cursor.min(ds.len() - 1)),
+            Focus::Cell => {
+                let &e = self.rows.get(self.sel_row)?;
+                let evs = ds.entity_events(e);
+                let upto = evs.partition_point(|&i| i as usize <= self.cursor);
+                let evs = &evs[..upto];
+                evs.iter()
+                    .rev()
+                    .find(|&&i| ds.store.partition[i as usize] as usize == self.sel_col)
+                    .or_else(|| evs.last())
+                    .map(|&i| i as usize)
+            }
+        }
+    }
+
+    /// Recomputes what depends on the cursor and selection (the inspector).
+    pub fn refresh(&mut self) {
+        self.inspect = match (&self.ds, &self.view, self.focused_event()) {
+            (Some(ds), Some(view), Some(ev)) => Some(Inspect::build(ds, view, ev, self.cursor)),
+            _ => None,
+        };
+    }
+
+    /// Markers the jump keys stop at.
+    fn jump_markers(&self) -> Vec<&Marker> {
+        let Some(v) = &self.view else { return vec![] };
+        v.markers
+            .iter()
+            .filter(|m| self.jump_kind.is_none_or(|k| m.kind == k))
+            .collect()
+    }
+
+    fn seek(&mut self, i: usize) {
+        let n = self.len();
+        if n == 0 {
+            return;
+        }
+        self.cursor = i.min(n - 1);
+        self.follow_cursor();
+    }
+
+    fn request_strategy(&mut self, kind: StrategyKind) {
+        self.gen += 1;
+        self.pending = Some(kind);
+        self.compare = None;
+        self.compare_pending = false;
+        self.jobs.push(Job::Strategy {
+            gen: self.gen,
+            kind,
+            consumers: self.consumers,
+        });
+        if self.overlay == Overlay::Compare {
+            self.request_compare();
+        }
+    }
+
+    fn request_compare(&mut self) {
+        if self.compare.is_none() && !self.compare_pending {
+            self.compare_pending = true;
+            self.jobs.push(Job::Compare {
+                gen: self.gen,
+                consumers: self.consumers,
+            });
+        }
+    }
+
+    fn cycle_strategy(&mut self, dir: i64) {
+        let Some(ds) = &self.ds else { return };
+        let list = &ds.strategies;
+        if list.is_empty() {
+            return;
+        }
+        let cur = self.pending.unwrap_or(self.strategy);
+        let pos = list.iter().position(|k| *k == cur).unwrap_or(0) as i64;
+        let next = list[(pos + dir).rem_euclid(list.len() as i64) as usize];
+        self.request_strategy(next);
+    }
+
+    fn set_consumers(&mut self, n: u32) {
+        let n = n.clamp(1, 4096);
+        self.consumers = Some(n);
+        self.set_status(format!("consumers: {n} (rebalanced, re-simulating)"), false);
+        self.request_strategy(self.pending.unwrap_or(self.strategy));
+    }
+
+    fn current_consumers(&self) -> u32 {
+        self.view.as_ref().map_or(1, |v| v.sim.consumers)
+    }
+
+    fn command(&mut self, line: &str) {
+        let line = line.trim();
+        let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
+        let arg = arg.trim();
+        match cmd {
+            "" => {}
+            "q" | "quit" => self.quit = true,
+            "goto" | "g" | "go" => match arg.parse::<usize>() {
+                Ok(i) => self.seek(i),
+                Err(_) => self.set_status(format!(":goto needs an event index, got {arg:?}"), true),
+            },
+            "time" | "t" => match self.parse_time(arg) {
+                Some(ms) => {
+                    update(self, Action::SeekTime(ms));
+                }
+                None => self.set_status(
+                    format!(":time needs RFC 3339, HH:MM:SS or epoch ms, got {arg:?}"),
+                    true,
+                ),
+            },
+            "strategy" | "s" => match arg.parse::<StrategyKind>() {
+                Ok(k) if self.ds.as_ref().is_some_and(|d| d.strategies.contains(&k)) => {
+                    self.request_strategy(k)
+                }
+                Ok(k) => self.set_status(
+                    format!("{} needs a lens with per-type strategies", k.name()),
+                    true,
+                ),
+                Err(e) => self.set_status(e, true),
+            },
+            "filter" | "f" => {
+                self.filter = arg.to_string();
+                self.rebuild_rows();
+                self.refresh();
+            }
+            "sort" => {
+                self.sort = match arg {
+                    "name" => Sort::Name,
+                    "activity" | "events" => Sort::Activity,
+                    "findings" => Sort::Findings,
+                    _ => {
+                        self.set_status("sort by name, activity or findings", true);
+                        return;
+                    }
+                };
+                self.rebuild_rows();
+            }
+            "speed" => match arg.parse::<u32>() {
+                Ok(s) => {
+                    self.speed = SPEEDS
+                        .iter()
+                        .position(|&x| x >= s)
+                        .unwrap_or(SPEEDS.len() - 1);
+                }
+                Err(_) => self.set_status(":speed needs events per second", true),
+            },
+            "consumers" | "c" => match arg.parse::<u32>() {
+                Ok(n) if n > 0 => self.set_consumers(n),
+                _ => self.set_status(":consumers needs a count >= 1", true),
+            },
+            "find" | "kind" => {
+                if arg.is_empty() || arg == "all" || arg == "any" {
+                    self.jump_kind = None;
+                } else {
+                    match Kind::parse(arg) {
+                        Some(k) => self.jump_kind = Some(k),
+                        None => {
+                            self.set_status(format!("unknown finding kind {arg:?}"), true);
+                            return;
+                        }
+                    }
+                }
+                self.set_status(
+                    format!(
+                        "jumps stop at: {}",
+                        self.jump_kind.map_or("any finding", |k| k.name())
+                    ),
+                    false,
+                );
+            }
+            "theme" => match super::theme::Theme::builtin(arg) {
+                Some(mut t) => {
+                    t.no_color = self.theme.no_color;
+                    self.theme = t;
+                }
+                None => self.set_status("themes: dark, light, colorblind", true),
+            },
+            "mark" | "bookmark" => update_opt(self, Action::ToggleBookmark),
+            "help" | "h" => self.overlay = Overlay::Help,
+            "compare" => {
+                self.overlay = Overlay::Compare;
+                self.request_compare();
+            }
+            _ => {
+                if let Ok(i) = cmd.parse::<usize>() {
+                    self.seek(i);
+                } else {
+                    self.set_status(format!("unknown command :{cmd} (try :help)"), true);
+                }
+            }
+        }
+    }
+
+    fn parse_time(&self, s: &str) -> Option<i64> {
+        if let Ok(ms) = s.parse::<i64>() {
+            return Some(ms);
+        }
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Some(t.timestamp_millis());
+        }
+        let t = chrono::NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
+            .ok()?;
+        let ds = self.ds.as_ref()?;
+        let first = *ds.store.arrival.first()?;
+        let day = chrono::DateTime::from_timestamp_millis(first)?.date_naive();
+        Some(day.and_time(t).and_utc().timestamp_millis())
+    }
+}
+
+fn update_opt(app: &mut App, a: Action) {
+    let mut next = Some(a);
+    while let Some(a) = next {
+        next = update(app, a);
+    }
+}
+
+/// Applies an action to the state; may return a follow-up action.
+pub fn update(app: &mut App, action: Action) -> Option<Action> {
+    if !matches!(action, Action::Tick(_) | Action::Resize(..)) {
+        app.status = None;
+    }
+    match action {
+        Action::Quit => app.quit = true,
+        Action::Tick(ms) => {
+            if app.playing && !app.is_empty() {
+                app.play_acc += ms * SPEEDS[app.speed] as u64;
+                let steps = app.play_acc / 1000;
+                app.play_acc %= 1000;
+                if steps > 0 {
+                    let n = app.len();
+                    let next = app.cursor.saturating_add(steps as usize);
+                    if next >= n - 1 {
+                        app.playing = false;
+                    }
+                    app.seek(next);
+                }
+            }
+        }
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            app.scroll_into_view();
+        }
+        Action::Step(d) => {
+            let c = app.cursor as i64 + d;
+            app.seek(c.max(0) as usize);
+        }
+        Action::Seek(i) => app.seek(i),
+        Action::SeekStart => app.seek(0),
+        Action::SeekEnd => app.seek(usize::MAX),
+        Action::SeekTime(ms) => {
+            if let Some(ds) = app.ds.clone() {
+                let i = ds.store.arrival.partition_point(|&a| a < ms);
+                app.seek(i);
+            }
+        }
+        Action::NextFinding | Action::PrevFinding => {
+            let fwd = action == Action::NextFinding;
+            let cur = app.cursor as u32;
+            let target = {
+                let ms = app.jump_markers();
+                if fwd {
+                    ms.iter()
+                        .find(|m| m.at > cur)
+                        .map(|m| (m.at, m.kind, m.detail.clone()))
+                } else {
+                    ms.iter()
+                        .rev()
+                        .find(|m| m.at < cur)
+                        .map(|m| (m.at, m.kind, m.detail.clone()))
+                }
+            };
+            match target {
+                Some((at, kind, detail)) => {
+                    app.seek(at as usize);
+                    app.set_status(format!("{}: {detail}", kind.name()), false);
+                }
+                None => app.set_status(
+                    format!(
+                        "no {} {}",
+                        app.jump_kind.map_or("finding", |k| k.name()),
+                        if fwd {
+                            "after this event"
+                        } else {
+                            "before this event"
+                        }
+                    ),
+                    false,
+                ),
+            }
+        }
+        Action::CycleFindingKind => {
+            let kinds: Vec<Kind> = {
+                let mut v: Vec<Kind> = app
+                    .view
+                    .as_ref()
+                    .map(|v| v.markers.iter().map(|m| m.kind).collect())
+                    .unwrap_or_default();
+                v.sort();
+                v.dedup();
+                v
+            };
+            app.jump_kind = match app.jump_kind {
+                None => kinds.first().copied(),
+                Some(k) => kinds
+                    .iter()
+                    .position(|x| *x == k)
+                    .and_then(|p| kinds.get(p + 1))
+                    .copied(),
+            };
+            app.set_status(
+                format!(
+                    "n/N jump to: {}",
+                    app.jump_kind.map_or("any finding", |k| k.name())
+                ),
+                false,
+            );
+        }
+        Action::TogglePlay => {
+            app.playing = !app.playing && !app.is_empty();
+            if app.playing && app.cursor + 1 >= app.len() {
+                app.seek(0);
+            }
+        }
+        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
+        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::NextStrategy => app.cycle_strategy(1),
+        Action::PrevStrategy => app.cycle_strategy(-1),
+        Action::SetStrategy(s) => app.command(&format!("strategy {s}")),
+        Action::Rows(d) => {
+            let n = app.rows.len();
+            if n > 0 {
+                app.sel_row = (app.sel_row as i64 + d).clamp(0, n as i64 - 1) as usize;
+                app.focus = Focus::Cell;
+                app.scroll_into_view();
+                app.refresh();
+            }
+        }
+        Action::Cols(d) => {
+            let n = app.partitions();
+            if n > 0 {
+                app.sel_col = (app.sel_col as i64 + d).clamp(0, n as i64 - 1) as usize;
+                app.focus = Focus::Cell;
+                app.scroll_into_view();
+                app.refresh();
+            }
+        }
+        Action::PageUp => {
+            let (rows, _) = app.grid_capacity();
+            return Some(Action::Rows(-(rows.max(1) as i64)));
+        }
+        Action::PageDown => {
+            let (rows, _) = app.grid_capacity();
+            return Some(Action::Rows(rows.max(1) as i64));
+        }
+        Action::Top => return Some(Action::Rows(i64::MIN / 2)),
+        Action::Bottom => return Some(Action::Rows(i64::MAX / 2)),
+        Action::FirstColumn => return Some(Action::Cols(i64::MIN / 2)),
+        Action::LastColumn => return Some(Action::Cols(i64::MAX / 2)),
+        Action::ToggleHelp => {
+            app.overlay = if app.overlay == Overlay::Help {
+                Overlay::None
+            } else {
+                Overlay::Help
+            }
+        }
+        Action::ToggleCompare => {
+            if app.overlay == Overlay::Compare {
+                app.overlay = Overlay::None;
+            } else {
+                app.overlay = Overlay::Compare;
+                app.request_compare();
+            }
+        }
+        Action::ToggleInspector => {
+            app.show_inspector = Some(!app.inspector_visible());
+            app.scroll_into_view();
+        }
+        Action::ToggleConsumers => {
+            app.show_consumers = !app.show_consumers;
+            app.scroll_into_view();
+        }
+        Action::StartFilter => app.prompt = Prompt::Filter(app.filter.clone()),
+        Action::StartCommand => app.prompt = Prompt::Command(String::new()),
+        Action::Input(c) => match &mut app.prompt {
+            Prompt::Filter(s) => {
+                s.push(c);
+                let f = s.clone();
+                app.filter = f;
+                app.rebuild_rows();
+                app.refresh();
+            }
+            Prompt::Command(s) => s.push(c),
+            Prompt::None => {}
+        },
+        Action::Backspace => match &mut app.prompt {
+            Prompt::Filter(s) => {
+                s.pop();
+                let f = s.clone();
+                app.filter = f;
+                app.rebuild_rows();
+                app.refresh();
+            }
+            Prompt::Command(s) => {
+                s.pop();
+            }
+            Prompt::None => {}
+        },
+        Action::Submit => {
+            let p = std::mem::replace(&mut app.prompt, Prompt::None);
+            if let Prompt::Command(c) = p {
+                return Some(Action::Command(c));
+            }
+        }
+        Action::Cancel => {
+            if app.prompt != Prompt::None {
+                if let Prompt::Filter(_) = app.prompt {
+                    app.filter.clear();
+                    app.rebuild_rows();
+                    app.refresh();
+                }
+                app.prompt = Prompt::None;
+            } else if app.overlay != Overlay::None {
+                app.overlay = Overlay::None;
+            } else if !app.filter.is_empty() {
+                app.filter.clear();
+                app.rebuild_rows();
+                app.refresh();
+            }
+        }
+        Action::SetFilter(f) => {
+            app.filter = f;
+            app.rebuild_rows();
+            app.refresh();
+        }
+        Action::CycleSort => {
+            app.sort = match app.sort {
+                Sort::Name => Sort::Activity,
+                Sort::Activity => Sort::Findings,
+                Sort::Findings => Sort::Name,
+            };
+            app.rebuild_rows();
+            app.follow_cursor();
+            app.set_status(format!("rows sorted by {}", app.sort.name()), false);
+        }
+        Action::ToggleBookmark => {
+            if !app.bookmarks.remove(&app.cursor) {
+                app.bookmarks.insert(app.cursor);
+                app.set_status(format!("bookmarked event #{}", app.cursor), false);
+            } else {
+                app.set_status(format!("bookmark at #{} removed", app.cursor), false);
+            }
+        }
+        Action::NextBookmark | Action::PrevBookmark => {
+            let c = app.cursor;
+            let t = if action == Action::NextBookmark {
+                app.bookmarks.range(c + 1..).next().copied()
+            } else {
+                app.bookmarks.range(..c).next_back().copied()
+            };
+            match t {
+                Some(i) => app.seek(i),
+                None => app.set_status("no bookmark that way (m sets one)", false),
+            }
+        }
+        Action::AddConsumer => {
+            let n = app.current_consumers() + 1;
+            app.set_consumers(n);
+        }
+        Action::RemoveConsumer => {
+            let n = app.current_consumers().saturating_sub(1).max(1);
+            app.set_consumers(n);
+        }
+        Action::Click(x, y) => ui::click(app, x, y),
+        Action::ScrollUp => return Some(Action::Rows(-3)),
+        Action::ScrollDown => return Some(Action::Rows(3)),
+        Action::Command(c) => app.command(&c),
+    }
+    None
+}
+
+/// Applies an action and every follow-up it returns.
+pub fn dispatch(app: &mut App, action: Action) {
+    update_opt(app, action);
+}

@@ -1,0 +1,481 @@
+//! What the views read, computed once off the UI loop: the stream (store,
+//! findings, per-entity and per-partition indexes), one strategy's decision
+//! log in compact columns with snapshots for seeking, and the compare table.
+//! Nothing here knows about terminals.
+
+use crate::detect::{Detector, Kind, Load};
+use crate::engine::{analyze, sim_config, Options};
+use crate::model::{EventStore, Lens, Outcome, NONE};
+use crate::report::advisor::{advise, Advice};
+use crate::sim::{simulate, Delivery, HolBlock, SimResult};
+use crate::source::Loaded;
+use crate::strategy::{Decision, EntityState, Runner, StrategyKind};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Per-event stream-finding bits (for highlights).
+pub mod mark {
+    pub const GAP: u8 = 1;
+    pub const OUT_OF_ORDER: u8 = 2;
+    pub const DUPLICATE: u8 = 4;
+    pub const PHANTOM: u8 = 8;
+    pub const SPLIT: u8 = 16;
+    pub const SKEW: u8 = 32;
+    pub const OTHER: u8 = 64;
+}
+
+/// A finding placed on the timeline: `at` is where it happens (the cursor
+/// index), `event` the event it is about.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub at: u32,
+    pub event: u32,
+    pub kind: Kind,
+    pub detail: String,
+}
+
+/// The stream as the views need it. Built once per load.
+pub struct Dataset {
+    /// What was loaded (file name or `demo: SCENARIO`).
+    pub source: String,
+    pub note: Option<String>,
+    pub store: EventStore,
+    pub lens: Lens,
+    /// Strategies offered (the built-ins, plus hybrid when the lens has one).
+    pub strategies: Vec<StrategyKind>,
+    /// The strategy to show first.
+    pub default_strategy: StrategyKind,
+    /// Consumers asked for on the command line.
+    pub consumers: Option<u32>,
+    /// Events of entity `e`: `ent_events[ent_start[e]..ent_start[e+1]]`, ascending.
+    pub ent_start: Vec<u32>,
+    pub ent_events: Vec<u32>,
+    /// Events of partition `p`, likewise.
+    pub part_start: Vec<u32>,
+    pub part_events: Vec<u32>,
+    /// Stream findings per entity.
+    pub ent_findings: Vec<u32>,
+    /// Entity flags (`mark::SPLIT`, `mark::PHANTOM`, `mark::GAP`).
+    pub ent_marks: Vec<u8>,
+    /// Stream-finding bits per event.
+    pub marks: Vec<u8>,
+    /// Stream findings, by `at`.
+    pub stream_markers: Vec<Marker>,
+    pub load: Load,
+    /// Unfilled gaps: (event, missing version).
+    pub unfilled: Vec<(u32, i64)>,
+}
+
+fn csr(n_groups: usize, groups: impl Iterator<Item = u32>, len: usize) -> (Vec<u32>, Vec<u32>) {
+    let groups: Vec<u32> = groups.collect();
+    let mut start = vec![0u32; n_groups + 1];
+    for &g in &groups {
+        if (g as usize) < n_groups {
+            start[g as usize + 1] += 1;
+        }
+    }
+    for i in 0..n_groups {
+        start[i + 1] += start[i];
+    }
+    let mut fill = start.clone();
+    let mut events = vec![0u32; start[n_groups] as usize];
+    for (i, &g) in groups.iter().enumerate().take(len) {
+        if (g as usize) < n_groups {
+            events[fill[g as usize] as usize] = i as u32;
+            fill[g as usize] += 1;
+        }
+    }
+    (start, events)
+}
+
+impl Dataset {
+    /// Indexes a loaded stream and runs the stream detectors.
+    pub fn build(loaded: Loaded, source: String, consumers: Option<u32>) -> Dataset {
+        let Loaded {
+            store,
+            lens,
+            header,
+            ..
+        } = loaded;
+        let n = store.len();
+        let n_ent = store.entity_count();
+        let (ent_start, ent_events) = csr(n_ent, store.entity.iter().copied(), n);
+        let n_part = store.partitions.max(1) as usize;
+        let (part_start, part_events) = csr(n_part, store.partition.iter().copied(), n);
+        let mut det = Detector::for_store(&store, &lens);
+        for i in 0..n {
+            det.observe(&store, i);
+        }
+        let load = det.finish(&store);
+        let unfilled = det
+            .unfilled()
+            .into_iter()
+            .map(|(e, missing, _)| (e, missing))
+            .collect();
+        let mut marks = vec![0u8; n];
+        let mut ent_findings = vec![0u32; n_ent];
+        let mut ent_marks = vec![0u8; n_ent];
+        let mut stream_markers = Vec::with_capacity(det.findings.len());
+        for f in &det.findings {
+            let Some(ev) = f.event else { continue };
+            let bit = match f.kind {
+                Kind::VersionGap => mark::GAP,
+                Kind::OutOfOrder => mark::OUT_OF_ORDER,
+                Kind::Duplicate => mark::DUPLICATE,
+                Kind::Phantom => mark::PHANTOM,
+                Kind::SplitEntity => mark::SPLIT,
+                Kind::ClockSkew => mark::SKEW,
+                _ => mark::OTHER,
+            };
+            if let Some(m) = marks.get_mut(ev as usize) {
+                *m |= bit;
+            }
+            let e = store.entity.get(ev as usize).copied().unwrap_or(NONE);
+            if let Some(c) = ent_findings.get_mut(e as usize) {
+                *c += 1;
+            }
+            if let Some(m) = ent_marks.get_mut(e as usize) {
+                *m |= bit & (mark::SPLIT | mark::PHANTOM | mark::GAP);
+            }
+            stream_markers.push(Marker {
+                at: ev,
+                event: ev,
+                kind: f.kind,
+                detail: f.detail.clone(),
+            });
+        }
+        stream_markers.sort_by_key(|m| m.at);
+        let strategies = StrategyKind::all_for(&lens);
+        let default_strategy = StrategyKind::default_for(&lens);
+        Dataset {
+            source,
+            note: header.and_then(|h| h.note),
+            store,
+            lens,
+            strategies,
+            default_strategy,
+            consumers,
+            ent_start,
+            ent_events,
+            part_start,
+            part_events,
+            ent_findings,
+            ent_marks,
+            marks,
+            stream_markers,
+            load,
+            unfilled,
+        }
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+
+    /// Whether the stream has no events.
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// The events of an entity, ascending.
+    pub fn entity_events(&self, e: u32) -> &[u32] {
+        let a = self.ent_start.get(e as usize).copied().unwrap_or(0) as usize;
+        let b = self.ent_start.get(e as usize + 1).copied().unwrap_or(0) as usize;
+        self.ent_events.get(a..b).unwrap_or(&[])
+    }
+
+    /// The events of a partition, ascending.
+    pub fn partition_events(&self, p: u32) -> &[u32] {
+        let a = self.part_start.get(p as usize).copied().unwrap_or(0) as usize;
+        let b = self.part_start.get(p as usize + 1).copied().unwrap_or(0) as usize;
+        self.part_events.get(a..b).unwrap_or(&[])
+    }
+
+    /// Number of events of partition `p` at or before the cursor.
+    pub fn partition_events_upto(&self, p: u32, cursor: usize) -> usize {
+        self.partition_events(p)
+            .partition_point(|&e| e as usize <= cursor)
+    }
+}
+
+/// The simulation of one delivery model, with HOL blocks indexed.
+pub struct SimView {
+    pub delivery: Delivery,
+    pub consumers: u32,
+    pub sim: SimResult,
+    /// HOL block of an event, by event index.
+    pub block_of: HashMap<u32, HolBlock>,
+    /// Events each blocker held up.
+    pub blocked_by: HashMap<u32, Vec<u32>>,
+}
+
+impl SimView {
+    /// Simulates `kind`'s delivery model.
+    pub fn build(ds: &Dataset, kind: StrategyKind, consumers: Option<u32>) -> SimView {
+        let cfg = sim_config(&ds.store, &ds.lens, kind, consumers.or(ds.consumers));
+        let sim = simulate(&ds.store, &cfg);
+        let mut block_of = HashMap::new();
+        let mut blocked_by: HashMap<u32, Vec<u32>> = HashMap::new();
+        for b in &sim.blocks {
+            block_of.insert(b.event, *b);
+            blocked_by.entry(b.blocker).or_default().push(b.event);
+        }
+        SimView {
+            delivery: cfg.delivery,
+            consumers: cfg.consumers,
+            sim,
+            block_of,
+            blocked_by,
+        }
+    }
+
+    /// The consumer owning a partition (0 for sequential delivery).
+    pub fn owner(&self, p: u32) -> u32 {
+        match self.delivery {
+            Delivery::Sequential => 0,
+            Delivery::Partitioned => self.sim.owner.get(p as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// Events of partition `p` that arrived by the cursor but had not started
+    /// by the cursor's arrival time (the simulated lag).
+    pub fn lag(&self, ds: &Dataset, p: u32, cursor: usize) -> usize {
+        let Some(&now) = ds.store.arrival.get(cursor) else {
+            return 0;
+        };
+        let evs = ds.partition_events(p);
+        let upto = evs.partition_point(|&e| e as usize <= cursor);
+        // Within one partition queue, start times never decrease.
+        let started = evs[..upto].partition_point(|&e| {
+            self.sim.start.get(e as usize).copied().unwrap_or(i64::MIN) <= now
+        });
+        upto - started
+    }
+}
+
+/// Sentinel: the event has one decision only.
+pub const NO_LATER: u32 = u32::MAX;
+
+/// One strategy's decision log in compact columns, with snapshots of the
+/// runner every `k` events so any cursor is a bounded replay away.
+pub struct StrategyView {
+    pub kind: StrategyKind,
+    /// The first decision's outcome per event.
+    pub first: Vec<Outcome>,
+    /// The later decision (release, expiry, skip from the buffer), if any.
+    pub later: Vec<Outcome>,
+    /// Where the later decision happened (`NO_LATER` if none).
+    pub later_at: Vec<u32>,
+    /// `snapshots[j]` is the runner before event `j * k`.
+    pub snapshots: Vec<Runner>,
+    pub k: usize,
+    pub counts: [u64; 7],
+    /// Stream and strategy findings together, by `at`.
+    pub markers: Vec<Marker>,
+    /// Losses (rejected, expired, dead-lettered) per entity, for sorting.
+    pub ent_losses: Vec<u32>,
+    pub sim: Arc<SimView>,
+    pub state_names: Vec<String>,
+}
+
+/// Snapshot spacing: a bounded replay, a bounded number of snapshots.
+pub fn snapshot_every(n: usize) -> usize {
+    (n / 32).clamp(2048, 65_536)
+}
+
+impl StrategyView {
+    /// Runs `kind` over the stream once, keeping the log and snapshots.
+    pub fn build(ds: &Dataset, kind: StrategyKind, consumers: Option<u32>) -> StrategyView {
+        let sim = Arc::new(SimView::build(ds, kind, consumers));
+        Self::build_with_sim(ds, kind, sim)
+    }
+
+    /// As [`StrategyView::build`], reusing a simulation of the same delivery.
+    pub fn build_with_sim(ds: &Dataset, kind: StrategyKind, sim: Arc<SimView>) -> StrategyView {
+        let store = &ds.store;
+        let n = store.len();
+        let k = snapshot_every(n);
+        let rule: Arc<dyn crate::strategy::Rule> =
+            Arc::from(crate::strategy::rule_for(kind, &ds.lens, store));
+        let state_names = rule.state_names();
+        let mut runner = Runner::new(rule, ds.lens.buffer_timeout_ms);
+        let mut first = vec![Outcome::Skipped; n];
+        let mut later = vec![Outcome::Skipped; n];
+        let mut later_at = vec![NO_LATER; n];
+        let mut markers = Vec::new();
+        let mut ent_losses = vec![0u32; store.entity_count()];
+        let mut snapshots = Vec::with_capacity(n / k + 1);
+        for i in 0..n {
+            if i % k == 0 {
+                snapshots.push(runner.clone());
+            }
+            runner.step(store, i, &mut |d: Decision| {
+                let ev = d.event as usize;
+                if d.at == d.event {
+                    first[ev] = d.outcome;
+                    later[ev] = d.outcome;
+                } else {
+                    later[ev] = d.outcome;
+                    later_at[ev] = d.at;
+                }
+                let kind = match d.outcome {
+                    Outcome::Rejected => Kind::Rejected,
+                    Outcome::Expired => Kind::Expired,
+                    Outcome::DeadLettered => Kind::DeadLettered,
+                    _ => return,
+                };
+                if let Some(c) = store
+                    .entity
+                    .get(ev)
+                    .and_then(|&e| ent_losses.get_mut(e as usize))
+                {
+                    *c += 1;
+                }
+                markers.push(Marker {
+                    at: d.at,
+                    event: d.event,
+                    kind,
+                    detail: d.reason.describe(&state_names),
+                });
+            });
+        }
+        for b in &sim.sim.blocks {
+            markers.push(Marker {
+                at: b.event,
+                event: b.event,
+                kind: Kind::HolBlocking,
+                detail: format!(
+                    "waited {} ms behind other entities; blocker #{} ({})",
+                    b.hol_ms,
+                    b.blocker,
+                    store.entity_name(b.blocker as usize)
+                ),
+            });
+        }
+        markers.extend(ds.stream_markers.iter().cloned());
+        markers.sort_by_key(|m| m.at);
+        StrategyView {
+            kind,
+            first,
+            later,
+            later_at,
+            snapshots,
+            k,
+            counts: runner.counts,
+            markers,
+            ent_losses,
+            sim,
+            state_names,
+        }
+    }
+
+    /// The outcome of event `e` as of cursor `c` (None if it has not arrived).
+    pub fn outcome_at(&self, e: usize, c: usize) -> Option<Outcome> {
+        if e > c {
+            return None;
+        }
+        let la = *self.later_at.get(e)?;
+        if la != NO_LATER && la as usize <= c {
+            self.later.get(e).copied()
+        } else {
+            self.first.get(e).copied()
+        }
+    }
+
+    /// The runner as it was just after event `c` (bounded replay from a snapshot).
+    pub fn runner_after(&self, store: &EventStore, c: usize) -> Option<Runner> {
+        let target = (c + 1).min(store.len());
+        let j = (target / self.k).min(self.snapshots.len().checked_sub(1)?);
+        let mut r = self.snapshots.get(j)?.clone();
+        for i in j * self.k..target {
+            r.step(store, i, &mut |_| {});
+        }
+        Some(r)
+    }
+
+    /// The decisions about event `e` made at or before cursor `c`, with reasons.
+    pub fn decisions_of(&self, store: &EventStore, e: usize, c: usize) -> Vec<Decision> {
+        let mut out = Vec::new();
+        if e > c || e >= store.len() {
+            return out;
+        }
+        let mut at_points = vec![e];
+        if let Some(&la) = self.later_at.get(e) {
+            if la != NO_LATER && la as usize <= c {
+                at_points.push(la as usize);
+            }
+        }
+        for at in at_points {
+            let j = (at / self.k).min(self.snapshots.len().saturating_sub(1));
+            let Some(snap) = self.snapshots.get(j) else {
+                continue;
+            };
+            let mut r = snap.clone();
+            for i in j * self.k..=at {
+                r.step(store, i, &mut |d: Decision| {
+                    if d.event as usize == e && d.at as usize == at {
+                        out.push(d);
+                    }
+                });
+            }
+        }
+        out
+    }
+
+    /// The state of entity `entity` just after cursor `c`.
+    pub fn state_after(&self, store: &EventStore, entity: u32, c: usize) -> Option<EntityState> {
+        self.runner_after(store, c).map(|r| r.state(entity))
+    }
+}
+
+/// One strategy's costs in the compare view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareRow {
+    pub kind: StrategyKind,
+    pub counts: [u64; 7],
+    pub lost: u64,
+    pub diverged: u64,
+    pub consumers: u32,
+    pub hol_blocked: u64,
+    pub max_wait_ms: i64,
+    pub p99_wait_ms: i64,
+}
+
+/// Every strategy side by side, and the advisor's line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompareData {
+    pub rows: Vec<CompareRow>,
+    pub advice: Advice,
+}
+
+impl CompareData {
+    /// Runs every strategy through the engine (the report's numbers).
+    pub fn build(ds: &Dataset, consumers: Option<u32>) -> CompareData {
+        let opts = Options {
+            strategies: ds.strategies.clone(),
+            consumers: consumers.or(ds.consumers),
+            max_findings: 0,
+            keep_states: false,
+        };
+        let a = analyze(&ds.store, &ds.lens, &opts);
+        let rows = a
+            .runs
+            .iter()
+            .map(|r| CompareRow {
+                kind: r.kind,
+                counts: r.counts,
+                lost: r.lost(),
+                diverged: r.diverged.len() as u64,
+                consumers: r.consumers,
+                hol_blocked: r.hol.blocked_events,
+                max_wait_ms: r.hol.max_wait_ms,
+                p99_wait_ms: r.hol.p99_wait_ms,
+            })
+            .collect();
+        CompareData {
+            rows,
+            advice: advise(&ds.store, &a),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The inspector's content for one event, computed in `update` (never in
+//! draw): record fields, headers, payload (pretty JSON, text or hex), the
+//! strategy's decisions with reasons, findings, HOL block and the entity's
+//! state as of the cursor.
+
+use super::data::{Dataset, Marker, StrategyView};
+use crate::model::{Outcome, Payload, NONE};
+use crate::sim::HolBlock;
+use crate::source::recording::parse_record;
+use crate::strategy::fmt_ms;
+
+/// One decision, described.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionLine {
+    pub at: u32,
+    pub outcome: Outcome,
+    pub reason: String,
+}
+
+/// What the inspector shows about one event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inspect {
+    pub event: usize,
+    pub cursor: usize,
+    pub entity: String,
+    /// (label, value) rows: partition, offset, key, times, version, type, cost.
+    pub fields: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub payload: Vec<String>,
+    pub decisions: Vec<DecisionLine>,
+    pub findings: Vec<(String, String)>,
+    pub hol: Option<HolBlock>,
+    /// Events this one held up (it is their blocker).
+    pub blocking: Vec<u32>,
+    pub wait_ms: Option<i64>,
+    /// The entity's state under the strategy just after the cursor.
+    pub state: Vec<(String, String)>,
+}
+
+/// Most payload lines kept (the pane scrolls no further).
+const MAX_PAYLOAD_LINES: usize = 200;
+
+impl Inspect {
+    /// Gathers everything about event `ev` as of `cursor`.
+    pub fn build(ds: &Dataset, view: &StrategyView, ev: usize, cursor: usize) -> Inspect {
+        let s = &ds.store;
+        let mut fields = Vec::new();
+        let mut push = |k: &str, v: String| fields.push((k.to_string(), v));
+        push("partition", s.partition[ev].to_string());
+        push("offset", s.offset[ev].to_string());
+        push(
+            "key",
+            s.key_name(ev)
+                .map_or("(null)".to_string(), |k| format!("{k:?}")),
+        );
+        push("ts", fmt_ms(s.ts[ev]));
+        if s.time[ev] != s.ts[ev] {
+            push("time", fmt_ms(s.time[ev]));
+        }
+        push(
+            "version",
+            s.version_of(ev).map_or("-".into(), |v| v.to_string()),
+        );
+        push(
+            "type",
+            if s.type_name(ev).is_empty() {
+                "-".into()
+            } else {
+                s.type_name(ev).to_string()
+            },
+        );
+        push("cost", format!("{} ms", s.cost[ev]));
+        push("line", s.line[ev].to_string());
+
+        let (headers, payload) = raw_parts(ds, ev);
+
+        let decisions = view
+            .decisions_of(s, ev, cursor)
+            .into_iter()
+            .map(|d| DecisionLine {
+                at: d.at,
+                outcome: d.outcome,
+                reason: d.reason.describe(&view.state_names),
+            })
+            .collect();
+        let findings = view
+            .markers
+            .iter()
+            .skip(view.markers.partition_point(|m| (m.at as usize) < ev))
+            .take_while(|m| m.at as usize == ev)
+            .chain(later_markers(view, ev, cursor))
+            .filter(|m| m.event as usize == ev)
+            .map(|m| (m.kind.name().to_string(), m.detail.clone()))
+            .collect();
+        let hol = view.sim.block_of.get(&(ev as u32)).copied();
+        let blocking = view
+            .sim
+            .blocked_by
+            .get(&(ev as u32))
+            .cloned()
+            .unwrap_or_default();
+        let wait_ms = view.sim.sim.wait.get(ev).copied();
+        let e = s.entity[ev];
+        let state = if e == NONE {
+            Vec::new()
+        } else {
+            view.state_after(s, e, cursor)
+                .map(|st| {
+                    let mut out = vec![
+                        ("version".to_string(), st.version.to_string()),
+                        (
+                            "type".to_string(),
+                            if st.last_type == NONE {
+                                "-".into()
+                            } else {
+                                s.types.name(st.last_type).to_string()
+                            },
+                        ),
+                    ];
+                    if !view.state_names.is_empty() {
+                        out.push((
+                            "state".to_string(),
+                            view.state_names
+                                .get(st.machine as usize)
+                                .cloned()
+                                .unwrap_or_else(|| st.machine.to_string()),
+                        ));
+                    }
+                    for &(f, v, _) in st.fields.iter().take(30) {
+                        out.push((s.fields.name(f).to_string(), s.values.name(v).to_string()));
+                    }
+                    out
+                })
+                .unwrap_or_default()
+        };
+        Inspect {
+            event: ev,
+            cursor,
+            entity: s.entity_name(ev).to_string(),
+            fields,
+            headers,
+            payload,
+            decisions,
+            findings,
+            hol,
+            blocking,
+            wait_ms,
+            state,
+        }
+    }
+}
+
+/// Strategy markers about `ev` that happen later (expiry) but by the cursor.
+fn later_markers(view: &StrategyView, ev: usize, cursor: usize) -> impl Iterator<Item = &Marker> {
+    let la = view
+        .later_at
+        .get(ev)
+        .copied()
+        .unwrap_or(super::data::NO_LATER);
+    let range = if la != super::data::NO_LATER && la as usize <= cursor && la as usize != ev {
+        let a = view.markers.partition_point(|m| m.at < la);
+        let b = view.markers.partition_point(|m| m.at <= la);
+        a..b
+    } else {
+        0..0
+    };
+    view.markers[range].iter()
+}
+
+/// Headers and payload lines from the raw record (when kept).
+fn raw_parts(ds: &Dataset, ev: usize) -> (Vec<(String, String)>, Vec<String>) {
+    let Some(bytes) = ds.store.raw.as_ref().and_then(|r| r.get(ev)) else {
+        return (Vec::new(), vec!["(raw record not kept)".into()]);
+    };
+    let Ok(rec) = parse_record(bytes) else {
+        return (
+            Vec::new(),
+            vec![String::from_utf8_lossy(bytes).into_owned()],
+        );
+    };
+    let headers = rec
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.as_deref().map_or("null".into(), |v| v.to_string()),
+            )
+        })
+        .collect();
+    let payload = match &rec.payload {
+        Payload::Null => vec!["null (tombstone)".into()],
+        Payload::Text(t) | Payload::Json(t) => match serde_json::from_str::<serde_json::Value>(t) {
+            Ok(v) => serde_json::to_string_pretty(&v)
+                .unwrap_or_else(|_| t.to_string())
+                .lines()
+                .take(MAX_PAYLOAD_LINES)
+                .map(str::to_string)
+                .collect(),
+            Err(_) => t
+                .lines()
+                .take(MAX_PAYLOAD_LINES)
+                .map(str::to_string)
+                .collect(),
+        },
+        Payload::Binary(b) => hex_dump(b),
+    };
+    (headers, payload)
+}
+
+/// A hex dump, 8 bytes a line with an ASCII column.
+pub fn hex_dump(b: &[u8]) -> Vec<String> {
+    b.chunks(8)
+        .take(MAX_PAYLOAD_LINES)
+        .enumerate()
+        .map(|(i, c)| {
+            let hex: Vec<String> = c.iter().map(|x| format!("{x:02x}")).collect();
+            let ascii: String = c
+                .iter()
+                .map(|&x| {
+                    if x.is_ascii_graphic() || x == b' ' {
+                        x as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!("{:04x}  {:<23}  {ascii}", i * 8, hex.join(" "))
+        })
+        .collect()
+}

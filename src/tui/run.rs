@@ -1,0 +1,270 @@
+//! The terminal and the loop: raw mode and the alternate screen (restored on
+//! exit, panic, Ctrl-C and SIGTERM), a tokio loop over crossterm's event
+//! stream and the workers' channel, rendering only when something changed
+//! and at most ~60 times a second, each frame a synchronized update.
+
+use super::app::{dispatch, Action, App, Msg};
+use super::keys::{map_key, map_mouse};
+use super::theme::Theme;
+use crate::source::LoadOptions;
+use crate::strategy::StrategyKind;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, BeginSynchronizedUpdate, EndSynchronizedUpdate,
+    EnterAlternateScreen, LeaveAlternateScreen,
+};
+use futures::StreamExt;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{stdout, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+/// Where the stream comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    File(PathBuf),
+    Scenario {
+        name: String,
+        events: Option<usize>,
+        seed: u64,
+    },
+}
+
+/// Everything `kord replay` / `kord demo` decided from the command line.
+pub struct Config {
+    pub source: Source,
+    /// Shown in the title bar.
+    pub name: String,
+    pub load: LoadOptions,
+    pub theme: Theme,
+    pub strategy: Option<StrategyKind>,
+    pub consumers: Option<u32>,
+    /// Log file (`--log` / `KORD_LOG`); no logs when None.
+    pub log: Option<PathBuf>,
+}
+
+/// Minimum time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = stdout();
+    let _ = crossterm::execute!(
+        out,
+        EndSynchronizedUpdate,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = out.flush();
+}
+
+/// Restores the terminal when dropped (normal exit and unwinding).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Worker panics are caught and shown in the UI; only the UI thread
+        // gives the terminal back before the report.
+        if std::thread::current().name() == Some("main") {
+            restore_terminal();
+        }
+        tracing::error!("panic: {info}");
+        prev(info);
+    }));
+}
+
+fn init_logging(path: &PathBuf) -> anyhow::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| anyhow::anyhow!("--log {}: {e}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KORD_LOG_LEVEL")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+    Ok(())
+}
+
+/// Runs a closure on a worker thread, sending its message (or the panic) back.
+fn spawn_worker(tx: UnboundedSender<Msg>, f: impl FnOnce() -> Msg + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name("kord-worker".into())
+        .spawn(move || {
+            let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+                Ok(m) => m,
+                Err(_) => Msg::Failed("internal error in a worker (see the log)".into()),
+            };
+            let _ = tx.send(msg);
+        });
+}
+
+/// Runs the TUI until the user quits.
+pub fn run(cfg: Config) -> anyhow::Result<()> {
+    if let Some(p) = &cfg.log {
+        init_logging(p)?;
+    }
+    tracing::info!(source = %cfg.name, "starting the TUI");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    install_panic_hook();
+    enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    crossterm::execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
+    terminal.hide_cursor()?;
+    terminal.clear()?;
+    let result = rt.block_on(event_loop(&mut terminal, cfg));
+    drop(terminal);
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    cfg: Config,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let mut app = App::new(cfg.theme.clone(), &cfg.name);
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+
+    // Load off the loop; the first frame (progress) is drawn right away.
+    {
+        let tx = tx.clone();
+        let source = cfg.source.clone();
+        let opts = cfg.load.clone();
+        let name = cfg.name.clone();
+        let (strategy, consumers) = (cfg.strategy, cfg.consumers);
+        let total = match &source {
+            super::Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            super::Source::Scenario { .. } => 0,
+        };
+        spawn_worker(tx.clone(), move || {
+            let started = Instant::now();
+            let mut progress = |events, bytes| {
+                let _ = tx.send(Msg::Progress {
+                    events,
+                    bytes,
+                    total,
+                });
+            };
+            match super::load(&source, &opts, &mut progress) {
+                Ok(loaded) => {
+                    tracing::info!(
+                        events = loaded.store.len(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "loaded"
+                    );
+                    let (ds, view) = super::prepare(loaded, name, strategy, consumers);
+                    tracing::info!(ms = started.elapsed().as_millis() as u64, "analysed");
+                    Msg::Loaded { ds, view }
+                }
+                Err(e) => Msg::Failed(e.to_string()),
+            }
+        });
+    }
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_tick = Instant::now();
+    let mut last_draw: Option<Instant> = None;
+    let mut dirty = true;
+    #[cfg(unix)]
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+
+    loop {
+        if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
+            crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+            terminal.draw(|f| super::ui::draw(f, &app))?;
+            crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+            last_draw = Some(Instant::now());
+            dirty = false;
+        }
+        #[cfg(unix)]
+        let signal = async {
+            tokio::select! {
+                _ = sigterm.recv() => {},
+                _ = sighup.recv() => {},
+                _ = tokio::signal::ctrl_c() => {},
+            }
+        };
+        #[cfg(not(unix))]
+        let signal = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        tokio::select! {
+            ev = events.next() => {
+                match ev {
+                    Some(Ok(ev)) => {
+                        handle_event(&mut app, ev);
+                        dirty = true;
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                    None => break,
+                }
+            }
+            Some(msg) = rx.recv() => {
+                app.on_msg(msg);
+                // Apply everything waiting, then render once.
+                while let Ok(m) = rx.try_recv() {
+                    app.on_msg(m);
+                }
+                dirty = true;
+            }
+            _ = tick.tick() => {
+                let ms = last_tick.elapsed().as_millis() as u64;
+                last_tick = Instant::now();
+                if app.playing {
+                    dispatch(&mut app, Action::Tick(ms));
+                    dirty = true;
+                }
+            }
+            _ = signal => {
+                tracing::info!("signal: quitting");
+                app.quit = true;
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if let Some(ds) = app.ds.clone() {
+            for job in app.jobs.drain(..) {
+                tracing::debug!(?job, "job");
+                let ds = Arc::clone(&ds);
+                spawn_worker(tx.clone(), move || job.run(&ds));
+            }
+        }
+    }
+    tracing::info!("bye");
+    Ok(())
+}
+
+fn handle_event(app: &mut App, ev: Event) {
+    let action = match ev {
+        Event::Key(k) => map_key(app, k),
+        Event::Mouse(m) => map_mouse(m),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        _ => None,
+    };
+    if let Some(a) = action {
+        dispatch(app, a);
+    }
+}

@@ -1,0 +1,276 @@
+//! The grid: partitions as columns, entities as rows, each cell the entity's
+//! recent events in that partition as glyphs coloured by outcome as of the
+//! cursor. Only the visible rows and columns are computed.
+
+use super::{compact, glyph, outcome_style};
+use crate::tui::app::App;
+use crate::tui::data::mark;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::Frame;
+
+/// Header lines above the rows.
+pub const HEADER_H: u16 = 3;
+/// Width of one partition column.
+pub const COL_W: u16 = 9;
+/// Events scanned back per row at most (keeps a frame bounded on huge entities).
+const MAX_SCAN: usize = 4096;
+
+/// How the grid area divides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    pub label_w: u16,
+    pub col_w: u16,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+/// The grid's geometry in an area.
+pub fn geometry(r: Rect) -> Geometry {
+    let label_w = (r.width / 5).clamp(12, 24).min(r.width);
+    let cols = (r.width.saturating_sub(label_w) / COL_W) as usize;
+    Geometry {
+        label_w,
+        col_w: COL_W,
+        rows: r.height.saturating_sub(HEADER_H) as usize,
+        cols,
+    }
+}
+
+fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {
+    if w == 0 {
+        return;
+    }
+    f.buffer_mut().set_stringn(x, y, s, w as usize, style);
+}
+
+/// Draws the grid.
+pub fn draw(f: &mut Frame, app: &App, r: Rect) {
+    let (Some(ds), Some(view)) = (&app.ds, &app.view) else {
+        return;
+    };
+    let t = &app.theme;
+    let g = geometry(r);
+    let s = &ds.store;
+    let cursor = app.cursor;
+    let pn = s.partitions.max(1) as usize;
+    let first_col = app.left_col.min(pn);
+    let last_col = (first_col + g.cols).min(pn);
+    let total: u64 = ds.load.partition_events.iter().sum();
+    let max_share = ds.load.partition_events.iter().copied().max().unwrap_or(0);
+
+    // Header: partition (hot marked), consumer and lag, events and share.
+    put(
+        f,
+        r.x,
+        r.y,
+        " entity",
+        g.label_w,
+        t.fg(t.header).add_modifier(Modifier::BOLD),
+    );
+    put(
+        f,
+        r.x,
+        r.y + 1,
+        &format!(" {} rows", compact(app.rows.len() as u64)),
+        g.label_w,
+        t.dim(),
+    );
+    if first_col > 0 || last_col < pn {
+        put(
+            f,
+            r.x,
+            r.y + 2,
+            &format!(" p{}-{} of {}", first_col, last_col.saturating_sub(1), pn),
+            g.label_w,
+            t.dim(),
+        );
+    }
+    for (ci, p) in (first_col..last_col).enumerate() {
+        let x = r.x + g.label_w + ci as u16 * g.col_w;
+        let w = g.col_w - 1;
+        let hot = ds.load.hot_partitions.contains(&(p as u32));
+        let sel = p == app.sel_col;
+        let mut head = t.fg(t.header).add_modifier(Modifier::BOLD);
+        if hot {
+            head = t.fg(t.hot).add_modifier(Modifier::BOLD);
+        }
+        if sel {
+            head = head.add_modifier(Modifier::REVERSED);
+        }
+        let label = if hot {
+            format!("p{p} HOT")
+        } else {
+            format!("p{p}")
+        };
+        put(
+            f,
+            x,
+            r.y,
+            &format!("{label:<width$}", width = w as usize),
+            w,
+            head,
+        );
+        let lag = view.sim.lag(ds, p as u32, cursor);
+        let owner = view.sim.owner(p as u32);
+        let l2 = if lag > 0 {
+            format!("c{owner} L{}", compact(lag as u64))
+        } else {
+            format!("c{owner}")
+        };
+        put(
+            f,
+            x,
+            r.y + 1,
+            &l2,
+            w,
+            if lag > 0 { t.fg(t.warn) } else { t.dim() },
+        );
+        let ev = ds.load.partition_events.get(p).copied().unwrap_or(0);
+        let share = if total == 0 {
+            0.0
+        } else {
+            ev as f64 / total as f64
+        };
+        let heat = if max_share == 0 {
+            0.0
+        } else {
+            ev as f64 / max_share as f64
+        };
+        let heat_style = if hot {
+            t.fg(t.hot)
+        } else if heat > 0.75 {
+            t.fg(t.warn)
+        } else {
+            t.dim()
+        };
+        let bar = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][((heat * 7.0).round() as usize).min(7)];
+        put(
+            f,
+            x,
+            r.y + 2,
+            &format!("{bar}{:>4} {:>2.0}%", compact(ev), share * 100.0),
+            w,
+            heat_style,
+        );
+    }
+
+    if app.rows.is_empty() {
+        let msg = if app.filter.is_empty() {
+            " no entities: the lens reads none (try --entity)"
+        } else {
+            " no entity matches the filter (Esc clears it)"
+        };
+        put(f, r.x, r.y + HEADER_H, msg, r.width, t.dim());
+        return;
+    }
+
+    let focused = app.inspect.as_ref().map(|i| i.event);
+    let blocker = app
+        .inspect
+        .as_ref()
+        .and_then(|i| i.hol.map(|h| h.blocker as usize));
+    let blocked: &[u32] = app.inspect.as_ref().map_or(&[], |i| i.blocking.as_slice());
+    let slots = (g.col_w - 2) as usize;
+    let ncols = last_col - first_col;
+    let mut cells: Vec<Vec<usize>> = vec![Vec::with_capacity(slots); ncols];
+    for (ri, &e) in app.rows.iter().skip(app.top_row).take(g.rows).enumerate() {
+        let y = r.y + HEADER_H + ri as u16;
+        let row = app.top_row + ri;
+        let sel = row == app.sel_row;
+        let row_style = if sel { t.selection() } else { Style::default() };
+        if sel {
+            f.buffer_mut()
+                .set_style(Rect::new(r.x, y, r.width, 1), row_style);
+        }
+        // Label: name, then split / gap / phantom marks.
+        let name = s.entities.name(e);
+        let emarks = ds.ent_marks.get(e as usize).copied().unwrap_or(0);
+        let mut tags = String::new();
+        if emarks & mark::SPLIT != 0 {
+            tags.push('⇄');
+        }
+        if emarks & mark::GAP != 0 {
+            tags.push('!');
+        }
+        if emarks & mark::PHANTOM != 0 {
+            tags.push('?');
+        }
+        let name_w = g.label_w.saturating_sub(2 + tags.chars().count() as u16);
+        let label_style = if sel {
+            t.text().patch(row_style).add_modifier(Modifier::BOLD)
+        } else {
+            t.text()
+        };
+        put(f, r.x + 1, y, name, name_w, label_style);
+        put(
+            f,
+            r.x + 1 + name_w,
+            y,
+            &tags,
+            g.label_w.saturating_sub(1 + name_w),
+            t.fg(t.finding).patch(row_style),
+        );
+
+        // Cells: the entity's latest events per visible partition, newest right.
+        for c in cells.iter_mut() {
+            c.clear();
+        }
+        let evs = ds.entity_events(e);
+        let upto = evs.partition_point(|&i| i as usize <= cursor);
+        let mut full = 0;
+        for &i in evs[..upto].iter().rev().take(MAX_SCAN) {
+            let p = s.partition[i as usize] as usize;
+            if p < first_col || p >= last_col {
+                continue;
+            }
+            let c = &mut cells[p - first_col];
+            if c.len() < slots {
+                c.push(i as usize);
+                if c.len() == slots {
+                    full += 1;
+                    if full == ncols {
+                        break;
+                    }
+                }
+            }
+        }
+        for (ci, c) in cells.iter().enumerate() {
+            let x0 = r.x + g.label_w + ci as u16 * g.col_w;
+            let cell_sel = sel && first_col + ci == app.sel_col;
+            if cell_sel {
+                f.buffer_mut()
+                    .set_style(Rect::new(x0, y, g.col_w - 1, 1), t.bg(t.cursor_bg));
+            }
+            if c.is_empty() {
+                put(f, x0 + g.col_w - 3, y, "·", 1, t.dim().patch(row_style));
+                continue;
+            }
+            for (k, &i) in c.iter().enumerate() {
+                let x = x0 + (g.col_w - 2) - 1 - k as u16;
+                let Some(o) = view.outcome_at(i, cursor) else {
+                    continue;
+                };
+                let mut st = outcome_style(app, o);
+                let m = ds.marks.get(i).copied().unwrap_or(0);
+                if m & (mark::GAP | mark::OUT_OF_ORDER | mark::DUPLICATE) != 0 {
+                    st = st.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
+                }
+                if view.sim.block_of.contains_key(&(i as u32)) {
+                    st = st.add_modifier(Modifier::ITALIC);
+                }
+                if Some(i) == focused {
+                    st = st.patch(t.bg(t.cursor_bg)).add_modifier(Modifier::BOLD);
+                } else if Some(i) == blocker || blocked.contains(&(i as u32)) {
+                    st = st.patch(t.bg(t.blocker));
+                } else if cell_sel {
+                    st = st.patch(t.bg(t.cursor_bg));
+                } else if sel {
+                    st = st.patch(row_style);
+                }
+                let mut b = [0u8; 4];
+                put(f, x, y, glyph(o).encode_utf8(&mut b), 1, st);
+            }
+        }
+    }
+}
