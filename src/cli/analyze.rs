@@ -104,10 +104,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     if a.format == "json" {
         println!("{}", report.to_json());
     } else {
-        let width = crossterm::terminal::size()
-            .map(|(w, _)| w)
-            .unwrap_or(120)
-            .max(80);
+        // On a terminal, fit its width; in a pipe, lay tables out for 160 columns.
+        use std::io::IsTerminal;
+        let width = if std::io::stdout().is_terminal() {
+            crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
+        } else {
+            160
+        };
         print!("{}", render_text(&report, width));
     }
     let matched: Vec<&str> = kinds

@@ -2,7 +2,7 @@
 
 use super::args::SynthArgs;
 use super::UsageError;
-use kord::source::synth::{generate, write_recording, SCENARIOS};
+use kord::source::synth::{generate_with, write_recording, SynthParams, SCENARIOS};
 use std::io::{BufWriter, Write};
 
 /// Prints the scenarios, one per line.
@@ -24,7 +24,13 @@ pub fn run(a: SynthArgs) -> anyhow::Result<u8> {
     let Some(out) = a.output else {
         return Err(UsageError("synth needs -o FILE (or -o - for standard output)".into()).into());
     };
-    let s = generate(&name, a.events, a.seed).map_err(UsageError)?;
+    let params = SynthParams {
+        events: a.events,
+        partitions: a.partitions,
+        entities: a.entities,
+        seed: a.seed,
+    };
+    let s = generate_with(&name, &params).map_err(UsageError)?;
     if out.as_os_str() == "-" {
         let stdout = std::io::stdout();
         let mut w = BufWriter::new(stdout.lock());

@@ -78,19 +78,8 @@ pub fn render_text(r: &Report, width: u16) -> String {
     out.push('\n');
 
     let mut t = table(&[
-        "strategy",
-        "applied",
-        "rejected",
-        "skipped",
-        "buffered",
-        "released",
-        "expired",
-        "dead-lettered",
-        "lost",
-        "diverged",
-        "HOL blocked",
-        "p99 wait ms",
-        "max wait ms",
+        "strategy", "applied", "rejected", "skipped", "buffered", "released", "expired", "dead-l.",
+        "lost", "diverged", "HOL", "p99 ms", "max ms",
     ]);
     for s in &r.strategies {
         let o = |k: &str| s.outcomes.get(k).and_then(|v| v.as_u64()).unwrap_or(0);

@@ -3,6 +3,8 @@
 //! whatever the strategy decides, so one simulation serves every strategy
 //! with the same delivery model.
 
+pub mod assign;
+
 use crate::model::EventStore;
 use std::collections::{HashMap, VecDeque};
 

@@ -100,34 +100,64 @@ fn lens(v: Value) -> LensConfig {
     serde_json::from_value(v).unwrap_or_default()
 }
 
+/// What to generate; `None` keeps the scenario's own size.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SynthParams {
+    pub events: Option<usize>,
+    pub partitions: Option<u32>,
+    pub entities: Option<usize>,
+    pub seed: u64,
+}
+
 /// Generates a scenario with `events` events (default: the scenario's own).
 pub fn generate(name: &str, events: Option<usize>, seed: u64) -> Result<Synth, String> {
+    generate_with(
+        name,
+        &SynthParams {
+            events,
+            seed,
+            ..SynthParams::default()
+        },
+    )
+}
+
+/// Generates a scenario with explicit sizes.
+pub fn generate_with(name: &str, params: &SynthParams) -> Result<Synth, String> {
     let sc = scenario(name).ok_or_else(|| {
         format!(
             "unknown scenario {name:?}; known: {}",
             scenario_names().join(", ")
         )
     })?;
-    let n = events.unwrap_or(sc.events);
+    let n = params.events.unwrap_or(sc.events);
+    let seed = params.seed;
+    let ents = params.entities;
     let mut rng = Rng(seed ^ 0x6b6f_7264);
-    let p = sc.partitions;
+    let p = params.partitions.unwrap_or(sc.partitions).max(1);
+    let mut source = format!("kord synth {} --events {n} --seed {seed}", sc.name);
+    if let Some(pp) = params.partitions {
+        source.push_str(&format!(" --partitions {pp}"));
+    }
+    if let Some(e) = ents {
+        source.push_str(&format!(" --entities {e}"));
+    }
     let (pubs, lens_cfg, note) = match sc.name {
-        "alert-flap" => alert_flap(&mut rng, n, p),
-        "game-session" => game_session(&mut rng, n, p),
-        "order-lifecycle" => order_lifecycle(&mut rng, n, p),
-        "hot-key" => hot_key(&mut rng, n, p),
-        "clock-skew" => clock_skew(&mut rng, n, p),
-        "slow-consumer" => slow_consumer(&mut rng, n, p),
-        "null-keys" => null_keys(&mut rng, n, p),
-        "retry-reorder" => retry_reorder(&mut rng, n, p),
-        _ => mixed_partitioners(&mut rng, n, p),
+        "alert-flap" => alert_flap(&mut rng, n, p, ents),
+        "game-session" => game_session(&mut rng, n, p, ents),
+        "order-lifecycle" => order_lifecycle(&mut rng, n, p, ents),
+        "hot-key" => hot_key(&mut rng, n, p, ents),
+        "clock-skew" => clock_skew(&mut rng, n, p, ents),
+        "slow-consumer" => slow_consumer(&mut rng, n, p, ents),
+        "null-keys" => null_keys(&mut rng, n, p, ents),
+        "retry-reorder" => retry_reorder(&mut rng, n, p, ents),
+        _ => mixed_partitioners(&mut rng, n, p, ents),
     };
     Ok(Synth {
         header: Header {
             kord: 1,
             topic: Some(sc.name.into()),
             partitions: Some(p),
-            source: Some(format!("kord synth {} --events {n} --seed {seed}", sc.name)),
+            source: Some(source),
             recorded_at: Some(rfc3339(EPOCH_MS)),
             note: Some(note.into()),
             lens: Some(lens_cfg),
@@ -174,8 +204,8 @@ fn keyed(key: &str, n: u32) -> u32 {
 
 type Built = (Vec<Pub>, LensConfig, &'static str);
 
-fn alert_flap(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let alerts = (n / 12).max(1);
+fn alert_flap(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let alerts = ents.unwrap_or(n / 12).max(1);
     let mut version = vec![0i64; alerts];
     let mut pubs: Vec<Pub> = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
@@ -232,13 +262,13 @@ fn alert_flap(rng: &mut Rng, n: usize, p: u32) -> Built {
         "creates": ["AlertTriggered"],
         "strategy": {"default": "versioned"},
         "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
-        "buffer": {"timeout_ms": 60000}
+        "buffer": {"timeout_ms": 10000}
     }));
     (pubs, lens, "alerts flap; 3% of versions arrive after the next one and 0.2% never arrive (alert-0001 is the seed trace: v1, v3, v2)")
 }
 
-fn game_session(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let players = (n / 15).max(1);
+fn game_session(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let players = ents.unwrap_or(n / 15).max(1);
     let mut seq = vec![0i64; players];
     let mut joined = vec![false; players];
     let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 900)).collect();
@@ -287,7 +317,7 @@ fn game_session(rng: &mut Rng, n: usize, p: u32) -> Built {
     (pubs, lens, "events keyed by event id: a player's events spread over partitions consumed at different lags")
 }
 
-fn order_lifecycle(rng: &mut Rng, n: usize, p: u32) -> Built {
+fn order_lifecycle(rng: &mut Rng, n: usize, p: u32, _ents: Option<usize>) -> Built {
     let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     let mut order = 0usize;
@@ -345,8 +375,8 @@ fn order_lifecycle(rng: &mut Rng, n: usize, p: u32) -> Built {
     )
 }
 
-fn hot_key(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let users = 200;
+fn hot_key(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let users = ents.unwrap_or(201).max(2) - 1;
     let mut version = vec![0i64; users + 1];
     let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
@@ -385,8 +415,8 @@ fn hot_key(rng: &mut Rng, n: usize, p: u32) -> Built {
     )
 }
 
-fn clock_skew(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let users = (n / 10).max(1);
+fn clock_skew(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let users = ents.unwrap_or(n / 10).max(1);
     let skews = [0i64, 8_000, -12_000];
     let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
@@ -435,8 +465,8 @@ fn clock_skew(rng: &mut Rng, n: usize, p: u32) -> Built {
     )
 }
 
-fn slow_consumer(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let accounts = (n / 20).max(1);
+fn slow_consumer(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let accounts = ents.unwrap_or(n / 20).max(1);
     let mut version = vec![0i64; accounts];
     let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
@@ -473,8 +503,8 @@ fn slow_consumer(rng: &mut Rng, n: usize, p: u32) -> Built {
     )
 }
 
-fn null_keys(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let devices = (n / 15).max(1);
+fn null_keys(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let devices = ents.unwrap_or(n / 15).max(1);
     let mut version = vec![0i64; devices];
     let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 1500)).collect();
     let mut pubs = Vec::with_capacity(n);
@@ -505,8 +535,8 @@ fn null_keys(rng: &mut Rng, n: usize, p: u32) -> Built {
     )
 }
 
-fn retry_reorder(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let accounts = (n / 20).max(1);
+fn retry_reorder(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let accounts = ents.unwrap_or(n / 20).max(1);
     let mut version = vec![0i64; accounts];
     let mut pubs: Vec<Pub> = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
@@ -546,8 +576,8 @@ fn retry_reorder(rng: &mut Rng, n: usize, p: u32) -> Built {
     (pubs, lens, "max.in.flight.requests.per.connection=5 without idempotence: 8% of partition 1's batches are retried after the next batch")
 }
 
-fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32) -> Built {
-    let customers = (n / 10).max(1);
+fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+    let customers = ents.unwrap_or(n / 10).max(1);
     let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
