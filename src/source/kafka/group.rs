@@ -10,7 +10,8 @@
 //! see commit times (OffsetFetch does not return them), so each refresh
 //! counts as one commit observed at that time: a committed offset that does
 //! not move while lag exists becomes `STALL`; a partition with lag that no
-//! live member owns is `STOP` (its consumer is gone).
+//! member owns (by the assignments the broker reports, or because the group
+//! has no members) is `STOP`: its consumer is gone.
 
 use super::reader::PartitionMarks;
 use super::{KafkaConfig, KafkaSourceError, KordContext};
@@ -132,7 +133,7 @@ impl GroupObserver {
         c.set("enable.auto.offset.store", "false");
         let offsets = c
             .create_with_context(KordContext::default())
-            .map_err(|e| KafkaSourceError::Usage(format!("invalid client configuration: {e}")))?;
+            .map_err(super::creation_error)?;
         Ok(GroupObserver {
             group: group.into(),
             topic: cfg.topic.clone(),
@@ -171,6 +172,10 @@ impl GroupObserver {
             ),
             None => ("Dead".to_string(), String::new(), Vec::new()),
         };
+        // Ownership is evidence only when the broker reports assignments
+        // (tansu, for one, returns them empty) or the group has no members.
+        let assignments_known =
+            members.is_empty() || members.iter().any(|m| !m.assignment.is_empty());
         let mut owners: BTreeMap<i32, String> = BTreeMap::new();
         for m in &members {
             for p in m.assignment.get(&self.topic).into_iter().flatten() {
@@ -215,7 +220,7 @@ impl GroupObserver {
                         at_ms: now,
                         lag: l as u64,
                     });
-                    if owner.is_none() && l > 0 {
+                    if assignments_known && owner.is_none() && l > 0 {
                         LagStatus::Stop
                     } else {
                         w.status(l as u64, now)

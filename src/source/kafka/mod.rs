@@ -285,6 +285,20 @@ fn redact(s: &str) -> String {
     }
 }
 
+/// A client that could not be created: a configuration problem (exit 2).
+/// Never echoes a property's value (it may be a password).
+pub fn creation_error(e: KafkaError) -> KafkaSourceError {
+    match e {
+        KafkaError::ClientConfig(_, desc, key, _) => {
+            KafkaSourceError::Usage(format!("-X {key}: {desc}"))
+        }
+        KafkaError::ClientCreation(m) => {
+            KafkaSourceError::Usage(format!("invalid Kafka client configuration: {m}"))
+        }
+        e => KafkaSourceError::Client(e.to_string()),
+    }
+}
+
 /// What went wrong talking to Kafka.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KafkaSourceError {
@@ -457,6 +471,16 @@ mod tests {
         let mut c = KafkaConfig::new("b:9092", "t");
         c.add_property("group.id=app").unwrap();
         assert!(c.consumer_config().is_err());
+    }
+
+    #[test]
+    fn config_errors_never_echo_values() {
+        let mut c = KafkaConfig::new("127.0.0.1:1", "t");
+        c.add_property("sasl.pasword=hunter2").unwrap();
+        let e = reader::create_consumer(&c).err().unwrap();
+        assert!(e.is_usage());
+        let m = e.to_string();
+        assert!(m.contains("sasl.pasword") && !m.contains("hunter2"), "{m}");
     }
 
     #[test]

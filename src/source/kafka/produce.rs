@@ -60,7 +60,7 @@ pub fn ensure_topic(
     let admin: AdminClient<KordContext> = cfg
         .client_config()?
         .create_with_context(KordContext::default())
-        .map_err(|e| KafkaSourceError::Usage(format!("invalid client configuration: {e}")))?;
+        .map_err(super::creation_error)?;
     let topic = NewTopic::new(
         &cfg.topic,
         partitions as i32,
@@ -125,7 +125,7 @@ pub fn produce(
     }
     let producer: BaseProducer<Deliveries> = c
         .create_with_context(Deliveries::default())
-        .map_err(|e| KafkaSourceError::Usage(format!("invalid client configuration: {e}")))?;
+        .map_err(super::creation_error)?;
     for (i, r) in records.iter().enumerate() {
         let mut headers = OwnedHeaders::new_with_capacity(r.headers.len() + 1);
         for (k, v) in &r.headers {

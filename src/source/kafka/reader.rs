@@ -67,12 +67,7 @@ pub struct KafkaReader {
 }
 
 fn client_err(e: KafkaError) -> KafkaSourceError {
-    match e {
-        KafkaError::ClientCreation(m) => {
-            KafkaSourceError::Usage(format!("invalid Kafka client configuration: {m}"))
-        }
-        e => KafkaSourceError::Client(e.to_string()),
-    }
+    super::creation_error(e)
 }
 
 fn is_connection_error(e: &KafkaError) -> bool {
@@ -416,14 +411,16 @@ impl KafkaReader {
                     eof_seen = true;
                 }
                 Err(e) => {
-                    let why = self.consumer.context().last_error();
-                    let msg = match why {
-                        Some(w) if !e.to_string().contains(&w) => format!("{e} ({w})"),
-                        _ => e.to_string(),
-                    };
                     if is_connection_error(&e) {
-                        lost = Some(msg);
+                        // librdkafka's own log line says why (refused, SASL, TLS).
+                        lost = Some(
+                            self.consumer
+                                .context()
+                                .last_error()
+                                .unwrap_or(e.to_string()),
+                        );
                     } else {
+                        let msg = e.to_string();
                         tracing::warn!("kafka: {msg}");
                         self.consumer.context().note(msg);
                     }
@@ -514,7 +511,12 @@ impl KafkaReader {
                     }
                 }
                 Err(e) => {
-                    self.disconnected(e.to_string());
+                    let why = self
+                        .consumer
+                        .context()
+                        .last_error()
+                        .unwrap_or(e.to_string());
+                    self.disconnected(why);
                     break;
                 }
             }
@@ -604,6 +606,7 @@ pub fn read_bounded(
     let mut failed: Option<KafkaSourceError> = None;
     let mut queues: BTreeMap<i32, VecDeque<Record<'static>>> = BTreeMap::new();
     let mut last_probe = Instant::now();
+    let mut last_progress = Instant::now();
     while emitted < limit {
         {
             let mut push = |r: &Record<'_>| {
@@ -621,7 +624,9 @@ pub fn read_bounded(
                         .push_back(r.clone().into_owned()),
                 }
             };
-            reader.poll(Duration::from_millis(100), 50_000, &mut push);
+            if reader.poll(Duration::from_millis(100), 50_000, &mut push) > 0 {
+                last_progress = Instant::now();
+            }
         }
         if let Some(e) = failed.take() {
             return Err(e);
@@ -659,6 +664,16 @@ pub fn read_bounded(
         let drained = queues.values().all(|q| q.is_empty());
         if reader.all_done() && drained && !matches!(until, Until::Count(_) | Until::Never) {
             break;
+        }
+        // Quiet for a second: ask the broker, so a lost one is noticed soon
+        // (librdkafka itself reports "all brokers down" only after retries).
+        let quiet = last_progress.elapsed() > Duration::from_secs(1);
+        if quiet
+            && reader.disconnected_for().is_none()
+            && last_probe.elapsed() > Duration::from_secs(1)
+        {
+            last_probe = Instant::now();
+            reader.refresh_watermarks(Duration::from_millis(500));
         }
         if let Some(away) = reader.disconnected_for() {
             let cfg = reader.config();

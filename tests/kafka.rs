@@ -1,0 +1,503 @@
+//! kord against a real broker (tansu, started by scripts/test.sh, which
+//! exports KORD_TEST_BROKER=127.0.0.1:PORT). Never a mocked client.
+//! Run alone: `scripts/tansu.sh start /tmp/b` then
+//! `KORD_TEST_BROKER=127.0.0.1:PORT cargo test --test kafka -- --include-ignored`.
+
+mod common;
+
+use common::{kord_bin, root};
+use kord::source::kafka::live::{KafkaSource, LiveOptions, SourceEvent};
+use kord::source::kafka::KafkaConfig;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn broker() -> String {
+    std::env::var("KORD_TEST_BROKER").expect(
+        "KORD_TEST_BROKER is not set: run scripts/test.sh, or start a broker with \
+         scripts/tansu.sh start DIR and export KORD_TEST_BROKER=127.0.0.1:PORT",
+    )
+}
+
+/// A topic name no other test (or earlier run on the same broker) uses.
+fn topic(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+fn kord(args: &[&str]) -> Output {
+    Command::new(kord_bin())
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kord")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "kord failed ({:?}): {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The report without the fields that name where it came from.
+fn report(json: &str) -> Value {
+    let mut v: Value = serde_json::from_str(json).expect("report JSON");
+    let o = v.as_object_mut().unwrap();
+    o.remove("source");
+    o.remove("group");
+    v
+}
+
+fn synth(dir: &Path, scenario: &str, seed: u64, events: Option<usize>) -> PathBuf {
+    let f = dir.join(format!("{scenario}-{seed}.jsonl"));
+    let seed = seed.to_string();
+    let mut args = vec![
+        "synth",
+        scenario,
+        "-o",
+        f.to_str().unwrap(),
+        "--seed",
+        &seed,
+    ];
+    let n;
+    if let Some(e) = events {
+        n = e.to_string();
+        args.extend(["--events", &n]);
+    }
+    ok(&kord(&args));
+    f
+}
+
+fn produce(b: &str, t: &str, scenario: &str, seed: u64, events: Option<usize>) {
+    let seed = seed.to_string();
+    let mut args = vec!["produce", scenario, "-b", b, "-t", t, "--seed", &seed];
+    let n;
+    if let Some(e) = events {
+        n = e.to_string();
+        args.extend(["--events", &n]);
+    }
+    ok(&kord(&args));
+}
+
+fn analyze_file(f: &Path) -> Value {
+    report(&ok(&kord(&[
+        "analyze",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+    ])))
+}
+
+fn assert_same(live: &Value, file: &Value, what: &str) {
+    for k in ["events", "partitions", "entities", "stream", "strategies"] {
+        assert_eq!(live.get(k), file.get(k), "{what}: `{k}` differs");
+    }
+    assert_eq!(live, file, "{what}: reports differ");
+}
+
+/// Scenarios whose reports depend on the order across partitions (split
+/// entities, retries) as well as within them.
+const SCENARIOS: &[&str] = &[
+    "alert-flap",
+    "retry-reorder",
+    "null-keys",
+    "order-lifecycle",
+];
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn produce_then_analyze_live_gives_the_file_report() {
+    let b = broker();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, sc) in SCENARIOS.iter().enumerate() {
+        let seed = 7 + i as u64;
+        let t = topic(sc);
+        let file = synth(dir.path(), sc, seed, None);
+        produce(&b, &t, sc, seed, None);
+        let lens = file.to_str().unwrap();
+        let live = report(&ok(&kord(&[
+            "analyze", "-b", &b, "-t", &t, "--lens", lens, "--format", "json",
+        ])));
+        assert_same(&live, &analyze_file(&file), sc);
+        // Twice: a bounded read gives the same order on every run.
+        let again = report(&ok(&kord(&[
+            "analyze", "-b", &b, "-t", &t, "--lens", lens, "--format", "json",
+        ])));
+        assert_eq!(live, again, "{sc}: a second read differs");
+    }
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn record_until_end_then_analyze_the_file() {
+    let b = broker();
+    let dir = tempfile::tempdir().unwrap();
+    // Enough events that the producer sends multi-record batches: tansu then
+    // under-reports the high watermark, and `--until end` must not stop early.
+    let (sc, seed, n) = ("alert-flap", 3, 20_000);
+    let file = synth(dir.path(), sc, seed, Some(n));
+    let t = topic("record");
+    produce(&b, &t, sc, seed, Some(n));
+    let out = dir.path().join("rec.jsonl");
+    let o = kord(&[
+        "record",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "-o",
+        out.to_str().unwrap(),
+        "--until",
+        "end",
+        "--lens",
+        file.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let synth_lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert_eq!(lines.len(), synth_lines, "header + every record");
+    let header: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(header["kord"], 1);
+    assert_eq!(header["topic"], t.as_str());
+    assert!(header["lens"].is_object(), "the lens goes into the header");
+    assert_same(&analyze_file(&out), &analyze_file(&file), "recorded file");
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn record_writes_no_secrets() {
+    let b = broker();
+    let t = topic("secrets");
+    produce(&b, &t, "hot-key", 1, Some(200));
+    let dir = tempfile::tempdir().unwrap();
+    let props = dir.path().join("client.properties");
+    // Harmless for a plaintext broker, but secret-looking: must not be written.
+    std::fs::write(&props, "ssl.key.password=hunter2\n").unwrap();
+    let out = dir.path().join("rec.jsonl");
+    ok(&kord(&[
+        "record",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "-F",
+        props.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(!text.contains("hunter2"));
+    assert_eq!(text.lines().count(), 201);
+}
+
+fn python_state(b: &str, t: &str, group: &str, partitions: u32) -> Value {
+    let o = Command::new("python3")
+        .arg(root().join("tests/kafka_helpers/group_state.py"))
+        .args([b, t, group, &partitions.to_string()])
+        .output()
+        .expect("python3 (scripts/test.sh installs confluent-kafka)");
+    assert!(
+        o.status.success(),
+        "group_state.py failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn group_observation_is_read_only() {
+    let b = broker();
+    let t = topic("readonly");
+    let g = format!("{t}-app");
+    produce(&b, &t, "alert-flap", 2, None);
+    // An independent client (confluent-kafka) joins the group, consumes and
+    // commits, and stays a member while kord observes.
+    let mut app = Command::new("python3")
+        .arg(root().join("tests/kafka_helpers/group_app.py"))
+        .args([&b, &t, &g, "1000", "20"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(app.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("consumed 1000"), "the app: {line:?}");
+    let started = Instant::now();
+    let before = loop {
+        let s = python_state(&b, &t, &g, 6);
+        if s["state"] == "Stable" && !s["members"].as_array().unwrap().is_empty() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the app's group never became stable: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let o = kord(&[
+        "analyze", "-b", &b, "-t", &t, "--group", &g, "--format", "json",
+    ]);
+    let out: Value = serde_json::from_str(&ok(&o)).unwrap();
+    let group = &out["group"];
+    assert_eq!(group["group"], g.as_str());
+    assert_eq!(group["state"], "Stable");
+    assert_eq!(group["members"].as_array().unwrap().len(), 1);
+    let parts = group["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 6);
+    for p in parts {
+        let want = &before["committed"][p["partition"].to_string()];
+        match p["committed"].as_i64() {
+            Some(c) => assert_eq!(Some(c), want.as_i64()),
+            None => assert!(want.as_i64().unwrap_or(-1) < 0),
+        }
+    }
+    // A recording session too.
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("r.jsonl");
+    ok(&kord(&[
+        "record",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "--group",
+        &g,
+        "-o",
+        rec.to_str().unwrap(),
+    ]));
+    let after = python_state(&b, &t, &g, 6);
+    assert_eq!(before, after, "kord changed the group");
+    let _ = app.kill();
+    let _ = app.wait();
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn missing_topic_names_it_and_lists_the_others() {
+    let b = broker();
+    let t = topic("exists");
+    produce(&b, &t, "hot-key", 1, Some(10));
+    let o = kord(&["analyze", "-b", &b, "-t", "no-such-topic-kord"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("\"no-such-topic-kord\" does not exist"), "{e}");
+    assert!(e.contains(&t), "lists the existing topics: {e}");
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[test]
+fn unreachable_broker_fails_clearly_within_the_timeout() {
+    // No broker needed: nothing listens on this port.
+    let b = format!("127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let o = kord(&["analyze", "-b", &b, "-t", "t", "--timeout", "2s"]);
+    let took = started.elapsed();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("cannot reach the brokers") && e.contains("within 2"),
+        "{e}"
+    );
+    assert!(e.contains("Connection refused"), "says why: {e}");
+    assert!(took < Duration::from_secs(6), "bounded wait: {took:?}");
+}
+
+#[test]
+fn unsupported_sasl_mechanism_is_a_usage_error() {
+    let b = format!("127.0.0.1:{}", free_port());
+    // librdkafka's default mechanism, GSSAPI, needs libsasl2 (not built in).
+    let o = kord(&[
+        "analyze",
+        "-b",
+        &b,
+        "-t",
+        "t",
+        "-X",
+        "security.protocol=SASL_PLAINTEXT",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("GSSAPI"), "{}", stderr(&o));
+    let o = kord(&[
+        "analyze",
+        "-b",
+        &b,
+        "-t",
+        "t",
+        "-X",
+        "security.protocol=SASL_SSL",
+        "-X",
+        "sasl.mechanism=SCRAM-SHA-256",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("sasl.username"), "{}", stderr(&o));
+    // A misspelt property never echoes its value.
+    let o = kord(&["analyze", "-b", &b, "-t", "t", "-X", "sasl.pasword=hunter2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("hunter2"));
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn sasl_against_a_plaintext_listener_fails_clearly() {
+    let b = broker();
+    let started = Instant::now();
+    let o = kord(&[
+        "analyze",
+        "-b",
+        &b,
+        "-t",
+        "t",
+        "--timeout",
+        "3s",
+        "-X",
+        "security.protocol=SASL_PLAINTEXT",
+        "-X",
+        "sasl.mechanism=SCRAM-SHA-512",
+        "-X",
+        "sasl.username=kord",
+        "-X",
+        "sasl.password=hunter2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(e.contains("SASL"), "{e}");
+    assert!(!e.contains("hunter2"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+struct Tansu(PathBuf);
+
+impl Tansu {
+    fn start() -> (Tansu, String) {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let o = Command::new(root().join("scripts/tansu.sh"))
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let addr = String::from_utf8_lossy(&o.stdout).trim().to_string();
+        (Tansu(dir), addr)
+    }
+    fn kill(&self) {
+        let pid = std::fs::read_to_string(self.0.join("pid")).unwrap();
+        Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap();
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/tansu.sh"))
+            .arg("stop")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn broker_killed_mid_record_leaves_a_valid_file_and_a_clear_error() {
+    let _ = broker(); // the suite's broker must exist; this test starts its own
+    let (tansu, b) = Tansu::start();
+    let t = topic("killed");
+    produce(&b, &t, "alert-flap", 5, None);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.jsonl");
+    // --until a count past the end: kord keeps reading until the broker dies.
+    let mut child = Command::new(kord_bin())
+        .args(["record", "-b", &b, "-t", &t, "--until", "1000000"])
+        .args(["--timeout", "2s", "-o", out.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let lines = synth(dir.path(), "alert-flap", 5, None);
+    let lines = std::fs::read_to_string(lines).unwrap().lines().count();
+    while std::fs::read_to_string(&out).map_or(0, |s| s.lines().count()) < lines {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "record too slow"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tansu.kill();
+    let killed = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(15),
+            "kord did not give up on the dead broker"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.contains("lost the brokers"), "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    for (i, l) in text.lines().enumerate() {
+        serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+    }
+    assert_eq!(text.lines().count(), lines, "header + every record");
+    ok(&kord(&["analyze", out.to_str().unwrap()]));
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_source_streams_records_and_watermarks() {
+    let b = broker();
+    let t = topic("live");
+    produce(&b, &t, "game-session", 4, Some(2000));
+    let cfg = KafkaConfig::new(&b, &t);
+    let (mut rx, handle) = KafkaSource::start(&cfg, LiveOptions::default()).unwrap();
+    let mut records = 0;
+    let mut connected = false;
+    let mut marks = None;
+    let started = Instant::now();
+    while (records < 2000 || marks.is_none()) && started.elapsed() < Duration::from_secs(20) {
+        match rx.try_recv() {
+            Ok(SourceEvent::Connected { partitions, .. }) => {
+                assert_eq!(partitions, 6);
+                connected = true;
+            }
+            Ok(SourceEvent::Records(rs)) => records += rs.len(),
+            Ok(SourceEvent::Watermarks { marks: m, .. }) => {
+                if records >= 2000 {
+                    marks = Some(m)
+                }
+            }
+            Ok(SourceEvent::Error(e)) => panic!("{e}"),
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    handle.stop();
+    assert!(connected);
+    assert_eq!(records, 2000);
+    let marks = marks.expect("watermarks");
+    assert_eq!(marks.len(), 6);
+    assert!(marks.iter().all(|m| m.lag() == 0), "{marks:?}");
+}
