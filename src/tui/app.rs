@@ -231,6 +231,8 @@ pub struct App {
     /// A message for the status line, and whether it is an error.
     pub status: Option<(String, bool)>,
     pub inspect: Option<Inspect>,
+    /// First line of the help overlay shown.
+    pub help_scroll: u16,
     pub quit: bool,
     gen: u64,
     /// Jobs for the loop to run.
@@ -278,6 +280,7 @@ impl App {
             jump_kind: None,
             status: None,
             inspect: None,
+            help_scroll: 0,
             quit: false,
             gen: 0,
             jobs: Vec::new(),
@@ -530,6 +533,13 @@ impl App {
 
     fn set_consumers(&mut self, n: u32) {
         let n = n.clamp(1, 4096);
+        if self.pending.unwrap_or(self.strategy).is_sequential() {
+            self.set_status(
+                "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
+                true,
+            );
+            return;
+        }
         self.consumers = Some(n);
         self.set_status(format!("consumers: {n} (rebalanced, re-simulating)"), false);
         self.request_strategy(self.pending.unwrap_or(self.strategy));
@@ -778,6 +788,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
         Action::NextStrategy => app.cycle_strategy(1),
         Action::PrevStrategy => app.cycle_strategy(-1),
         Action::SetStrategy(s) => app.command(&format!("strategy {s}")),
+        Action::Rows(d) if app.overlay == Overlay::Help => {
+            app.help_scroll = (app.help_scroll as i64 + d).clamp(0, 200) as u16;
+        }
         Action::Rows(d) => {
             let n = app.rows.len();
             if n > 0 {
@@ -809,6 +822,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
         Action::FirstColumn => return Some(Action::Cols(i64::MIN / 2)),
         Action::LastColumn => return Some(Action::Cols(i64::MAX / 2)),
         Action::ToggleHelp => {
+            app.help_scroll = 0;
             app.overlay = if app.overlay == Overlay::Help {
                 Overlay::None
             } else {

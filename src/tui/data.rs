@@ -394,7 +394,9 @@ impl StrategyView {
         Some(r)
     }
 
-    /// The decisions about event `e` made at or before cursor `c`, with reasons.
+    /// The decisions about event `e` made at or before cursor `c`, with
+    /// reasons, and those that processing `e` made about other events
+    /// (releases and expiries it caused).
     pub fn decisions_of(&self, store: &EventStore, e: usize, c: usize) -> Vec<Decision> {
         let mut out = Vec::new();
         if e > c || e >= store.len() {
@@ -414,7 +416,9 @@ impl StrategyView {
             let mut r = snap.clone();
             for i in j * self.k..=at {
                 r.step(store, i, &mut |d: Decision| {
-                    if d.event as usize == e && d.at as usize == at {
+                    let about = d.event as usize == e && d.at as usize == at;
+                    let caused = at == e && d.at as usize == e && d.event as usize != e;
+                    if about || caused {
                         out.push(d);
                     }
                 });

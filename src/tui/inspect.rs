@@ -28,6 +28,8 @@ pub struct Inspect {
     pub headers: Vec<(String, String)>,
     pub payload: Vec<String>,
     pub decisions: Vec<DecisionLine>,
+    /// Decisions this event's processing made about others: (event, decision).
+    pub caused: Vec<(u32, DecisionLine)>,
     pub findings: Vec<(String, String)>,
     pub hol: Option<HolBlock>,
     /// Events this one held up (it is their blocker).
@@ -74,15 +76,20 @@ impl Inspect {
 
         let (headers, payload) = raw_parts(ds, ev);
 
-        let decisions = view
-            .decisions_of(s, ev, cursor)
-            .into_iter()
-            .map(|d| DecisionLine {
+        let mut decisions = Vec::new();
+        let mut caused = Vec::new();
+        for d in view.decisions_of(s, ev, cursor) {
+            let line = DecisionLine {
                 at: d.at,
                 outcome: d.outcome,
                 reason: d.reason.describe(&view.state_names),
-            })
-            .collect();
+            };
+            if d.event as usize == ev {
+                decisions.push(line);
+            } else {
+                caused.push((d.event, line));
+            }
+        }
         let findings = view
             .markers
             .iter()
@@ -141,6 +148,7 @@ impl Inspect {
             headers,
             payload,
             decisions,
+            caused,
             findings,
             hol,
             blocking,

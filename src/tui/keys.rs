@@ -33,7 +33,6 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
             KeyCode::Char('c') if app.overlay == Overlay::Compare => {
                 return Some(Action::ToggleCompare)
             }
-            KeyCode::Char('q') => return Some(Action::Cancel),
             _ => {}
         }
     }

@@ -14,7 +14,7 @@ use ratatui::Frame;
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let rows_n = app.compare.as_ref().map_or(1, |c| c.rows.len()) as u16;
-    let r = centered(area, area.width.saturating_sub(4).min(120), rows_n + 9);
+    let r = centered(area, area.width.saturating_sub(2).min(117), rows_n + 8);
     let inner = overlay_block(f, app, r, "compare strategies");
     let Some(c) = &app.compare else {
         f.render_widget(
@@ -26,12 +26,39 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         );
         return;
     };
-    let header = Row::new(
-        [
-            "strategy", "applied", "rejected", "skipped", "buffered", "released", "expired", "dlq",
-            "lost", "diverged", "HOL", "max wait", "p99 wait",
+    // Every column when they fit; the costs that matter most when narrow.
+    let wide = inner.width >= 113;
+    let cols: &[(&str, u16)] = if wide {
+        &[
+            ("strategy", 21),
+            ("applied", 7),
+            ("rejected", 8),
+            ("skipped", 7),
+            ("buffered", 8),
+            ("released", 8),
+            ("expired", 7),
+            ("dlq", 4),
+            ("lost", 5),
+            ("diverged", 8),
+            ("HOL", 4),
+            ("max wait", 8),
+            ("p99", 6),
         ]
-        .map(|h| Cell::from(h).style(t.fg(t.header).add_modifier(Modifier::BOLD))),
+    } else {
+        &[
+            ("strategy", 21),
+            ("rejected", 8),
+            ("buffered", 8),
+            ("expired", 7),
+            ("lost", 5),
+            ("diverged", 8),
+            ("HOL", 4),
+            ("p99", 6),
+        ]
+    };
+    let header = Row::new(
+        cols.iter()
+            .map(|(h, _)| Cell::from(*h).style(t.fg(t.header).add_modifier(Modifier::BOLD))),
     );
     let rows = c.rows.iter().map(|row| {
         let cur = row.kind == app.strategy;
@@ -49,37 +76,33 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         } else {
             t.text()
         };
-        Row::new(vec![
-            Cell::from(name).style(st),
-            num(row.counts[Outcome::Applied as usize], false),
-            num(row.counts[Outcome::Rejected as usize], true),
-            num(row.counts[Outcome::Skipped as usize], false),
-            num(row.counts[Outcome::Buffered as usize], true),
-            num(row.counts[Outcome::Released as usize], false),
-            num(row.counts[Outcome::Expired as usize], true),
-            num(row.counts[Outcome::DeadLettered as usize], true),
-            num(row.lost, true),
-            num(row.diverged, true),
-            num(row.hol_blocked, true),
-            Cell::from(format!("{} ms", row.max_wait_ms)).style(t.text()),
-            Cell::from(format!("{} ms", row.p99_wait_ms)).style(t.text()),
-        ])
+        let o = |x: Outcome| row.counts[x as usize];
+        let mut cells = vec![Cell::from(name).style(st)];
+        if wide {
+            cells.push(num(o(Outcome::Applied), false));
+        }
+        cells.push(num(o(Outcome::Rejected), true));
+        if wide {
+            cells.push(num(o(Outcome::Skipped), false));
+        }
+        cells.push(num(o(Outcome::Buffered), true));
+        if wide {
+            cells.push(num(o(Outcome::Released), false));
+        }
+        cells.push(num(o(Outcome::Expired), true));
+        if wide {
+            cells.push(num(o(Outcome::DeadLettered), true));
+        }
+        cells.push(num(row.lost, true));
+        cells.push(num(row.diverged, true));
+        cells.push(num(row.hol_blocked, true));
+        if wide {
+            cells.push(Cell::from(format!("{} ms", row.max_wait_ms)).style(t.text()));
+        }
+        cells.push(Cell::from(format!("{} ms", row.p99_wait_ms)).style(t.text()));
+        Row::new(cells)
     });
-    let widths = [
-        Constraint::Length(22),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(9),
-    ];
+    let widths: Vec<Constraint> = cols.iter().map(|(_, w)| Constraint::Length(*w)).collect();
     let table_h = c.rows.len() as u16 + 1;
     let tr = Rect::new(inner.x, inner.y, inner.width, table_h.min(inner.height));
     f.render_widget(Table::new(rows, widths).header(header), tr);

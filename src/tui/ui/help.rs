@@ -13,42 +13,42 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
     (
         "timeline",
         &[
-            (". / ,", "step one event forward / back"),
-            ("> / <", "step 100 events forward / back"),
-            ("n / N", "next / previous finding"),
-            ("f", "cycle which finding kind n/N stop at"),
+            (". / ,", "step 1 event fwd / back"),
+            ("> / <", "step 100 events"),
+            ("n / N", "next / prev finding"),
+            ("f", "kind n/N stops at"),
             ("space", "play / pause"),
             ("+ / -", "faster / slower"),
             ("Home / End", "first / last event"),
-            ("m", "bookmark the cursor (again: remove)"),
-            ("b / B", "next / previous bookmark"),
-            ("click", "on the timeline: seek there"),
+            ("m", "bookmark / unbookmark"),
+            ("b / B", "next / prev bookmark"),
+            ("click", "timeline: seek there"),
         ],
     ),
     (
         "grid",
         &[
             ("↑↓ / j k", "select entity row"),
-            ("←→ / h l", "select partition column"),
+            ("←→ / h l", "select partition"),
             ("PgUp / PgDn", "page rows"),
             ("g / G", "first / last row"),
             ("0 / $", "first / last partition"),
-            ("/", "filter rows by entity name"),
-            ("o", "sort rows: name, activity, findings"),
-            ("Enter", "inspect the cursor event again"),
-            ("click / wheel", "select a cell / scroll rows"),
+            ("/", "filter rows by name"),
+            ("o", "sort rows"),
+            ("Enter", "inspect cursor event"),
+            ("click / wheel", "select cell / scroll"),
         ],
     ),
     (
         "views",
         &[
-            ("s / S", "next / previous strategy (the view recomputes)"),
-            ("c", "compare every strategy's costs, with the advisor"),
+            ("s / S", "next / prev strategy"),
+            ("c", "compare all strategies"),
             ("i", "inspector on / off"),
-            ("C", "consumers panel on / off"),
-            ("a / x", "add / remove a consumer (rebalance)"),
+            ("C", "consumers panel"),
+            ("a / x", "add / remove a consumer"),
             (":", "command line"),
-            ("?", "this help"),
+            ("?", "this help (j/k scroll)"),
             ("Esc", "close / clear filter"),
             ("q / Ctrl-C", "quit"),
         ],
@@ -56,14 +56,14 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
     (
         "commands",
         &[
-            (":goto N", "go to event index N (or just :N)"),
-            (":time T", "go to time (RFC 3339, HH:MM:SS, epoch ms)"),
+            (":goto N", "go to event N (or :N)"),
+            (":time T", "RFC 3339, HH:MM:SS, ms"),
             (":strategy NAME", "switch strategy"),
             (":filter TEXT", "filter rows"),
-            (":find KIND", "n/N stop at KIND (version_gap, rejected...)"),
-            (":sort KEY", "name, activity or findings"),
+            (":find KIND", "n/N stop at KIND"),
+            (":sort KEY", "name|activity|findings"),
             (":consumers N", "simulate N consumers"),
-            (":speed N", "play N events a second"),
+            (":speed N", "play N events/s"),
             (":theme NAME", "dark, light, colorblind"),
         ],
     ),
@@ -80,16 +80,10 @@ pub const LEGEND: &[(&str, &str)] = &[
     ("‡", "dead-lettered"),
 ];
 
-/// Draws the help overlay.
+/// Draws the help overlay (two columns when wide enough; `j`/`k` scroll).
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let two_cols = area.width >= 110;
-    let r = centered(
-        area,
-        if two_cols { 108 } else { 64 },
-        area.height.saturating_sub(2),
-    );
-    let inner = overlay_block(f, app, r, "kord keys (? closes)");
+    let two_cols = area.width >= 80;
     let section = |name: &str, keys: &[(&str, &str)]| {
         let mut lines = vec![Line::from(Span::styled(
             name.to_string(),
@@ -97,55 +91,65 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         ))];
         for (k, d) in keys {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<15}"), t.fg(t.accent)),
+                Span::styled(format!(" {k:<14}"), t.fg(t.accent)),
                 Span::styled(d.to_string(), t.text()),
             ]));
         }
-        lines.push(Line::from(""));
         lines
     };
-    let mut legend = vec![Span::styled(
-        "glyphs ",
+    let mut legend = vec![Line::from(Span::styled(
+        "glyphs",
         t.fg(t.title).add_modifier(Modifier::BOLD),
-    )];
-    for (g, n) in LEGEND {
-        legend.push(Span::styled(format!("{g} "), t.fg(t.accent)));
-        legend.push(Span::styled(format!("{n}  "), t.text()));
+    ))];
+    for pair in LEGEND.chunks(2) {
+        let mut spans = Vec::new();
+        for (g, n) in pair {
+            spans.push(Span::styled(format!(" {g} "), t.fg(t.accent)));
+            spans.push(Span::styled(format!("{n:<16}"), t.text()));
+        }
+        legend.push(Line::from(spans));
     }
-    let marks = Line::from(vec![
-        Span::styled("marks  ", t.fg(t.title).add_modifier(Modifier::BOLD)),
-        Span::styled(
-            "underlined: version gap / out of order / duplicate · italic: HOL-blocked · ⇄ split entity · ! gap · ? phantom · HOT partition",
-            t.text(),
-        ),
-    ]);
+    for m in [
+        "underlined: gap / out of order / dup",
+        "italic: HOL-blocked; pink bg: blocker",
+        "row tags: ⇄ split  ! gap  ? phantom",
+        "HOT: hot partition; L: lag",
+    ] {
+        legend.push(Line::from(Span::styled(format!(" {m}"), t.text())));
+    }
+    let mut left = Vec::new();
+    let mut right = Vec::new();
+    for (i, (name, keys)) in KEYS.iter().enumerate() {
+        let col = if two_cols && i % 2 == 1 {
+            &mut right
+        } else {
+            &mut left
+        };
+        if !col.is_empty() {
+            col.push(Line::from(""));
+        }
+        col.extend(section(name, keys));
+    }
+    let side = if two_cols { &mut right } else { &mut left };
+    side.push(Line::from(""));
+    side.extend(legend);
+    let content_h = left.len().max(right.len()) as u16;
+    let w = if two_cols { 84 } else { 46 };
+    let r = centered(area, w, (content_h + 2).min(area.height.saturating_sub(2)));
+    let inner = overlay_block(f, app, r, "kord keys (? closes)");
+    let max_scroll = content_h.saturating_sub(inner.height);
+    let scroll = app.help_scroll.min(max_scroll);
     if two_cols {
         let half = inner.width / 2;
-        let mut left = Vec::new();
-        let mut right = Vec::new();
-        for (i, (name, keys)) in KEYS.iter().enumerate() {
-            if i % 2 == 0 { &mut left } else { &mut right }.extend(section(name, keys));
-        }
-        let h = inner.height.saturating_sub(3);
-        f.render_widget(Paragraph::new(left), Rect::new(inner.x, inner.y, half, h));
         f.render_widget(
-            Paragraph::new(right),
-            Rect::new(inner.x + half, inner.y, inner.width - half, h),
+            Paragraph::new(left).scroll((scroll, 0)),
+            Rect::new(inner.x, inner.y, half, inner.height),
         );
-        let y = inner.y + h;
         f.render_widget(
-            Paragraph::new(vec![Line::from(legend), marks])
-                .wrap(ratatui::widgets::Wrap { trim: true }),
-            Rect::new(inner.x, y, inner.width, inner.height.saturating_sub(h)),
+            Paragraph::new(right).scroll((scroll, 0)),
+            Rect::new(inner.x + half, inner.y, inner.width - half, inner.height),
         );
     } else {
-        let mut lines = vec![Line::from(legend), marks, Line::from("")];
-        for (name, keys) in KEYS {
-            lines.extend(section(name, keys));
-        }
-        f.render_widget(
-            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: false }),
-            inner,
-        );
+        f.render_widget(Paragraph::new(left).scroll((scroll, 0)), inner);
     }
 }

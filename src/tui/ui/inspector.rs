@@ -71,6 +71,19 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             t.text(),
         )));
     }
+    for (e, d) in &i.caused {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {} #{e} {}", glyph(d.outcome), d.outcome.name()),
+                outcome_style(app, d.outcome),
+            ),
+            Span::styled(" (caused by this event)", t.dim()),
+        ]));
+        lines.push(Line::from(Span::styled(
+            format!("    {}", d.reason),
+            t.text(),
+        )));
+    }
     if !i.findings.is_empty() {
         lines.push(head("findings"));
         for (k, d) in &i.findings {

@@ -1,0 +1,123 @@
+//! Snapshots of the main screens on the bundled recordings (TestBackend +
+//! insta): grid, inspector, help, compare, consumers, too-small.
+//! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
+
+use kord::source::{load_recording, LoadOptions};
+use kord::tui::{dispatch, prepare, Action, App, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::Path;
+use std::sync::Arc;
+
+fn app_for(name: &str, w: u16, h: u16) -> App {
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let path = format!("recordings/{name}.jsonl");
+    let loaded = load_recording(Path::new(&path), &opts, &mut |_, _| {}).unwrap();
+    let (ds, view) = prepare(loaded, path, None, None);
+    let mut app = App::with_data(Theme::default(), ds, view);
+    dispatch(&mut app, Action::Resize(w, h));
+    app
+}
+
+fn run_jobs(app: &mut App) {
+    while let Some(job) = app.jobs.pop() {
+        let ds = Arc::clone(app.ds.as_ref().unwrap());
+        let msg = job.run(&ds);
+        app.on_msg(msg);
+    }
+}
+
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
+    t.backend().to_string()
+}
+
+/// The alert-flap seed trace: v1 applied, v3 rejected (the gap), v2 applied.
+fn at_seed_rejection(w: u16, h: u16) -> App {
+    let mut app = app_for("alert-flap", w, h);
+    dispatch(&mut app, Action::Command("find rejected".into()));
+    dispatch(&mut app, Action::NextFinding);
+    app
+}
+
+#[test]
+fn grid_alert_flap_120x40() {
+    let mut app = at_seed_rejection(120, 40);
+    dispatch(&mut app, Action::Step(10));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn grid_alert_flap_80x24() {
+    let app = at_seed_rejection(80, 24);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn inspector_rejected_v3_200x60() {
+    let app = at_seed_rejection(200, 60);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn buffered_releases_v3_120x40() {
+    let mut app = at_seed_rejection(120, 40);
+    dispatch(&mut app, Action::Command("strategy buffered".into()));
+    run_jobs(&mut app);
+    let v3 = app.cursor;
+    let released = app.view.as_ref().unwrap().later_at[v3] as usize;
+    dispatch(&mut app, Action::Seek(released));
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn help_120x40() {
+    let mut app = app_for("alert-flap", 120, 40);
+    dispatch(&mut app, Action::ToggleHelp);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn help_80x24() {
+    let mut app = app_for("alert-flap", 80, 24);
+    dispatch(&mut app, Action::ToggleHelp);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn compare_alert_flap_120x40() {
+    let mut app = app_for("alert-flap", 120, 40);
+    dispatch(&mut app, Action::ToggleCompare);
+    run_jobs(&mut app);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn slow_consumer_hol_with_consumers_panel() {
+    let mut app = app_for("slow-consumer", 140, 40);
+    dispatch(&mut app, Action::Command("strategy sequential".into()));
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Command("find hol_blocking".into()));
+    dispatch(&mut app, Action::NextFinding);
+    dispatch(&mut app, Action::ToggleConsumers);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn hot_key_end_of_stream() {
+    let mut app = app_for("hot-key", 120, 30);
+    dispatch(&mut app, Action::SeekEnd);
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn too_small() {
+    let mut app = app_for("alert-flap", 50, 12);
+    dispatch(&mut app, Action::Step(1));
+    insta::assert_snapshot!(screen(&app));
+}
