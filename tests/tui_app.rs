@@ -390,3 +390,67 @@ fn keys_map_to_actions() {
         Some(Action::Input('q'))
     );
 }
+
+#[test]
+fn per_entity_inspection_matches_the_full_run() {
+    for name in ["alert-flap", "order-lifecycle", "retry-reorder"] {
+        let app = app_for(name, 120, 40);
+        let ds = app.ds.clone().unwrap();
+        let store = &ds.store;
+        for kind in [
+            StrategyKind::Versioned,
+            StrategyKind::Buffered,
+            StrategyKind::StateMachine,
+            StrategyKind::Lww,
+        ] {
+            let view = kord::tui::StrategyView::build(&ds, kind, None);
+            let n = store.len();
+            for e in (0..n).step_by(37) {
+                for c in [e, (e + 5).min(n - 1), (e + 400).min(n - 1), n - 1] {
+                    let (mut about, mut caused, state) = view.inspect(&ds, e, c);
+                    let all = view.decisions_of(store, e, c);
+                    let (mut a2, mut c2): (Vec<Decision>, Vec<Decision>) =
+                        all.into_iter().partition(|d| d.event as usize == e);
+                    let key = |d: &Decision| (d.at, d.event, d.outcome);
+                    about.sort_by_key(key);
+                    a2.sort_by_key(key);
+                    caused.sort_by_key(key);
+                    c2.sort_by_key(key);
+                    assert_eq!(about, a2, "{name} {kind} about #{e} at {c}");
+                    assert_eq!(caused, c2, "{name} {kind} caused by #{e} at {c}");
+                    let ent = store.entity[e];
+                    if ent != kord::model::NONE {
+                        assert_eq!(
+                            state,
+                            view.state_after(store, ent, c),
+                            "{name} {kind} state of #{e} at {c}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_inspector_reads_records_from_an_uncompressed_file() {
+    let source = kord::tui::Source::File("recordings/alert-flap.jsonl".into());
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let (loaded, raw) = kord::tui::load(&source, &opts, &mut |_, _| {}).unwrap();
+    assert!(loaded.store.raw.is_none(), "records stay in the file");
+    let (ds, view) = kord::tui::prepare_with(loaded, "f".into(), None, None, raw);
+    let mut app = App::with_data(Theme::default(), ds, view);
+    dispatch(&mut app, Action::Seek(5));
+    let i = app.inspect.clone().unwrap();
+    assert!(
+        i.payload.iter().any(|l| l.contains("\"alert_id\"")),
+        "{:?}",
+        i.payload
+    );
+    let ds = app.ds.clone().unwrap();
+    let entity = ds.store.entity_name(5).to_string();
+    assert!(i.payload.iter().any(|l| l.contains(&entity)));
+}

@@ -122,6 +122,11 @@ pub enum Msg {
         ds: Arc<Dataset>,
         view: Arc<StrategyView>,
     },
+    /// The first part of a big recording, to browse while the rest loads.
+    Partial {
+        ds: Arc<Dataset>,
+        view: Arc<StrategyView>,
+    },
     Failed(String),
     Strategy {
         gen: u64,
@@ -234,6 +239,8 @@ pub struct App {
     /// First line of the help overlay shown.
     pub help_scroll: u16,
     pub quit: bool,
+    /// Whether the whole source is loaded (not only its first part).
+    pub complete: bool,
     gen: u64,
     /// Jobs for the loop to run.
     pub jobs: Vec<Job>,
@@ -282,6 +289,7 @@ impl App {
             inspect: None,
             help_scroll: 0,
             quit: false,
+            complete: false,
             gen: 0,
             jobs: Vec::new(),
         }
@@ -327,15 +335,16 @@ impl App {
                 self.loading = None;
                 self.error = Some(e);
             }
+            Msg::Partial { ds, view } => {
+                if self.complete {
+                    return;
+                }
+                self.set_data(ds, view);
+            }
             Msg::Loaded { ds, view } => {
                 self.loading = None;
-                self.strategy = view.kind;
-                self.consumers = ds.consumers;
-                self.ds = Some(ds);
-                self.view = Some(view);
-                self.cursor = 0;
-                self.rebuild_rows();
-                self.follow_cursor();
+                self.complete = true;
+                self.set_data(ds, view);
             }
             Msg::Strategy { gen, view } => {
                 if gen != self.gen {
@@ -355,6 +364,34 @@ impl App {
                 self.compare = Some(data);
             }
         }
+    }
+
+    /// Takes a (first or full) dataset, keeping the user's place and choices.
+    fn set_data(&mut self, ds: Arc<Dataset>, view: Arc<StrategyView>) {
+        let first = self.ds.is_none();
+        // Results computed for an earlier dataset no longer apply.
+        self.gen += 1;
+        self.compare = None;
+        self.compare_pending = false;
+        let wanted = self.pending.unwrap_or(self.strategy);
+        self.pending = None;
+        self.consumers = self.consumers.or(ds.consumers);
+        self.ds = Some(ds);
+        self.strategy = view.kind;
+        self.view = Some(view);
+        if first {
+            self.cursor = 0;
+        } else {
+            self.cursor = self.cursor.min(self.len().saturating_sub(1));
+            if wanted != self.strategy {
+                self.request_strategy(wanted);
+            }
+            if self.overlay == Overlay::Compare {
+                self.request_compare();
+            }
+        }
+        self.rebuild_rows();
+        self.follow_cursor();
     }
 
     fn set_status(&mut self, s: impl Into<String>, error: bool) {

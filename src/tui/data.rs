@@ -9,8 +9,10 @@ use crate::model::{EventStore, Lens, Outcome, NONE};
 use crate::report::advisor::{advise, Advice};
 use crate::sim::{simulate, Delivery, HolBlock, SimResult};
 use crate::source::Loaded;
-use crate::strategy::{Decision, EntityState, Runner, StrategyKind};
+use crate::strategy::{Decision, EntityState, Reason, Rule, Runner, StrategyKind};
 use std::collections::HashMap;
+use std::io::{Read, Seek};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Per-event stream-finding bits (for highlights).
@@ -64,6 +66,9 @@ pub struct Dataset {
     pub load: Load,
     /// Unfilled gaps: (event, missing version).
     pub unfilled: Vec<(u32, i64)>,
+    /// Where the inspector reads raw records when the store does not keep
+    /// them: an uncompressed file and the byte offset of each line's start.
+    pub raw_file: Option<(PathBuf, Vec<u64>)>,
 }
 
 fn csr(n_groups: usize, groups: impl Iterator<Item = u32>, len: usize) -> (Vec<u32>, Vec<u32>) {
@@ -165,7 +170,56 @@ impl Dataset {
             stream_markers,
             load,
             unfilled,
+            raw_file: None,
         }
+    }
+
+    /// Indexes the lines of an uncompressed recording so the inspector can
+    /// read one record on demand instead of keeping every record in memory.
+    /// Reads at most about `limit` bytes.
+    pub fn index_lines(path: &Path, limit: u64) -> std::io::Result<Vec<u64>> {
+        let mut f = std::fs::File::open(path)?;
+        let mut starts = vec![0u64];
+        let mut buf = vec![0u8; 1 << 20];
+        let mut pos = 0u64;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            for (i, &b) in buf[..n].iter().enumerate() {
+                if b == b'\n' {
+                    starts.push(pos + i as u64 + 1);
+                }
+            }
+            pos += n as u64;
+            if pos >= limit {
+                return Ok(starts);
+            }
+        }
+        if starts.last() != Some(&pos) {
+            starts.push(pos);
+        }
+        Ok(starts)
+    }
+
+    /// The raw text of event `i`: kept in the store, or read from the file.
+    pub fn raw_record(&self, i: usize) -> Option<Vec<u8>> {
+        if let Some(raw) = &self.store.raw {
+            return raw.get(i).map(<[u8]>::to_vec);
+        }
+        let (path, starts) = self.raw_file.as_ref()?;
+        let line = *self.store.line.get(i)? as usize;
+        let start = *starts.get(line.checked_sub(1)?)?;
+        let end = *starts.get(line)?;
+        let mut f = std::fs::File::open(path).ok()?;
+        f.seek(std::io::SeekFrom::Start(start)).ok()?;
+        let mut buf = vec![0u8; end.checked_sub(start)?.min(64 << 20) as usize];
+        f.read_exact(&mut buf).ok()?;
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        Some(buf)
     }
 
     /// Number of events.
@@ -277,11 +331,21 @@ pub struct StrategyView {
     pub ent_losses: Vec<u32>,
     pub sim: Arc<SimView>,
     pub state_names: Vec<String>,
+    pub rule: Arc<dyn Rule>,
+    pub timeout_ms: u64,
 }
 
-/// Snapshot spacing: a bounded replay, a bounded number of snapshots.
-pub fn snapshot_every(n: usize) -> usize {
-    (n / 32).clamp(2048, 65_536)
+/// Memory the snapshots may take, roughly.
+const SNAPSHOT_BUDGET_BYTES: usize = 64 << 20;
+
+/// Snapshot spacing for `n` events over `entities` entities: as many
+/// snapshots as fit the budget (2 to 64), never closer than 2048 events.
+/// Most seeks replay one entity's events and need no snapshot; snapshots
+/// serve entities with more events than the spacing (hot keys).
+pub fn snapshot_every(n: usize, entities: usize) -> usize {
+    let per = entities.max(1) * 160;
+    let count = (SNAPSHOT_BUDGET_BYTES / per).clamp(2, 64);
+    (n / count).max(2048)
 }
 
 impl StrategyView {
@@ -295,11 +359,10 @@ impl StrategyView {
     pub fn build_with_sim(ds: &Dataset, kind: StrategyKind, sim: Arc<SimView>) -> StrategyView {
         let store = &ds.store;
         let n = store.len();
-        let k = snapshot_every(n);
-        let rule: Arc<dyn crate::strategy::Rule> =
-            Arc::from(crate::strategy::rule_for(kind, &ds.lens, store));
+        let k = snapshot_every(n, store.entity_count());
+        let rule: Arc<dyn Rule> = Arc::from(crate::strategy::rule_for(kind, &ds.lens, store));
         let state_names = rule.state_names();
-        let mut runner = Runner::new(rule, ds.lens.buffer_timeout_ms);
+        let mut runner = Runner::new(rule.clone(), ds.lens.buffer_timeout_ms);
         let mut first = vec![Outcome::Skipped; n];
         let mut later = vec![Outcome::Skipped; n];
         let mut later_at = vec![NO_LATER; n];
@@ -367,6 +430,8 @@ impl StrategyView {
             ent_losses,
             sim,
             state_names,
+            rule,
+            timeout_ms: ds.lens.buffer_timeout_ms,
         }
     }
 
@@ -425,6 +490,81 @@ impl StrategyView {
             }
         }
         out
+    }
+
+    /// Everything the inspector needs about event `e` as of cursor `c`: the
+    /// decisions about it, those its processing made about other events,
+    /// and its entity's state. Rules decide per entity, so replaying only
+    /// the entity's events gives the same states and decisions (expiries
+    /// are placed where the full run put them, from the compact log); an
+    /// entity with more events than the snapshot spacing replays from the
+    /// nearest snapshot instead.
+    pub fn inspect(
+        &self,
+        ds: &Dataset,
+        e: usize,
+        c: usize,
+    ) -> (Vec<Decision>, Vec<Decision>, Option<EntityState>) {
+        let store = &ds.store;
+        let Some(&entity) = store.entity.get(e) else {
+            return (Vec::new(), Vec::new(), None);
+        };
+        if e > c {
+            return (Vec::new(), Vec::new(), None);
+        }
+        let evs = ds.entity_events(entity);
+        let upto = &evs[..evs.partition_point(|&i| i as usize <= c)];
+        let (mut about, mut caused, state) = if entity == NONE || upto.len() > self.k {
+            let all = self.decisions_of(store, e, c);
+            let (a, b): (Vec<Decision>, Vec<Decision>) =
+                all.into_iter().partition(|d| d.event as usize == e);
+            let st = (entity != NONE)
+                .then(|| self.state_after(store, entity, c))
+                .flatten();
+            (a, b, st)
+        } else {
+            let mut r = Runner::new(self.rule.clone(), self.timeout_ms);
+            let mut about = Vec::new();
+            let mut caused = Vec::new();
+            for &i in upto {
+                r.step(store, i as usize, &mut |d: Decision| {
+                    if d.event as usize == e {
+                        about.push(d);
+                    } else if d.at as usize == e && d.outcome != Outcome::Expired {
+                        caused.push(d);
+                    }
+                });
+            }
+            (about, caused, Some(r.state(entity)))
+        };
+        // Expiries happen at whichever event's arrival crosses the timeout:
+        // take them from the full run's log.
+        about.retain(|d| d.outcome != Outcome::Expired);
+        if let (Some(&la), Some(&Outcome::Expired)) = (self.later_at.get(e), self.later.get(e)) {
+            if la != NO_LATER && la as usize <= c {
+                let held_ms = store.arrival[la as usize] - store.arrival[e];
+                about.push(Decision {
+                    at: la,
+                    event: e as u32,
+                    outcome: Outcome::Expired,
+                    reason: Reason::Expired { held_ms },
+                });
+            }
+        }
+        caused.retain(|d| d.outcome != Outcome::Expired);
+        let a = self.markers.partition_point(|m| (m.at as usize) < e);
+        for m in self.markers[a..].iter().take_while(|m| m.at as usize == e) {
+            if m.kind == Kind::Expired && m.event as usize != e {
+                let held_ms = store.arrival[e] - store.arrival[m.event as usize];
+                caused.push(Decision {
+                    at: e as u32,
+                    event: m.event,
+                    outcome: Outcome::Expired,
+                    reason: Reason::Expired { held_ms },
+                });
+            }
+        }
+        (about, caused, state)
     }
 
     /// The state of entity `entity` just after cursor `c`.

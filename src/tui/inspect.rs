@@ -76,20 +76,14 @@ impl Inspect {
 
         let (headers, payload) = raw_parts(ds, ev);
 
-        let mut decisions = Vec::new();
-        let mut caused = Vec::new();
-        for d in view.decisions_of(s, ev, cursor) {
-            let line = DecisionLine {
-                at: d.at,
-                outcome: d.outcome,
-                reason: d.reason.describe(&view.state_names),
-            };
-            if d.event as usize == ev {
-                decisions.push(line);
-            } else {
-                caused.push((d.event, line));
-            }
-        }
+        let (about, caused_d, state) = view.inspect(ds, ev, cursor);
+        let line = |d: &crate::strategy::Decision| DecisionLine {
+            at: d.at,
+            outcome: d.outcome,
+            reason: d.reason.describe(&view.state_names),
+        };
+        let decisions = about.iter().map(line).collect();
+        let caused = caused_d.iter().map(|d| (d.event, line(d))).collect();
         let findings = view
             .markers
             .iter()
@@ -107,39 +101,34 @@ impl Inspect {
             .cloned()
             .unwrap_or_default();
         let wait_ms = view.sim.sim.wait.get(ev).copied();
-        let e = s.entity[ev];
-        let state = if e == NONE {
-            Vec::new()
-        } else {
-            view.state_after(s, e, cursor)
-                .map(|st| {
-                    let mut out = vec![
-                        ("version".to_string(), st.version.to_string()),
-                        (
-                            "type".to_string(),
-                            if st.last_type == NONE {
-                                "-".into()
-                            } else {
-                                s.types.name(st.last_type).to_string()
-                            },
-                        ),
-                    ];
-                    if !view.state_names.is_empty() {
-                        out.push((
-                            "state".to_string(),
-                            view.state_names
-                                .get(st.machine as usize)
-                                .cloned()
-                                .unwrap_or_else(|| st.machine.to_string()),
-                        ));
-                    }
-                    for &(f, v, _) in st.fields.iter().take(30) {
-                        out.push((s.fields.name(f).to_string(), s.values.name(v).to_string()));
-                    }
-                    out
-                })
-                .unwrap_or_default()
-        };
+        let state = state
+            .map(|st| {
+                let mut out = vec![
+                    ("version".to_string(), st.version.to_string()),
+                    (
+                        "type".to_string(),
+                        if st.last_type == NONE {
+                            "-".into()
+                        } else {
+                            s.types.name(st.last_type).to_string()
+                        },
+                    ),
+                ];
+                if !view.state_names.is_empty() {
+                    out.push((
+                        "state".to_string(),
+                        view.state_names
+                            .get(st.machine as usize)
+                            .cloned()
+                            .unwrap_or_else(|| st.machine.to_string()),
+                    ));
+                }
+                for &(f, v, _) in st.fields.iter().take(30) {
+                    out.push((s.fields.name(f).to_string(), s.values.name(v).to_string()));
+                }
+                out
+            })
+            .unwrap_or_default();
         Inspect {
             event: ev,
             cursor,
@@ -175,17 +164,25 @@ fn later_markers(view: &StrategyView, ev: usize, cursor: usize) -> impl Iterator
     view.markers[range].iter()
 }
 
-/// Headers and payload lines from the raw record (when kept).
+/// Headers and payload lines from the raw record (kept, or read from the file).
 fn raw_parts(ds: &Dataset, ev: usize) -> (Vec<(String, String)>, Vec<String>) {
-    let Some(bytes) = ds.store.raw.as_ref().and_then(|r| r.get(ev)) else {
-        return (Vec::new(), vec!["(raw record not kept)".into()]);
+    let Some(bytes) = ds.raw_record(ev) else {
+        return (Vec::new(), vec!["(raw record not available)".into()]);
     };
-    let Ok(rec) = parse_record(bytes) else {
+    let Ok(rec) = parse_record(&bytes) else {
         return (
             Vec::new(),
-            vec![String::from_utf8_lossy(bytes).into_owned()],
+            vec![String::from_utf8_lossy(&bytes).into_owned()],
         );
     };
+    if i64::from(rec.partition) != i64::from(ds.store.partition[ev])
+        || rec.offset != ds.store.offset[ev]
+    {
+        return (
+            Vec::new(),
+            vec!["(the file changed since it was loaded)".into()],
+        );
+    }
     let headers = rec
         .headers
         .iter()

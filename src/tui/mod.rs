@@ -18,22 +18,44 @@ pub use data::{CompareData, Dataset, StrategyView};
 pub use run::{run, Config, Source};
 pub use theme::Theme;
 
-use crate::source::recording::InputError;
+use crate::model::Ingest;
+use crate::source::recording::{is_compressed, InputError};
 use crate::source::{load_recording, synth, LoadOptions, Loaded};
 use crate::strategy::StrategyKind;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Loads a source, reporting (events, bytes read) as it goes.
+/// A raw-record source for the inspector: the file and its line offsets.
+pub type RawFile = Option<(PathBuf, Vec<u64>)>;
+
+/// Loads a source, calling `progress(ingest so far, bytes read)` as it goes.
+/// An uncompressed file's records are not kept in memory: the inspector
+/// reads the one it shows from the file (by a line index built here).
 pub fn load(
     source: &Source,
     opts: &LoadOptions,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<Loaded, InputError> {
+    progress: &mut dyn FnMut(&Ingest, u64),
+) -> Result<(Loaded, RawFile), InputError> {
     match source {
-        Source::File(path) => load_recording(path, opts, &mut |ing, bytes| {
-            progress(ing.store.len() as u64, bytes)
-        }),
-        Source::Scenario { name, events, seed } => synth::load_scenario(name, *events, *seed, opts),
+        Source::File(path) => {
+            let from_file = opts.keep_raw && !is_compressed(path);
+            let opts = LoadOptions {
+                keep_raw: opts.keep_raw && !from_file,
+                ..opts.clone()
+            };
+            let loaded = load_recording(path, &opts, progress)?;
+            let raw = if from_file {
+                Dataset::index_lines(path, u64::MAX)
+                    .ok()
+                    .map(|starts| (path.clone(), starts))
+            } else {
+                None
+            };
+            Ok((loaded, raw))
+        }
+        Source::Scenario { name, events, seed } => {
+            Ok((synth::load_scenario(name, *events, *seed, opts)?, None))
+        }
     }
 }
 
@@ -44,7 +66,19 @@ pub fn prepare(
     strategy: Option<StrategyKind>,
     consumers: Option<u32>,
 ) -> (Arc<Dataset>, Arc<StrategyView>) {
-    let ds = Dataset::build(loaded, name, consumers);
+    prepare_with(loaded, name, strategy, consumers, None)
+}
+
+/// As [`prepare`], with the inspector's raw-record source.
+pub fn prepare_with(
+    loaded: Loaded,
+    name: String,
+    strategy: Option<StrategyKind>,
+    consumers: Option<u32>,
+    raw: RawFile,
+) -> (Arc<Dataset>, Arc<StrategyView>) {
+    let mut ds = Dataset::build(loaded, name, consumers);
+    ds.raw_file = raw;
     let kind = strategy
         .filter(|k| ds.strategies.contains(k))
         .unwrap_or(ds.default_strategy);

@@ -156,21 +156,49 @@ async fn event_loop(
         };
         spawn_worker(tx.clone(), move || {
             let started = Instant::now();
-            let mut progress = |events, bytes| {
+            let mut partial_sent = false;
+            let mut progress = |ing: &crate::model::Ingest, bytes: u64| {
+                let events = ing.store.len() as u64;
                 let _ = tx.send(Msg::Progress {
                     events,
                     bytes,
                     total,
                 });
+                // A big file: show the first part while the rest loads.
+                if !partial_sent && events >= 65_536 && bytes.saturating_mul(3) < total {
+                    partial_sent = true;
+                    let loaded = crate::source::Loaded {
+                        store: ing.store.clone(),
+                        lens: ing.lens.clone(),
+                        header: None,
+                        skipped: 0,
+                        first_skipped: Vec::new(),
+                    };
+                    let (tx, name) = (tx.clone(), name.clone());
+                    let raw = match &source {
+                        super::Source::File(p) if loaded.store.raw.is_none() => {
+                            super::Dataset::index_lines(p, bytes)
+                                .ok()
+                                .map(|s| (p.clone(), s))
+                        }
+                        _ => None,
+                    };
+                    spawn_worker(tx.clone(), move || {
+                        let (ds, view) =
+                            super::prepare_with(loaded, name, strategy, consumers, raw);
+                        tracing::info!(events = ds.len(), "first part ready");
+                        Msg::Partial { ds, view }
+                    });
+                }
             };
             match super::load(&source, &opts, &mut progress) {
-                Ok(loaded) => {
+                Ok((loaded, raw)) => {
                     tracing::info!(
                         events = loaded.store.len(),
                         ms = started.elapsed().as_millis() as u64,
                         "loaded"
                     );
-                    let (ds, view) = super::prepare(loaded, name, strategy, consumers);
+                    let (ds, view) = super::prepare_with(loaded, name, strategy, consumers, raw);
                     tracing::info!(ms = started.elapsed().as_millis() as u64, "analysed");
                     Msg::Loaded { ds, view }
                 }

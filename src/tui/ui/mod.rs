@@ -286,6 +286,18 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         ),
         t.text(),
     ));
+    if let Some(l) = &app.loading {
+        let pct = if l.total > 0 {
+            format!(" {:.0}%", 100.0 * l.bytes as f64 / l.total as f64)
+        } else {
+            String::new()
+        };
+        spans.push(sep.clone());
+        spans.push(Span::styled(
+            format!("loading{pct}: {} events read", compact(l.events)),
+            t.fg(t.warn),
+        ));
+    }
     if !app.filter.is_empty() {
         spans.push(sep.clone());
         spans.push(Span::styled(format!("/{}", app.filter), t.fg(t.warn)));
