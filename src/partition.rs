@@ -242,7 +242,7 @@ impl InferenceBuilder {
     pub fn finish(self) -> Inference {
         let mut best: Option<(usize, u64)> = None;
         for (i, &count) in self.explained.iter().enumerate() {
-            if count > 0 && best.map_or(true, |(_, c)| count > c) {
+            if count > 0 && best.is_none_or(|(_, c)| count > c) {
                 best = Some((i, count));
             }
         }
@@ -250,7 +250,7 @@ impl InferenceBuilder {
         let mismatches = self
             .masks
             .iter()
-            .filter(|(_, mask)| best_bit.map_or(true, |b| mask & b == 0))
+            .filter(|(_, mask)| best_bit.is_none_or(|b| mask & b == 0))
             .map(|(index, _)| *index)
             .collect();
         Inference {

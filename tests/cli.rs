@@ -265,3 +265,100 @@ fn synth_is_deterministic_and_matches_the_bundled_files() {
     assert_ne!(a.stdout, b.stdout, "another seed, another stream");
     assert_eq!(String::from_utf8_lossy(&a.stdout).lines().count(), 501);
 }
+
+#[test]
+fn mixed_partitioners_mismatches_are_found_exactly() {
+    use kord::partition::Partitioner;
+    let text = std::fs::read_to_string(root().join("recordings/mixed-partitioners.jsonl")).unwrap();
+    // Expected: the Go service's records that murmur2 would have put elsewhere.
+    let mut expected = Vec::new();
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let key = v["key"].as_str().unwrap();
+        let p = v["partition"].as_u64().unwrap() as u32;
+        if Partitioner::Murmur2.partition(key.as_bytes(), 6) != p {
+            assert!(
+                v["payload"].as_str().unwrap().contains("CustomerTagged"),
+                "only the Go service"
+            );
+            assert_eq!(Partitioner::Fnv1a.partition(key.as_bytes(), 6), p);
+            expected.push(i as u64);
+        }
+    }
+    let r = report(&[
+        "analyze",
+        "recordings/mixed-partitioners.jsonl",
+        "--format",
+        "json",
+        "--max-findings",
+        "0",
+    ]);
+    assert_eq!(r["stream"]["partitioner"], "murmur2");
+    assert_eq!(r["stream"]["partitioner_mismatch"], expected.len() as u64);
+    let found: Vec<u64> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "partitioner_mismatch")
+        .map(|f| f["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(found, expected);
+    let clean = report(&["analyze", "recordings/alert-flap.jsonl", "--format", "json"]);
+    assert_eq!(clean["stream"]["partitioner_mismatch"], 0);
+}
+
+#[test]
+fn partition_and_assign_commands() {
+    let out = Command::new(kord_bin())
+        .args(["partition", "--partitions", "6", "21", "foobar"])
+        .output()
+        .unwrap();
+    // murmur2("21") = -973932308 -> & 0x7fffffff = 1173551340 -> % 6 = 0
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "21\t0\nfoobar\t0\n");
+    let out = Command::new(kord_bin())
+        .args([
+            "partition",
+            "--partitions",
+            "7",
+            "--partitioner",
+            "crc32",
+            "hejsan",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("hejsan\t{}\n", 0xd077037eu32 % 7)
+    );
+    // RoundRobinAssignorTest.testTwoDynamicConsumersTwoTopicsSixPartitions
+    let out = Command::new(kord_bin())
+        .args([
+            "assign",
+            "--assignor",
+            "roundrobin",
+            "--consumers",
+            "consumer2,consumer1",
+            "--topics",
+            "topic1:3,topic2:3",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"consumer1": {"topic1": [0, 2], "topic2": [1]}, "consumer2": {"topic1": [1], "topic2": [0, 2]}})
+    );
+    let bad = Command::new(kord_bin())
+        .args([
+            "assign",
+            "--assignor",
+            "fair",
+            "--consumers",
+            "a",
+            "--topics",
+            "t:1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

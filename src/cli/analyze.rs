@@ -76,7 +76,10 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         lenient: a.lenient,
         keep_raw: false,
     };
+    let timing = std::env::var_os("KORD_TIMING").is_some();
+    let t0 = std::time::Instant::now();
     let loaded = load_recording(file, &opts, &mut |_, _| {})?;
+    let t_load = t0.elapsed();
     let strategies = strategies(&a.lens, &loaded.lens, true)?;
     let engine_opts = Options {
         strategies,
@@ -89,6 +92,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         keep_states: a.state,
     };
     let analysis = analyze(&loaded.store, &loaded.lens, &engine_opts);
+    let t_analyze = t0.elapsed();
     let ropts = ReportOptions {
         max_findings: a.max_findings,
         state: a.state,
@@ -112,6 +116,14 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
             160
         };
         print!("{}", render_text(&report, width));
+    }
+    if timing {
+        eprintln!(
+            "kord: timing: load {:?}, analyze {:?}, report {:?}",
+            t_load,
+            t_analyze - t_load,
+            t0.elapsed() - t_analyze
+        );
     }
     let matched: Vec<&str> = kinds
         .iter()

@@ -24,6 +24,10 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Write a built-in scenario as a recording.
     Synth(SynthArgs),
+    /// Which partition each key goes to, as the clients' partitioners put it.
+    Partition(PartitionArgs),
+    /// The assignment a Kafka client assignor gives, as JSON.
+    Assign(AssignArgs),
     /// Capture a live topic to a recording (read-only).
     Record(RecordArgs),
     /// Publish a built-in scenario to a real topic (for demos of live mode).
@@ -251,4 +255,35 @@ pub struct DemoArgs {
     pub lens: LensArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
+}
+
+/// `kord partition`.
+#[derive(Args, Debug)]
+pub struct PartitionArgs {
+    /// Partition count.
+    #[arg(long)]
+    pub partitions: u32,
+    /// murmur2 (Java default, the default here), crc32 (librdkafka), fnv1a (Sarama), or `all`.
+    #[arg(long)]
+    pub partitioner: Option<String>,
+    /// Keys (UTF-8).
+    #[arg(required = true)]
+    pub keys: Vec<String>,
+}
+
+/// `kord assign`.
+#[derive(Args, Debug)]
+pub struct AssignArgs {
+    /// range, roundrobin, sticky, cooperative-sticky or uniform.
+    #[arg(long)]
+    pub assignor: String,
+    /// Member ids, in any order (the assignor orders them as the client does).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub consumers: Vec<String>,
+    /// Topics as T:N (N partitions), comma-separated.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub topics: Vec<String>,
+    /// The previous generation's assignment (the output's JSON shape), for sticky assignors.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 mod analyze;
 mod args;
 mod kafka;
+mod partition;
 mod synth;
 mod tui;
 
@@ -46,6 +47,8 @@ pub fn run() -> anyhow::Result<u8> {
         args::Command::Analyze(a) if a.kafka.brokers.is_some() => kafka::analyze(a),
         args::Command::Analyze(a) => analyze::run(a),
         args::Command::Synth(a) => synth::run(a),
+        args::Command::Partition(a) => partition::partition(a),
+        args::Command::Assign(a) => partition::assign(a),
         args::Command::Record(a) => kafka::record(a),
         args::Command::Produce(a) => kafka::produce(a),
     }

@@ -5,7 +5,8 @@
 pub mod lag;
 
 use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
-use std::collections::HashMap;
+use crate::partition::{InferenceBuilder, Partitioner};
+use rustc_hash::FxHashMap as HashMap;
 
 /// Kinds of findings, stream and strategy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -115,40 +116,49 @@ pub struct StreamCounts {
 struct EntityTrack {
     max_version: i64,
     max_time: i64,
-    /// Versions seen, sorted.
-    seen: Vec<i64>,
+    /// Versions seen.
+    seen: RangeSet,
     partitions: Vec<u32>,
 }
 
 #[derive(Default, Clone)]
 struct PartitionTrack {
     last_offset: Option<i64>,
-    /// Seen offsets as merged, sorted, inclusive ranges.
-    seen: Vec<(i64, i64)>,
+    seen: RangeSet,
     events: u64,
 }
 
-impl PartitionTrack {
-    /// Records an offset; true if it was seen before.
-    fn see(&mut self, o: i64) -> bool {
-        let pos = self.seen.partition_point(|r| r.1 < o);
-        if let Some(r) = self.seen.get(pos) {
-            if r.0 <= o {
-                return true;
-            }
+/// A set of integers kept as merged, sorted, inclusive ranges: offsets and
+/// versions are mostly contiguous, so this stays a handful of ranges.
+#[derive(Default, Clone, Debug)]
+pub struct RangeSet(Vec<(i64, i64)>);
+
+impl RangeSet {
+    /// Adds `x`; true if it was already there.
+    pub fn insert(&mut self, x: i64) -> bool {
+        let r = &mut self.0;
+        let pos = r.partition_point(|r| r.1 < x);
+        if r.get(pos).is_some_and(|r| r.0 <= x) {
+            return true;
         }
-        let joins_prev = pos > 0 && self.seen[pos - 1].1 + 1 == o;
-        let joins_next = self.seen.get(pos).is_some_and(|r| r.0 - 1 == o);
+        let joins_prev = pos > 0 && r[pos - 1].1 + 1 == x;
+        let joins_next = r.get(pos).is_some_and(|r| r.0 - 1 == x);
         match (joins_prev, joins_next) {
             (true, true) => {
-                self.seen[pos - 1].1 = self.seen[pos].1;
-                self.seen.remove(pos);
+                r[pos - 1].1 = r[pos].1;
+                r.remove(pos);
             }
-            (true, false) => self.seen[pos - 1].1 = o,
-            (false, true) => self.seen[pos].0 = o,
-            (false, false) => self.seen.insert(pos, (o, o)),
+            (true, false) => r[pos - 1].1 = x,
+            (false, true) => r[pos].0 = x,
+            (false, false) => r.insert(pos, (x, x)),
         }
         false
+    }
+
+    /// Whether `x` is in the set.
+    pub fn contains(&self, x: i64) -> bool {
+        let pos = self.0.partition_point(|r| r.1 < x);
+        self.0.get(pos).is_some_and(|r| r.0 <= x)
     }
 }
 
@@ -214,7 +224,7 @@ impl Detector {
         pt.events += 1;
         let regression = pt.last_offset.filter(|&last| offset < last);
         pt.last_offset = Some(offset);
-        let dup_offset = pt.see(offset);
+        let dup_offset = pt.seen.insert(offset);
         if let Some(last) = regression {
             self.counts.offset_regression += 1;
             self.push(
@@ -302,11 +312,7 @@ impl Detector {
         let time = store.time[i];
         if v != NO_VERSION {
             let max = et.max_version;
-            let pos = et.seen.partition_point(|&x| x < v);
-            let dup = et.seen.get(pos) == Some(&v);
-            if !dup {
-                et.seen.insert(pos, v);
-            }
+            let dup = et.seen.insert(v);
             if dup {
                 if !dup_offset {
                     self.counts.duplicate += 1;
@@ -358,7 +364,7 @@ impl Detector {
             .iter()
             .filter_map(|g| {
                 let seen = &self.entities[g.entity as usize].seen;
-                let missing = (g.expected..g.got).find(|v| seen.binary_search(v).is_err())?;
+                let missing = (g.expected..g.got).find(|&v| !seen.contains(v))?;
                 Some((g.event, missing, g.got))
             })
             .collect()
@@ -376,21 +382,85 @@ impl Detector {
         let unfilled = self.unfilled();
         self.counts.unfilled_gap = unfilled.len() as u64;
         for (ev, missing, got) in unfilled {
-            if let Some(f) = self
-                .findings
+            // Findings are in arrival order: find the gap's by binary search.
+            let from = self.findings.partition_point(|f| f.event < Some(ev));
+            if let Some(f) = self.findings[from..]
                 .iter_mut()
-                .find(|f| f.kind == Kind::VersionGap && f.event == Some(ev))
+                .take_while(|f| f.event == Some(ev))
+                .find(|f| f.kind == Kind::VersionGap)
             {
                 f.detail = format!("unfilled: version {missing} never arrived (got {got})");
             }
         }
-        load(store)
+        let (partitioner, mismatches) = partitioner_findings(store);
+        self.counts.partitioner_mismatch = mismatches.len() as u64;
+        if !mismatches.is_empty() {
+            self.findings.extend(mismatches);
+            self.findings.sort_by_key(|f| f.event);
+        }
+        let mut l = load(store);
+        l.partitioner = partitioner;
+        l
     }
+}
+
+/// Which partitioner wrote the recorded keys, and the records it does not
+/// explain (`partitioner_mismatch`). Mismatches are only reported when one
+/// partitioner explains most keyed records (else the producer chose
+/// partitions some other way and nothing is inferred).
+pub fn partitioner_findings(store: &EventStore) -> (Option<Partitioner>, Vec<StreamFinding>) {
+    let n = store.partitions;
+    if n < 2 {
+        return (None, Vec::new());
+    }
+    let mut b = InferenceBuilder::new(n);
+    for i in 0..store.len() {
+        let key = store.key_name(i).map(str::as_bytes);
+        b.push(i, key, store.partition[i]);
+    }
+    let inf = b.finish();
+    let Some(best) = inf.best else {
+        return (None, Vec::new());
+    };
+    let explained = inf.explained[Partitioner::ALL
+        .iter()
+        .position(|p| *p == best)
+        .unwrap_or(0)];
+    if inf.keyed < 10 || explained * 2 < inf.keyed {
+        return (None, Vec::new());
+    }
+    let findings = inf
+        .mismatches
+        .iter()
+        .map(|&i| {
+            let key = store.key_name(i).unwrap_or("");
+            let p = store.partition[i];
+            let other = Partitioner::ALL
+                .iter()
+                .find(|q| **q != best && q.partition(key.as_bytes(), n) == p)
+                .map_or(String::from("no known partitioner explains it"), |q| {
+                    format!("{} explains it", q.name())
+                });
+            StreamFinding {
+                kind: Kind::PartitionerMismatch,
+                event: Some(i as u32),
+                partition: Some(p),
+                detail: format!(
+                    "key {key:?} is in partition {p}; {} (which wrote most keys) puts it in {}; {other}",
+                    best.name(),
+                    best.partition(key.as_bytes(), n)
+                ),
+            }
+        })
+        .collect();
+    (Some(best), findings)
 }
 
 /// Per-partition load and the hot partitions and keys.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Load {
+    /// The partitioner inferred from recorded keys, when one explains most.
+    pub partitioner: Option<Partitioner>,
     pub partition_events: Vec<u64>,
     pub hot_partitions: Vec<u32>,
     /// (key id, partition, events)
@@ -422,7 +492,7 @@ pub fn load(store: &EventStore) -> Load {
     }
     let mut hot_keys = Vec::new();
     if !hot.is_empty() {
-        let mut counts: HashMap<(u32, u32), u64> = HashMap::new();
+        let mut counts: HashMap<(u32, u32), u64> = HashMap::default();
         for i in 0..store.len() {
             let p = store.partition[i];
             if hot.contains(&p) && store.key[i] != NONE {
@@ -437,6 +507,7 @@ pub fn load(store: &EventStore) -> Load {
         hot_keys.sort_by_key(|&(k, p, c)| (std::cmp::Reverse(c), p, k));
     }
     Load {
+        partitioner: None,
         partition_events: events,
         hot_partitions: hot,
         hot_keys,

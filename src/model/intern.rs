@@ -1,7 +1,7 @@
 //! String interning: entities, keys, types, field names and values become
 //! dense `u32` ids so per-event columns stay compact.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// A string table handing out dense ids in first-seen order.
 #[derive(Debug, Default, Clone)]

@@ -149,22 +149,31 @@ pub enum Resolved<'a> {
 impl Resolved<'_> {
     /// The value as text: strings unquoted, everything else as JSON.
     pub fn as_text(&self) -> Option<String> {
+        self.text().map(std::borrow::Cow::into_owned)
+    }
+
+    /// The value as text, borrowed when it needs no unescaping.
+    pub fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
         match self {
-            Resolved::Text(t) => Some((*t).to_string()),
+            Resolved::Text(t) => Some(Cow::Borrowed(t)),
             Resolved::Raw(r) => {
                 let s = r.get();
-                if s.starts_with('"') {
-                    serde_json::from_str::<String>(s).ok()
+                if let Some(inner) = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
+                    if !inner.contains('\\') {
+                        return Some(Cow::Borrowed(inner));
+                    }
+                    serde_json::from_str::<String>(s).ok().map(Cow::Owned)
                 } else if s == "null" {
                     None
                 } else {
-                    Some(s.to_string())
+                    Some(Cow::Borrowed(s))
                 }
             }
             Resolved::Value(v) => match v {
-                serde_json::Value::String(s) => Some(s.clone()),
+                serde_json::Value::String(s) => Some(Cow::Borrowed(s.as_str())),
                 serde_json::Value::Null => None,
-                other => Some(other.to_string()),
+                other => Some(Cow::Owned(other.to_string())),
             },
         }
     }

@@ -5,7 +5,7 @@ use super::lens::Lens;
 use super::pointer::{FieldRef, Resolved, TopLevel};
 use super::record::{Payload, Record};
 use super::{NONE, NO_VERSION};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Event flags.
 pub mod flag {
@@ -39,7 +39,7 @@ pub struct EventStore {
     pub cost: Vec<u32>,
     pub flags: Vec<u8>,
     /// The source line (1-based) of each event.
-    pub line: Vec<u64>,
+    pub line: Vec<u32>,
     /// `writes[i]..writes[i+1]` indexes `field_writes` for event i.
     pub writes: Vec<u32>,
     /// (field id, value id) pairs: the payload's top-level fields.
@@ -130,6 +130,72 @@ impl EventStore {
     pub fn entity_count(&self) -> usize {
         self.entities.len()
     }
+    /// Appends another store's events (read from a later part of the same
+    /// stream), re-mapping its interned ids and continuing arrival times.
+    pub fn append(&mut self, other: EventStore) {
+        fn remap(into: &mut Interner, from: &Interner) -> Vec<u32> {
+            (0..from.len() as u32)
+                .map(|i| into.intern(from.name(i)))
+                .collect()
+        }
+        let ents = remap(&mut self.entities, &other.entities);
+        let keys = remap(&mut self.keys, &other.keys);
+        let types = remap(&mut self.types, &other.types);
+        let fields = remap(&mut self.fields, &other.fields);
+        let values = remap(&mut self.values, &other.values);
+        let map = |m: &[u32], id: u32| if id == NONE { NONE } else { m[id as usize] };
+        let base = self.len() as i64;
+        let mut last = self.arrival.last().copied().unwrap_or(i64::MIN);
+        for i in 0..other.len() {
+            let fl = other.flags[i];
+            let arrival = if fl & flag::HAS_TS != 0 {
+                other.ts[i].max(last)
+            } else {
+                (base + i as i64).max(last)
+            };
+            last = arrival;
+            self.arrival.push(arrival);
+            self.ts.push(if fl & flag::HAS_TS != 0 {
+                other.ts[i]
+            } else {
+                arrival
+            });
+            self.time.push(if fl & flag::OWN_TIME != 0 {
+                other.time[i]
+            } else if fl & flag::HAS_TS != 0 {
+                other.ts[i]
+            } else {
+                arrival
+            });
+            self.entity.push(map(&ents, other.entity[i]));
+            self.key.push(map(&keys, other.key[i]));
+            self.etype.push(map(&types, other.etype[i]));
+        }
+        self.partition.extend_from_slice(&other.partition);
+        self.offset.extend_from_slice(&other.offset);
+        self.version.extend_from_slice(&other.version);
+        self.cost.extend_from_slice(&other.cost);
+        self.flags.extend_from_slice(&other.flags);
+        self.line.extend_from_slice(&other.line);
+        let wbase = self.field_writes.len() as u32;
+        self.writes
+            .extend(other.writes[1..].iter().map(|w| w + wbase));
+        self.field_writes.extend(
+            other
+                .field_writes
+                .iter()
+                .map(|&(f, v)| (fields[f as usize], values[v as usize])),
+        );
+        self.partitions = self.partitions.max(other.partitions);
+        if let (Some(raw), Some(o)) = (&mut self.raw, &other.raw) {
+            for i in 0..other.len() {
+                if let Some(b) = o.get(i) {
+                    raw.push(b);
+                }
+            }
+        }
+    }
+
     /// Drops the first `n` events (for bounded live windows). Ids stay valid.
     pub fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len());
@@ -238,7 +304,8 @@ impl Ingest {
                 FieldRef::Pointer(p) => top.as_ref().and_then(|t| p.resolve(t)),
             }
         };
-        let entity = read(&lens.entity).and_then(|r| r.as_text());
+        let entity_at = read(&lens.entity);
+        let entity = entity_at.as_ref().and_then(Resolved::text);
         let version = match &lens.version {
             Some(f) => read(f).and_then(|r| r.as_i64()),
             None => top.as_ref().and_then(|t| {
@@ -252,14 +319,15 @@ impl Ingest {
                     .and_then(|raw| Resolved::Raw(raw).as_i64())
             }),
         };
-        let etype = match &lens.type_ {
-            Some(f) => read(f).and_then(|r| r.as_text()),
+        let type_at = match &lens.type_ {
+            Some(f) => read(f),
             None => top
                 .as_ref()
                 .and_then(|t| t.get("type").or_else(|| t.get("event_type")))
-                .and_then(|raw| Resolved::Raw(raw).as_text())
-                .or_else(|| rec.header("type").map(str::to_string)),
+                .map(Resolved::Raw)
+                .or_else(|| rec.header("type").map(Resolved::Text)),
         };
+        let etype = type_at.as_ref().and_then(Resolved::text);
         let own_time = lens
             .time
             .as_ref()
@@ -318,7 +386,7 @@ impl Ingest {
         s.etype.push(etype_id);
         s.cost.push(cost);
         s.flags.push(flags);
-        s.line.push(line);
+        s.line.push(line.min(u32::MAX as u64) as u32);
         if let (Some(top), false) = (&top, unparsed) {
             for (name, value) in &top.fields {
                 if self.own_fields.iter().any(|f| f == name) {

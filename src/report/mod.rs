@@ -48,6 +48,8 @@ pub struct Report {
 pub struct StreamSection {
     #[serde(flatten)]
     pub counts: StreamCounts,
+    /// The partitioner inferred from keys and partitions (null if none fits).
+    pub partitioner: Option<String>,
     pub hot_partitions: Vec<u32>,
     pub hot_keys: Vec<String>,
     pub partition_load: Vec<PartitionLoad>,
@@ -141,15 +143,9 @@ impl Report {
                 },
             })
             .collect();
-        let mut counts = a.stream.counts.clone();
-        counts.partitioner_mismatch = a
-            .stream
-            .findings
-            .iter()
-            .filter(|f| f.kind == Kind::PartitionerMismatch)
-            .count() as u64;
         let stream = StreamSection {
-            counts,
+            counts: a.stream.counts.clone(),
+            partitioner: a.load.partitioner.map(|p| p.name().to_string()),
             hot_partitions: a.load.hot_partitions.clone(),
             hot_keys: a
                 .load

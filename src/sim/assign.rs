@@ -1068,7 +1068,7 @@ impl<'g, 'a> General<'g, 'a> {
         let initializing = self
             .sorted
             .last()
-            .map_or(true, |&(_, r)| self.current[self.g.by_rank[r]].is_empty());
+            .is_none_or(|&(_, r)| self.current[self.g.by_rank[r]].is_empty());
 
         for &tp in &unassigned {
             if !self.topic_consumers[tp.0].is_empty() {

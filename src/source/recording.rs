@@ -73,6 +73,7 @@ pub struct RecordingReader {
     header: Option<Header>,
     pending: Option<Vec<u8>>,
     done: bool,
+    lines_done: u64,
     /// Compressed size read so far is not known; this counts decompressed bytes.
     pub bytes_read: u64,
 }
@@ -127,6 +128,48 @@ impl RecordingReader {
         Self::from_reader(name, input)
     }
 
+    /// Reads a slice of a recording that starts past the header (no header
+    /// check); line numbers count from 1 within the slice.
+    pub fn body_reader(name: String, input: Box<dyn BufRead + Send>) -> RecordingReader {
+        RecordingReader {
+            name,
+            input,
+            line: 0,
+            header: None,
+            pending: None,
+            done: false,
+            lines_done: 0,
+            bytes_read: 0,
+        }
+    }
+
+    /// Opens the plain-text byte range `start..end` of a file as a body slice.
+    pub fn open_range(path: &Path, start: u64, end: u64) -> Result<RecordingReader, InputError> {
+        use std::io::{Seek, SeekFrom};
+        let name = path.display().to_string();
+        let mut file = File::open(path).map_err(|e| InputError {
+            file: name.clone(),
+            line: 0,
+            field: None,
+            message: format!("cannot open: {e}"),
+            fatal: true,
+        })?;
+        file.seek(SeekFrom::Start(start)).map_err(|e| InputError {
+            file: name.clone(),
+            line: 0,
+            field: None,
+            message: format!("cannot seek: {e}"),
+            fatal: true,
+        })?;
+        let input = BufReader::with_capacity(256 * 1024, file.take(end.saturating_sub(start)));
+        Ok(Self::body_reader(name, Box::new(input)))
+    }
+
+    /// Whether the file is compressed (then it is read by one thread).
+    pub fn is_plain(path: &Path) -> bool {
+        !is_compressed(path)
+    }
+
     /// Reads a recording from any buffered reader (already decompressed).
     pub fn from_reader(
         name: String,
@@ -139,6 +182,7 @@ impl RecordingReader {
             header: None,
             pending: None,
             done: false,
+            lines_done: 0,
             bytes_read: 0,
         };
         // The header, if any, is the first non-empty line.
@@ -217,6 +261,9 @@ impl RecordingReader {
             };
             if chunk.is_empty() {
                 self.done = true;
+                if too_long || !buf.is_empty() {
+                    self.lines_done += 1;
+                }
                 if too_long {
                     return Err(self.error(
                         None,
@@ -255,6 +302,11 @@ impl RecordingReader {
                 return Ok(true);
             }
         }
+    }
+
+    /// Lines read so far (the last one may lack its newline).
+    pub fn lines_read(&self) -> u64 {
+        self.lines_done
     }
 
     /// The current line number (1-based).

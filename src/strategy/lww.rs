@@ -2,7 +2,7 @@
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 use crate::model::EventStore;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Per-field last-write-wins.
 pub struct Lww {

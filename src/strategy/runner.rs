@@ -3,7 +3,8 @@
 
 use super::{EntityState, EventView, Reason, Rule, Verdict};
 use crate::model::{EventStore, Outcome, NONE};
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// One entry of the decision log.
@@ -40,7 +41,7 @@ impl Runner {
         Runner {
             rule,
             states: Vec::new(),
-            held: HashMap::new(),
+            held: HashMap::default(),
             expiry: VecDeque::new(),
             timeout_ms,
             counts: [0; 7],
