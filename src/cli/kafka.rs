@@ -6,6 +6,7 @@ use super::UsageError;
 use kord::detect::Kind;
 use kord::engine::{analyze as run_engine, Options};
 use kord::model::lens::LensConfig;
+use kord::model::Record;
 use kord::model::{Ingest, Lens};
 use kord::report::{render_text, Report, ReportOptions};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
@@ -16,6 +17,7 @@ use kord::source::recording::{header_line, Header, RecordingReader};
 use kord::source::{resolve_lens, LoadOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 /// A Kafka error as the binary reports it (usage ones exit 2).
@@ -104,6 +106,65 @@ pub fn live_lens(a: &LensArgs) -> anyhow::Result<(Lens, Option<LensConfig>)> {
     Ok((lens, set))
 }
 
+/// Reads to `until` on this thread and hands batches of records to `work`
+/// on another, so polling and merging overlap with the lens and JSON work.
+/// `work` gets `None` when no batch came for 200 ms (time to flush).
+fn read_pipelined(
+    reader: &mut KafkaReader,
+    until: &Until,
+    order: ReadOrder,
+    work: &mut (dyn FnMut(Option<Vec<Record<'static>>>) -> Result<(), KafkaSourceError> + Send),
+) -> Result<u64, KafkaSourceError> {
+    const BATCH: usize = 4096;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record<'static>>>(32);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || -> Result<(), KafkaSourceError> {
+            loop {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(batch) => work(Some(batch))?,
+                    Err(RecvTimeoutError::Timeout) => work(None)?,
+                    Err(RecvTimeoutError::Disconnected) => return work(None),
+                }
+            }
+        });
+        let stopped = || KafkaSourceError::Client("the consumer of the records stopped".into());
+        let batch = std::cell::RefCell::new(Vec::<Record<'static>>::with_capacity(BATCH));
+        let send = |b: Vec<Record<'static>>| tx.send(b).map_err(|_| stopped());
+        let read = read_bounded(
+            reader,
+            until,
+            order,
+            &mut |r| {
+                let mut b = batch.borrow_mut();
+                b.push(r.into_owned());
+                if b.len() >= BATCH {
+                    send(std::mem::replace(&mut *b, Vec::with_capacity(BATCH)))?;
+                }
+                Ok(())
+            },
+            &mut |_| {
+                let mut b = batch.borrow_mut();
+                if !b.is_empty() {
+                    send(std::mem::take(&mut *b))?;
+                }
+                Ok(())
+            },
+        );
+        let rest = batch.take();
+        let last = if rest.is_empty() { Ok(()) } else { send(rest) };
+        drop(tx);
+        let worked = worker.join().unwrap_or_else(|_| {
+            Err(KafkaSourceError::Client(
+                "the record writer panicked".into(),
+            ))
+        });
+        // The worker's own error explains a send failure better.
+        worked?;
+        last?;
+        read
+    })
+}
+
 fn stderr_line(s: &str) {
     eprintln!("kord: {s}");
 }
@@ -144,17 +205,13 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let mut ingest = Ingest::new(lens, false);
     ingest.set_partitions(reader.topic_partition_count());
     let mut line = 0u64;
-    read_bounded(
-        &mut reader,
-        &until,
-        order(&a.read),
-        &mut |r| {
+    read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
+        for r in batch.into_iter().flatten() {
             line += 1;
-            ingest.push(r, line, None);
-            Ok(())
-        },
-        &mut |_| Ok(()),
-    )
+            ingest.push(&r, line, None);
+        }
+        Ok(())
+    })
     .map_err(kerr)?;
     let group = match observer.as_mut() {
         Some(obs) => {
@@ -299,7 +356,7 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
         consumers: None,
         assignor: None,
     };
-    let sink: Box<dyn Write> = if out.as_os_str() == "-" {
+    let sink: Box<dyn Write + Send> = if out.as_os_str() == "-" {
         Box::new(std::io::stdout())
     } else {
         Box::new(
@@ -308,31 +365,24 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
         )
     };
     let mut w = BufWriter::with_capacity(1 << 20, sink);
-    let io = |e: std::io::Error| KafkaSourceError::Client(format!("{}: {e}", out.display()));
+    let name = out.display().to_string();
+    let io = |e: std::io::Error| KafkaSourceError::Client(format!("{name}: {e}"));
     writeln!(w, "{}", header_line(&header)).map_err(io)?;
     w.flush().map_err(io)?;
     let started = Instant::now();
     let mut last_flush = Instant::now();
-    let result = {
-        let w = std::cell::RefCell::new(&mut w);
-        read_bounded(
-            &mut reader,
-            &until,
-            order(&a.read),
-            &mut |r| {
-                let mut w = w.borrow_mut();
-                w.write_all(r.to_json_line().as_bytes()).map_err(io)?;
-                w.write_all(b"\n").map_err(io)
-            },
-            &mut |_| {
-                if last_flush.elapsed() >= Duration::from_millis(500) {
-                    last_flush = Instant::now();
-                    w.borrow_mut().flush().map_err(io)?;
-                }
-                Ok(())
-            },
-        )
-    };
+    let result = read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
+        for r in batch.iter().flatten() {
+            w.write_all(r.to_json_line().as_bytes()).map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        // At least twice a second, and whenever the stream pauses.
+        if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {
+            last_flush = Instant::now();
+            w.flush().map_err(io)?;
+        }
+        Ok(())
+    });
     // Whatever happened, every complete line so far reaches the file.
     let flushed = w.flush();
     let n = match result {

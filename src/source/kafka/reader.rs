@@ -585,14 +585,15 @@ fn merge_key(r: &Record<'_>) -> (i64, i32, i64) {
     (seq.or(r.ts).unwrap_or(i64::MIN), r.partition, r.offset)
 }
 
-/// Reads until `until` and hands records to `sink` in `order`. `tick` runs
-/// at least every 200 ms (for flushing). Fails when the broker stays away
-/// longer than the config's timeout (unless `keep_waiting`).
+/// Reads until `until` and hands records to `sink` in `order` (by value:
+/// merged records are already owned, so `into_owned` costs nothing). `tick`
+/// runs at least every 200 ms (for flushing). Fails when the broker stays
+/// away longer than the config's timeout (unless `keep_waiting`).
 pub fn read_bounded(
     reader: &mut KafkaReader,
     until: &Until,
     order: ReadOrder,
-    sink: &mut dyn FnMut(&Record<'_>) -> Result<(), KafkaSourceError>,
+    sink: &mut dyn FnMut(Record<'_>) -> Result<(), KafkaSourceError>,
     tick: &mut dyn FnMut(u64) -> Result<(), KafkaSourceError>,
 ) -> Result<u64, KafkaSourceError> {
     let limit = match until {
@@ -604,7 +605,9 @@ pub fn read_bounded(
     }
     let mut emitted = 0u64;
     let mut failed: Option<KafkaSourceError> = None;
-    let mut queues: BTreeMap<i32, VecDeque<Record<'static>>> = BTreeMap::new();
+    // Each queued record with its merge key, computed once.
+    type Key = (i64, i32, i64);
+    let mut queues: BTreeMap<i32, VecDeque<(Key, Record<'static>)>> = BTreeMap::new();
     let mut last_probe = Instant::now();
     let mut last_progress = Instant::now();
     while emitted < limit {
@@ -614,14 +617,14 @@ pub fn read_bounded(
                     return;
                 }
                 match order {
-                    ReadOrder::Arrival => match sink(r) {
+                    ReadOrder::Arrival => match sink(r.clone()) {
                         Ok(()) => emitted += 1,
                         Err(e) => failed = Some(e),
                     },
                     ReadOrder::Merged => queues
                         .entry(r.partition)
                         .or_default()
-                        .push_back(r.clone().into_owned()),
+                        .push_back((merge_key(r), r.clone().into_owned())),
                 }
             };
             if reader.poll(Duration::from_millis(100), 50_000, &mut push) > 0 {
@@ -638,14 +641,14 @@ pub fn read_bounded(
         }
         if order == ReadOrder::Merged {
             // Emit while every partition either has a head or has nothing coming now.
+            let ids = reader.partitions();
             'merge: while emitted < limit {
-                let mut best: Option<((i64, i32, i64), i32)> = None;
-                for p in reader.partitions() {
+                let mut best: Option<(Key, i32)> = None;
+                for &p in &ids {
                     match queues.get(&p).and_then(|q| q.front()) {
-                        Some(r) => {
-                            let k = merge_key(r);
-                            if best.is_none_or(|(bk, _)| k < bk) {
-                                best = Some((k, p));
+                        Some((k, _)) => {
+                            if best.is_none_or(|(bk, _)| *k < bk) {
+                                best = Some((*k, p));
                             }
                         }
                         None if reader.idle(p) => {}
@@ -653,10 +656,10 @@ pub fn read_bounded(
                     }
                 }
                 let Some((_, p)) = best else { break };
-                let Some(r) = queues.get_mut(&p).and_then(|q| q.pop_front()) else {
+                let Some((_, r)) = queues.get_mut(&p).and_then(|q| q.pop_front()) else {
                     break;
                 };
-                sink(&r)?;
+                sink(r)?;
                 emitted += 1;
             }
         }
