@@ -62,8 +62,8 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
         strategy,
         consumers: a.lens.consumers,
         log,
-    })?;
-    Ok(0)
+    })?
+    .map_or(Ok(0), |e| Err(UsageError(e).into()))
 }
 
 /// Runs `kord demo [SCENARIO]` (and bare `kord`).
@@ -100,6 +100,6 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         strategy,
         consumers: a.lens.consumers,
         log,
-    })?;
-    Ok(0)
+    })?
+    .map_or(Ok(0), |e| Err(UsageError(e).into()))
 }

@@ -331,9 +331,16 @@ impl App {
                     l.total = total;
                 }
             }
-            Msg::Failed(e) => {
+            Msg::Failed(e) if self.ds.is_none() => {
+                // Nothing to show: leave, and let the command line report it.
                 self.loading = None;
                 self.error = Some(e);
+                self.quit = true;
+            }
+            Msg::Failed(e) => {
+                self.pending = None;
+                self.compare_pending = false;
+                self.set_status(e, true);
             }
             Msg::Partial { ds, view } => {
                 if self.complete {

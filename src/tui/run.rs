@@ -113,8 +113,9 @@ fn spawn_worker(tx: UnboundedSender<Msg>, f: impl FnOnce() -> Msg + Send + 'stat
         });
 }
 
-/// Runs the TUI until the user quits.
-pub fn run(cfg: Config) -> anyhow::Result<()> {
+/// Runs the TUI until the user quits. Returns the load error, if the
+/// source could not be read (reported after the terminal is restored).
+pub fn run(cfg: Config) -> anyhow::Result<Option<String>> {
     if let Some(p) = &cfg.log {
         init_logging(p)?;
     }
@@ -137,7 +138,7 @@ pub fn run(cfg: Config) -> anyhow::Result<()> {
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     cfg: Config,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
     let size = terminal.size()?;
@@ -282,7 +283,7 @@ async fn event_loop(
         }
     }
     tracing::info!("bye");
-    Ok(())
+    Ok(app.error)
 }
 
 fn handle_event(app: &mut App, ev: Event) {

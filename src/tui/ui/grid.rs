@@ -113,19 +113,6 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         );
         let lag = view.sim.lag(ds, p as u32, cursor);
         let owner = view.sim.owner(p as u32);
-        let l2 = if lag > 0 {
-            format!("c{owner} L{}", compact(lag as u64))
-        } else {
-            format!("c{owner}")
-        };
-        put(
-            f,
-            x,
-            r.y + 1,
-            &l2,
-            w,
-            if lag > 0 { t.fg(t.warn) } else { t.dim() },
-        );
         let ev = ds.load.partition_events.get(p).copied().unwrap_or(0);
         let share = if total == 0 {
             0.0
@@ -144,12 +131,36 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         } else {
             t.dim()
         };
+        // Line 2: owning consumer, lag (if any) and a heat bar at the right.
+        let l2 = if lag > 0 {
+            format!("c{owner} L{}", compact(lag as u64))
+        } else {
+            format!("c{owner}")
+        };
+        put(
+            f,
+            x,
+            r.y + 1,
+            &l2,
+            w - 1,
+            if lag > 0 { t.fg(t.warn) } else { t.dim() },
+        );
         let bar = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][((heat * 7.0).round() as usize).min(7)];
+        let mut b = [0u8; 4];
+        put(
+            f,
+            x + w - 1,
+            r.y + 1,
+            bar.encode_utf8(&mut b),
+            1,
+            heat_style,
+        );
+        // Line 3: events and share of the stream.
         put(
             f,
             x,
             r.y + 2,
-            &format!("{bar}{:>4} {:>2.0}%", compact(ev), share * 100.0),
+            &format!("{:>4}{:>3.0}%", compact(ev), share * 100.0),
             w,
             heat_style,
         );

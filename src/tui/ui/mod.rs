@@ -263,13 +263,26 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
     let mut spans = vec![
         Span::styled(" kord ", t.fg(t.title).add_modifier(Modifier::BOLD)),
         Span::styled(ds.source.clone(), t.text()),
+    ];
+    if let Some(l) = &app.loading {
+        let pct = if l.total > 0 {
+            format!(" {:.0}%", 100.0 * l.bytes as f64 / l.total as f64)
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(
+            format!(" (loading{pct}: {} events read)", compact(l.events)),
+            t.fg(t.warn),
+        ));
+    }
+    spans.extend([
         sep.clone(),
         Span::styled("strategy ", t.dim()),
         Span::styled(
             app.strategy.name(),
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         ),
-    ];
+    ]);
     if let Some(p) = app.pending {
         spans.push(Span::styled(
             format!(" → {} (computing…)", p.name()),
@@ -286,18 +299,6 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         ),
         t.text(),
     ));
-    if let Some(l) = &app.loading {
-        let pct = if l.total > 0 {
-            format!(" {:.0}%", 100.0 * l.bytes as f64 / l.total as f64)
-        } else {
-            String::new()
-        };
-        spans.push(sep.clone());
-        spans.push(Span::styled(
-            format!("loading{pct}: {} events read", compact(l.events)),
-            t.fg(t.warn),
-        ));
-    }
     if !app.filter.is_empty() {
         spans.push(sep.clone());
         spans.push(Span::styled(format!("/{}", app.filter), t.fg(t.warn)));

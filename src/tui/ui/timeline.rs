@@ -122,24 +122,39 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     // Cursor line: position, time, playback.
     let time = fmt_ms(arrival[app.cursor.min(n - 1)]);
     let play = if app.playing { "▶" } else { "⏸" };
-    let info = format!(
-        " #{}/{}  {}  {} {} ev/s  jump: {}",
+    let base = format!(
+        " #{}/{}  {}  {} {} ev/s ",
         app.cursor,
         n - 1,
         time,
         play,
         compact(SPEEDS[app.speed] as u64),
+    );
+    let full = format!(
+        "{base} jump: {} ",
         app.jump_kind.map_or("any finding", |k| k.name())
     );
     let y = r.y + 2;
     buf.set_stringn(r.x, y, "─".repeat(w as usize), w as usize, t.border());
-    // The info sits on the side away from the caret.
-    let iw = info.chars().count() as u16;
-    let ix = if cur_x < w / 2 {
-        r.x + w.saturating_sub(iw + 1)
-    } else {
-        r.x + 1
-    };
+    // The info sits where it does not cover the caret: right, else left,
+    // else shortened; on a very narrow line the caret wins.
+    let caret = cur_x as usize;
+    let fits = |start: usize, len: usize| caret < start || caret >= start + len;
+    let mut placed = None;
+    for info in [&full, &base] {
+        let iw = info.chars().count();
+        let right = (w as usize).saturating_sub(iw + 1);
+        if fits(right, iw) {
+            placed = Some((right, info));
+            break;
+        }
+        if fits(1, iw) {
+            placed = Some((1, info));
+            break;
+        }
+    }
+    let (ix, info) = placed.unwrap_or((1, &base));
+    let ix = r.x + ix as u16;
     buf.set_stringn(ix, y, &info, w as usize, t.text());
     buf.set_string(
         r.x + cur_x,
