@@ -155,7 +155,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     }
     let (ix, info) = placed.unwrap_or((1, &base));
     let ix = r.x + ix as u16;
-    buf.set_stringn(ix, y, &info, w as usize, t.text());
+    buf.set_stringn(ix, y, info, w as usize, t.text());
     buf.set_string(
         r.x + cur_x,
         y,
