@@ -3,7 +3,8 @@
 
 use crate::detect::{Detector, Kind, Load, StreamFinding};
 use crate::model::{EventStore, Lens, Outcome};
-use crate::sim::{simulate, Delivery, SimConfig, SimResult};
+use crate::sim::assign::Assignor;
+use crate::sim::{simulate, Delivery, Model, Rebalance, SimConfig, SimResult};
 use crate::strategy::intended::{diverged, intended_order, intended_runner};
 use crate::strategy::{rule_for, Decision, Reason, Runner, StrategyKind};
 use std::collections::HashMap;
@@ -49,6 +50,30 @@ pub struct StrategyRun {
     pub finding_counts: HashMap<Kind, u64>,
     pub states: Option<Arc<Runner>>,
     pub state_names: Vec<String>,
+    /// What the simulated rebalances cost (None without rebalances).
+    pub rebalance: Option<RebalanceCost>,
+}
+
+/// What rebalances cost one strategy.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RebalanceCost {
+    pub count: u64,
+    /// Partition-milliseconds paused (see [`crate::sim::RebalanceSummary`]).
+    pub pause_ms: u64,
+    /// Total wait with the rebalances minus the total wait without them.
+    pub extra_wait_ms: i64,
+}
+
+/// Simulation settings beyond [`Options`]: membership changes and the
+/// delivery-model what-if.
+#[derive(Clone, Debug, Default)]
+pub struct SimOptions {
+    pub rebalances: Vec<Rebalance>,
+    /// None: [`crate::sim::DEFAULT_REBALANCE_MS`].
+    pub rebalance_ms: Option<u64>,
+    /// None: [`crate::sim::DEFAULT_SESSION_TIMEOUT_MS`].
+    pub session_timeout_ms: Option<u64>,
+    pub model: Model,
 }
 
 impl StrategyRun {
@@ -103,7 +128,38 @@ pub fn sim_config(
             .or(lens.consumers)
             .unwrap_or_else(|| SimConfig::default_consumers(delivery, store.partitions)),
     };
-    SimConfig::range(delivery, store.partitions, n, lens.hol_threshold_ms)
+    // An unknown name is a usage error at the command line; here it falls back to range.
+    let assignor = lens
+        .assignor
+        .as_deref()
+        .and_then(|a| a.parse::<Assignor>().ok())
+        .unwrap_or(Assignor::Range);
+    SimConfig::with_assignor(
+        delivery,
+        assignor,
+        store.partitions,
+        n,
+        lens.hol_threshold_ms,
+    )
+}
+
+/// The simulation config for a strategy with membership changes and a
+/// delivery model.
+pub fn sim_config_with(
+    store: &EventStore,
+    lens: &Lens,
+    kind: StrategyKind,
+    consumers: Option<u32>,
+    sim: &SimOptions,
+) -> SimConfig {
+    let mut cfg = sim_config(store, lens, kind, consumers);
+    cfg.rebalances = sim.rebalances.clone();
+    cfg.rebalance_ms = sim.rebalance_ms.unwrap_or(crate::sim::DEFAULT_REBALANCE_MS);
+    cfg.session_timeout_ms = sim
+        .session_timeout_ms
+        .unwrap_or(crate::sim::DEFAULT_SESSION_TIMEOUT_MS);
+    cfg.model = sim.model;
+    cfg
 }
 
 /// Runs one strategy, streaming its decisions to `on_decision`.
@@ -123,19 +179,43 @@ pub fn run_strategy(
 
 /// Analyzes a store: stream findings, then every requested strategy.
 pub fn analyze(store: &EventStore, lens: &Lens, opts: &Options) -> Analysis {
+    analyze_with(store, lens, opts, &SimOptions::default())
+}
+
+/// [`analyze`] with membership changes and a delivery-model what-if.
+pub fn analyze_with(
+    store: &EventStore,
+    lens: &Lens,
+    opts: &Options,
+    simopts: &SimOptions,
+) -> Analysis {
     let mut det = Detector::for_store(store, lens);
     for i in 0..store.len() {
         det.observe(store, i);
     }
     let load = det.finish(store);
     let (order, _) = intended_order(store);
-    let mut sims: HashMap<Delivery, (SimResult, u32)> = HashMap::new();
+    type Sim = (SimResult, u32, Option<RebalanceCost>);
+    let mut sims: HashMap<Delivery, Sim> = HashMap::new();
     let mut runs = Vec::new();
     for &kind in &opts.strategies {
-        let cfg = sim_config(store, lens, kind, opts.consumers);
-        let (sim, consumers) = sims
-            .entry(cfg.delivery)
-            .or_insert_with(|| (simulate(store, &cfg), cfg.consumers));
+        let cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
+        let (sim, consumers, rebalance) = sims.entry(cfg.delivery).or_insert_with(|| {
+            let sim = simulate(store, &cfg);
+            let cost = (!cfg.rebalances.is_empty()
+                && sim.rebalance.count + sim.rebalance.pause_ms > 0)
+                .then(|| {
+                    let mut calm = cfg.clone();
+                    calm.rebalances.clear();
+                    let base = simulate(store, &calm);
+                    RebalanceCost {
+                        count: sim.rebalance.count,
+                        pause_ms: sim.rebalance.pause_ms,
+                        extra_wait_ms: sim.total_wait_ms() - base.total_wait_ms(),
+                    }
+                });
+            (sim, cfg.consumers, cost)
+        });
         let mut findings = Vec::new();
         let mut finding_counts: HashMap<Kind, u64> = HashMap::new();
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
@@ -193,6 +273,7 @@ pub fn analyze(store: &EventStore, lens: &Lens, opts: &Options) -> Analysis {
             finding_counts,
             states: opts.keep_states.then(|| Arc::new(runner)),
             state_names: names,
+            rebalance: rebalance.clone(),
         });
     }
     Analysis {

@@ -4,8 +4,10 @@
 //! with the same delivery model.
 
 pub mod assign;
+pub mod whatif;
 
 use crate::model::EventStore;
+use assign::{Assignment, Assignor, Member};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::VecDeque;
 
@@ -18,6 +20,129 @@ pub enum Delivery {
     Partitioned,
 }
 
+/// A delivery model other than Kafka partitions, as a what-if (SPEC §5
+/// `--delivery`). It replaces partitioned delivery; sequential strategies keep
+/// their one queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Model {
+    /// Kafka: one queue per partition, partitions owned by consumers.
+    #[default]
+    Kafka,
+    /// SQS FIFO: message group = entity, one in-flight message per group, a
+    /// queue-wide throughput limit in messages per second.
+    SqsFifo { limit_per_s: u32 },
+    /// Pub/Sub with ordering keys: key = entity, one outstanding message per key.
+    PubsubKey,
+    /// Service Bus sessions: session = entity, locked by one consumer while it
+    /// has messages in flight or waiting.
+    ServiceBusSession,
+    /// RabbitMQ single active consumer: one queue, one consumer.
+    RabbitmqSac,
+}
+
+impl Model {
+    /// The default SQS FIFO throughput limit (messages per second, no batching).
+    pub const SQS_FIFO_LIMIT: u32 = 300;
+    /// Every command-line name.
+    pub const NAMES: [&'static str; 5] = [
+        "kafka",
+        "sqs-fifo",
+        "pubsub-key",
+        "servicebus-session",
+        "rabbitmq-sac",
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Kafka => "kafka",
+            Model::SqsFifo { .. } => "sqs-fifo",
+            Model::PubsubKey => "pubsub-key",
+            Model::ServiceBusSession => "servicebus-session",
+            Model::RabbitmqSac => "rabbitmq-sac",
+        }
+    }
+}
+
+impl std::str::FromStr for Model {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "kafka" | "partitions" => Ok(Model::Kafka),
+            "sqs-fifo" => Ok(Model::SqsFifo {
+                limit_per_s: Model::SQS_FIFO_LIMIT,
+            }),
+            "pubsub-key" => Ok(Model::PubsubKey),
+            "servicebus-session" => Ok(Model::ServiceBusSession),
+            "rabbitmq-sac" => Ok(Model::RabbitmqSac),
+            _ => Err(format!(
+                "unknown delivery model '{s}': expected one of {}",
+                Model::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// A change of group membership.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A new consumer joins (named `C<n>`, n the next free number).
+    Add,
+    /// A consumer leaves cleanly: the rebalance starts at once.
+    Remove(u32),
+    /// A consumer dies: its partitions stall until the session times out,
+    /// then the group rebalances without it.
+    Kill(u32),
+}
+
+/// A membership change when the event at arrival index `at` arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rebalance {
+    pub at: u32,
+    pub change: Change,
+}
+
+/// The default pause of a rebalance (SPEC §5).
+pub const DEFAULT_REBALANCE_MS: u64 = 3000;
+/// The default consumer session timeout (`session.timeout.ms`, 10 s before Kafka 3.0).
+pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
+
+/// Parses `add@INDEX,remove:C1@INDEX,kill:C0@INDEX` (see docs/whatif.md).
+pub fn parse_rebalances(text: &str) -> Result<Vec<Rebalance>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (what, at) = part
+            .rsplit_once('@')
+            .ok_or_else(|| format!("rebalance {part:?}: expected ACTION@INDEX"))?;
+        let at: u32 = at
+            .trim()
+            .parse()
+            .map_err(|_| format!("rebalance {part:?}: index {at:?} is not a number"))?;
+        let member = |m: &str| -> Result<u32, String> {
+            let m = m.trim();
+            m.strip_prefix('C')
+                .or_else(|| m.strip_prefix('c'))
+                .unwrap_or(m)
+                .parse()
+                .map_err(|_| format!("rebalance {part:?}: member {m:?} is not C<number>"))
+        };
+        let change = match what.trim().split_once(':') {
+            None if what.trim() == "add" => Change::Add,
+            Some(("remove", m)) => Change::Remove(member(m)?),
+            Some(("kill", m)) => Change::Kill(member(m)?),
+            _ => {
+                return Err(format!(
+                    "rebalance {part:?}: expected add, remove:C<n> or kill:C<n>"
+                ))
+            }
+        };
+        out.push(Rebalance { at, change });
+    }
+    out.sort_by_key(|r| r.at);
+    Ok(out)
+}
+
 /// What to simulate.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
@@ -26,6 +151,14 @@ pub struct SimConfig {
     pub owner: Vec<u32>,
     pub consumers: u32,
     pub hol_threshold_ms: u64,
+    /// The assignor used for rebalances.
+    pub assignor: Assignor,
+    /// Membership changes, in arrival-index order (partitioned Kafka delivery only).
+    pub rebalances: Vec<Rebalance>,
+    pub rebalance_ms: u64,
+    pub session_timeout_ms: u64,
+    /// The delivery model what-if (replaces partitioned delivery).
+    pub model: Model,
 }
 
 impl SimConfig {
@@ -44,13 +177,156 @@ impl SimConfig {
         consumers: u32,
         hol_threshold_ms: u64,
     ) -> SimConfig {
+        SimConfig::with_assignor(
+            delivery,
+            Assignor::Range,
+            partitions,
+            consumers,
+            hol_threshold_ms,
+        )
+    }
+
+    /// A config with `consumers` consumers (`C0`..) assigned by `assignor`.
+    pub fn with_assignor(
+        delivery: Delivery,
+        assignor: Assignor,
+        partitions: u32,
+        consumers: u32,
+        hol_threshold_ms: u64,
+    ) -> SimConfig {
         let consumers = consumers.max(1);
         SimConfig {
             delivery,
-            owner: range_owner(partitions, consumers),
+            owner: owner_for(assignor, partitions, consumers),
             consumers,
             hol_threshold_ms,
+            assignor,
+            rebalances: Vec::new(),
+            rebalance_ms: DEFAULT_REBALANCE_MS,
+            session_timeout_ms: DEFAULT_SESSION_TIMEOUT_MS,
+            model: Model::Kafka,
         }
+    }
+}
+
+/// The topic name used for the simulated group's single topic.
+const TOPIC: &str = "t";
+
+fn members_of(ids: &[u32]) -> Vec<Member> {
+    ids.iter()
+        .map(|c| Member::new(&format!("C{c}"), &[TOPIC]))
+        .collect()
+}
+
+/// Owner per partition of an assignment of the one simulated topic
+/// (members named `C<n>`; unowned partitions get `u32::MAX`).
+fn owners(a: &Assignment, partitions: u32) -> Vec<u32> {
+    let mut owner = vec![u32::MAX; partitions as usize];
+    for (member, topics) in a {
+        let Some(c) = member.strip_prefix('C').and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        for p in topics.get(TOPIC).into_iter().flatten() {
+            if let Some(o) = owner.get_mut(*p as usize) {
+                *o = c;
+            }
+        }
+    }
+    owner
+}
+
+/// Owner per partition under `assignor` for consumers `C0..C{consumers-1}`
+/// subscribed to one topic, as the Kafka client assigns them.
+pub fn owner_for(assignor: Assignor, partitions: u32, consumers: u32) -> Vec<u32> {
+    if assignor == Assignor::Range {
+        return range_owner(partitions, consumers);
+    }
+    let ids: Vec<u32> = (0..consumers.max(1)).collect();
+    let a = assign::assign(
+        assignor,
+        &members_of(&ids),
+        &[(TOPIC.to_string(), partitions)],
+        None,
+    );
+    owners(&a, partitions)
+        .into_iter()
+        .enumerate()
+        .map(|(p, o)| {
+            if o == u32::MAX {
+                p as u32 % consumers.max(1)
+            } else {
+                o
+            }
+        })
+        .collect()
+}
+
+/// An assignment of the simulated topic from owners per partition.
+fn assignment_of(owner: &[u32]) -> Assignment {
+    let mut a = Assignment::new();
+    for (p, &c) in owner.iter().enumerate() {
+        if c == u32::MAX {
+            continue;
+        }
+        a.entry(format!("C{c}"))
+            .or_default()
+            .entry(TOPIC.to_string())
+            .or_default()
+            .push(p as u32);
+    }
+    a
+}
+
+/// The outcome of one rebalance: the new owners, and per partition the time
+/// (relative to the rebalance's start) before which it cannot be consumed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RebalanceStep {
+    pub owner: Vec<u32>,
+    pub paused_for: Vec<u64>,
+}
+
+/// One rebalance of the simulated group from `owner` to members `ids`.
+/// Eager assignors revoke everything: every partition pauses `rebalance_ms`.
+/// Cooperative ones (cooperative-sticky, uniform) run the client's rounds
+/// ([`assign::rounds`]); a partition that keeps its owner never pauses, one
+/// that moves pauses until the end of the round that gives it its new owner
+/// (round k ends `k * rebalance_ms` after the start).
+pub fn rebalance_step(
+    assignor: Assignor,
+    owner: &[u32],
+    ids: &[u32],
+    rebalance_ms: u64,
+) -> RebalanceStep {
+    let partitions = owner.len() as u32;
+    let members = members_of(ids);
+    let topics = [(TOPIC.to_string(), partitions)];
+    let previous = assignment_of(owner);
+    if assignor.is_eager() {
+        let a = assign::assign(assignor, &members, &topics, Some(&previous));
+        return RebalanceStep {
+            owner: owners(&a, partitions),
+            paused_for: vec![rebalance_ms; owner.len()],
+        };
+    }
+    let rounds = assign::rounds(assignor, &members, &topics, Some(&previous));
+    let fin = rounds
+        .last()
+        .map(|a| owners(a, partitions))
+        .unwrap_or_else(|| vec![u32::MAX; owner.len()]);
+    let mut paused_for = vec![0u64; owner.len()];
+    for p in 0..owner.len() {
+        if fin[p] == owner[p] {
+            continue;
+        }
+        let k = rounds
+            .iter()
+            .position(|a| owners(a, partitions)[p] == fin[p])
+            .map_or(rounds.len(), |k| k + 1);
+        paused_for[p] = rebalance_ms * k as u64;
+    }
+    RebalanceStep {
+        owner: fin,
+        paused_for,
     }
 }
 
@@ -94,6 +370,15 @@ pub struct SimResult {
     pub busy_ms: Vec<i64>,
     pub max_wait_ms: i64,
     pub p99_wait_ms: i64,
+    /// What the rebalances cost (zero without rebalances).
+    pub rebalance: RebalanceSummary,
+}
+
+impl SimResult {
+    /// Total wait over all events.
+    pub fn total_wait_ms(&self) -> i64 {
+        self.wait.iter().sum()
+    }
 }
 
 /// An event ahead in a queue: (start, finish, entity, index).
@@ -151,43 +436,158 @@ impl Queue {
     }
 }
 
+/// What the rebalances of a simulation cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RebalanceSummary {
+    /// Rebalances that took place.
+    pub count: u64,
+    /// Partition-milliseconds during which a partition could not be consumed
+    /// (sum over partitions of their pauses, including a killed member's
+    /// partitions stalled until its session timed out).
+    pub pause_ms: u64,
+}
+
 /// Simulates the store's events under `cfg`.
 pub fn simulate(store: &EventStore, cfg: &SimConfig) -> SimResult {
+    match (cfg.delivery, cfg.model) {
+        (Delivery::Partitioned, Model::SqsFifo { .. })
+        | (Delivery::Partitioned, Model::PubsubKey)
+        | (Delivery::Partitioned, Model::ServiceBusSession) => simulate_keyed(store, cfg),
+        _ => simulate_queues(store, cfg),
+    }
+}
+
+/// Pending membership changes applied while simulating partitioned delivery.
+struct Group {
+    members: Vec<u32>,
+    next_id: u32,
+    /// Earliest start per partition (pauses).
+    ready: Vec<i64>,
+    summary: RebalanceSummary,
+}
+
+impl Group {
+    fn rebalance(&mut self, cfg: &SimConfig, owner: &mut Vec<u32>, at: i64) {
+        let step = rebalance_step(cfg.assignor, owner, &self.members, cfg.rebalance_ms);
+        for (p, &d) in step.paused_for.iter().enumerate() {
+            if let Some(r) = self.ready.get_mut(p) {
+                *r = (*r).max(at + d as i64);
+            }
+            self.summary.pause_ms += d;
+        }
+        self.summary.count += 1;
+        *owner = step.owner;
+    }
+}
+
+/// Kafka partitions (or one queue): per-queue order, consumers by owner.
+fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
     let n = store.len();
-    let queues_n = match cfg.delivery {
-        Delivery::Sequential => 1,
-        Delivery::Partitioned => store.partitions.max(1) as usize,
+    let single = cfg.delivery == Delivery::Sequential || cfg.model == Model::RabbitmqSac;
+    let queues_n = if single {
+        1
+    } else {
+        store.partitions.max(1) as usize
     };
     let mut queues: Vec<Queue> = (0..queues_n).map(|_| Queue::default()).collect();
-    let consumers = cfg.consumers.max(1) as usize;
-    let mut free = vec![i64::MIN; consumers];
-    let mut busy = vec![0i64; consumers];
+    let mut owner = if single { vec![0] } else { cfg.owner.clone() };
+    owner.resize(queues_n, u32::MAX);
+    for (p, o) in owner.iter_mut().enumerate() {
+        if *o == u32::MAX {
+            *o = p as u32 % cfg.consumers.max(1);
+        }
+    }
+    let consumers = if single { 1 } else { cfg.consumers.max(1) };
+    let mut free = vec![i64::MIN; consumers as usize];
+    let mut busy = vec![0i64; consumers as usize];
+    // The previous event of each queue finishing (matters once a queue changes owner).
+    let mut queue_free = vec![i64::MIN; queues_n];
+    let mut group = Group {
+        members: (0..consumers).collect(),
+        next_id: consumers,
+        ready: vec![i64::MIN; queues_n],
+        summary: RebalanceSummary::default(),
+    };
+    let rebalances: &[Rebalance] = if single { &[] } else { &cfg.rebalances };
+    // Kills wait for the session timeout before the group rebalances.
+    let mut pending_kills: Vec<(i64, u32)> = Vec::new();
+    let mut next_change = 0usize;
     let mut res = SimResult {
         start: Vec::with_capacity(n),
         wait: Vec::with_capacity(n),
-        owner: cfg.owner.clone(),
         ..SimResult::default()
     };
     let threshold = cfg.hol_threshold_ms as i64;
     for i in 0..n {
         let arrival = store.arrival[i];
-        let (q, c) = match cfg.delivery {
-            Delivery::Sequential => (0usize, 0usize),
-            Delivery::Partitioned => {
-                let p = store.partition[i] as usize;
-                let c = cfg
-                    .owner
-                    .get(p)
-                    .copied()
-                    .unwrap_or(p as u32 % consumers as u32);
-                (p.min(queues_n - 1), (c as usize).min(consumers - 1))
+        while let Some(r) = rebalances.get(next_change) {
+            if r.at as usize > i {
+                break;
             }
+            next_change += 1;
+            match r.change {
+                Change::Add => {
+                    group.members.push(group.next_id);
+                    group.next_id += 1;
+                    group.rebalance(cfg, &mut owner, arrival);
+                }
+                Change::Remove(c) => {
+                    if group.members.contains(&c) {
+                        group.members.retain(|m| *m != c);
+                        group.rebalance(cfg, &mut owner, arrival);
+                    }
+                }
+                Change::Kill(c) => {
+                    if group.members.contains(&c) {
+                        let timeout = cfg.session_timeout_ms as i64;
+                        for (p, o) in owner.iter().enumerate() {
+                            if *o == c {
+                                group.ready[p] = group.ready[p].max(arrival + timeout);
+                                group.summary.pause_ms += cfg.session_timeout_ms;
+                            }
+                        }
+                        pending_kills.push((arrival + timeout, c));
+                    }
+                }
+            }
+        }
+        // The session of a killed member times out: the rebalance happens then,
+        // applied to the events arriving from here on.
+        pending_kills.retain(|&(at, c)| {
+            if at > arrival {
+                return true;
+            }
+            group.members.retain(|m| *m != c);
+            group.rebalance(cfg, &mut owner, at);
+            false
+        });
+        let q = if single {
+            0
+        } else {
+            (store.partition[i] as usize).min(queues_n - 1)
         };
+        let c = owner.get(q).copied().unwrap_or(0);
+        let c = if (c as usize) < free.len() {
+            c as usize
+        } else if c == u32::MAX {
+            // An unowned partition (no member left) is consumed by nobody:
+            // charge it to the first member so the stream still completes.
+            group.members.first().copied().unwrap_or(0) as usize
+        } else {
+            free.resize(c as usize + 1, i64::MIN);
+            busy.resize(c as usize + 1, 0);
+            c as usize
+        };
+        if c >= free.len() {
+            free.resize(c + 1, i64::MIN);
+            busy.resize(c + 1, 0);
+        }
         let queue = &mut queues[q];
         queue.pop_done(arrival);
-        let start = arrival.max(free[c]);
+        let start = arrival.max(free[c]).max(queue_free[q]).max(group.ready[q]);
         let finish = start + i64::from(store.cost[i]);
         free[c] = finish;
+        queue_free[q] = finish;
         busy[c] += finish - start;
         let wait = start - arrival;
         let entity = store.entity[i];
@@ -205,6 +605,65 @@ pub fn simulate(store: &EventStore, cfg: &SimConfig) -> SimResult {
             }
         }
         queue.push((start, finish, entity, i as u32));
+        res.start.push(start);
+        res.wait.push(wait);
+        res.max_wait_ms = res.max_wait_ms.max(wait);
+    }
+    res.owner = if single { cfg.owner.clone() } else { owner };
+    res.busy_ms = busy;
+    res.rebalance = group.summary;
+    res.p99_wait_ms = percentile(&res.wait, 0.99);
+    res
+}
+
+/// Per-entity delivery (SQS FIFO groups, Pub/Sub ordering keys, Service Bus
+/// sessions): an entity's next event starts only after its previous one
+/// finished; any free consumer takes it (Service Bus: the consumer holding
+/// the session's lock, while the session has work). Waits behind other
+/// entities come from busy consumers, not from a shared queue, so there is
+/// no head-of-line blocking in these models.
+fn simulate_keyed(store: &EventStore, cfg: &SimConfig) -> SimResult {
+    let n = store.len();
+    let consumers = cfg.consumers.max(1) as usize;
+    let mut free = vec![i64::MIN; consumers];
+    let mut busy = vec![0i64; consumers];
+    let mut entity_free: HashMap<u32, (i64, usize)> = HashMap::default();
+    // Queue-wide throughput: the next delivery slot, in microseconds.
+    let (step_us, mut slot_us) = match cfg.model {
+        Model::SqsFifo { limit_per_s } if limit_per_s > 0 => {
+            (1_000_000i64 / i64::from(limit_per_s), i64::MIN / 2)
+        }
+        _ => (0, i64::MIN / 2),
+    };
+    let mut res = SimResult {
+        start: Vec::with_capacity(n),
+        wait: Vec::with_capacity(n),
+        owner: cfg.owner.clone(),
+        ..SimResult::default()
+    };
+    for i in 0..n {
+        let arrival = store.arrival[i];
+        let entity = store.entity[i];
+        let prev = entity_free.get(&entity).copied();
+        let earliest = arrival.max(prev.map_or(i64::MIN, |p| p.0));
+        let c = match (cfg.model, prev) {
+            // The session is still locked by its consumer while it has work.
+            (Model::ServiceBusSession, Some((f, c))) if f > arrival => c,
+            _ => (0..consumers)
+                .min_by_key(|&c| (free[c].max(earliest), c))
+                .unwrap_or(0),
+        };
+        let mut start = earliest.max(free[c]);
+        if step_us > 0 {
+            let s_us = start.saturating_mul(1000).max(slot_us);
+            start = s_us.div_euclid(1000) + i64::from(s_us.rem_euclid(1000) > 0);
+            slot_us = s_us + step_us;
+        }
+        let finish = start + i64::from(store.cost[i]);
+        free[c] = finish;
+        busy[c] += finish - start;
+        entity_free.insert(entity, (finish, c));
+        let wait = start - arrival;
         res.start.push(start);
         res.wait.push(wait);
         res.max_wait_ms = res.max_wait_ms.max(wait);
@@ -232,6 +691,197 @@ pub fn percentile(values: &[i64], q: f64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::model::{Ingest, Lens, Payload, Record};
+    use std::borrow::Cow;
+
+    /// A store from (partition, entity, arrival ms, cost ms).
+    pub(crate) fn store_of(events: &[(i32, &str, i64, u32)]) -> EventStore {
+        let mut ing = Ingest::new(Lens::default(), false);
+        for (i, (p, e, _, _)) in events.iter().enumerate() {
+            let payload = format!(r#"{{"n":{i}}}"#);
+            let rec = Record {
+                topic: None,
+                partition: *p,
+                offset: i as i64,
+                ts: None,
+                headers: vec![],
+                key: Some(Cow::Borrowed(e)),
+                payload: Payload::Text(Cow::Owned(payload)),
+            };
+            ing.push(&rec, i as u64 + 1, None);
+        }
+        let (mut s, _) = ing.finish();
+        s.arrival = events.iter().map(|e| e.2).collect();
+        s.cost = events.iter().map(|e| e.3).collect();
+        s
+    }
+
+    /// Two partitions, one entity each, an event on each at 0, 10 and 20 ms
+    /// costing 10 ms.
+    fn two_partitions() -> EventStore {
+        store_of(&[
+            (0, "a", 0, 10),
+            (1, "b", 0, 10),
+            (0, "a", 10, 10),
+            (1, "b", 10, 10),
+            (0, "a", 20, 10),
+            (1, "b", 20, 10),
+        ])
+    }
+
+    fn run(s: &EventStore, assignor: Assignor, consumers: u32, rb: Vec<Rebalance>) -> SimResult {
+        let mut cfg = SimConfig::with_assignor(
+            Delivery::Partitioned,
+            assignor,
+            s.partitions,
+            consumers,
+            100,
+        );
+        cfg.rebalances = rb;
+        cfg.rebalance_ms = 100;
+        simulate(s, &cfg)
+    }
+
+    fn add_at(at: u32) -> Vec<Rebalance> {
+        vec![Rebalance {
+            at,
+            change: Change::Add,
+        }]
+    }
+
+    #[test]
+    fn eager_rebalance_two_to_three_consumers_by_hand() {
+        // Range, C0:p0 C1:p1; C2 joins when event 2 arrives (10 ms). Eager:
+        // both partitions pause until 110. Events 2,3 start at 110 (wait 100),
+        // events 4,5 (arrive 20) start at 120 (wait 100). Without the
+        // rebalance nothing waits. Pause: 2 partitions x 100 ms.
+        let s = two_partitions();
+        let calm = run(&s, Assignor::Range, 2, vec![]);
+        assert_eq!(calm.total_wait_ms(), 0);
+        let r = run(&s, Assignor::Range, 2, add_at(2));
+        assert_eq!(r.wait, vec![0, 0, 100, 100, 100, 100]);
+        assert_eq!(
+            r.rebalance,
+            RebalanceSummary {
+                count: 1,
+                pause_ms: 200
+            }
+        );
+        assert_eq!(r.owner, vec![0, 1]);
+    }
+
+    #[test]
+    fn cooperative_rebalance_two_to_three_consumers_by_hand() {
+        // Cooperative-sticky keeps C0:p0 and C1:p1 when C2 joins: nothing
+        // moves, nothing pauses, nothing waits.
+        let s = two_partitions();
+        let r = run(&s, Assignor::CooperativeSticky, 2, add_at(2));
+        assert_eq!(r.wait, vec![0; 6]);
+        assert_eq!(
+            r.rebalance,
+            RebalanceSummary {
+                count: 1,
+                pause_ms: 0
+            }
+        );
+    }
+
+    #[test]
+    fn one_to_two_consumers_eager_vs_cooperative_by_hand() {
+        // One consumer owns both partitions: waits 0,10,10,20,20,30 = 90.
+        let s = two_partitions();
+        let calm = run(&s, Assignor::Range, 1, vec![]);
+        assert_eq!(calm.wait, vec![0, 10, 10, 20, 20, 30]);
+        // Eager (range -> C0:p0, C1:p1) at 10 ms: both pause until 110.
+        // Event 2 (C0) and 3 (C1) start 110, 4 and 5 start 120.
+        let eager = run(&s, Assignor::Range, 1, add_at(2));
+        assert_eq!(eager.wait, vec![0, 10, 100, 100, 100, 100]);
+        assert_eq!(eager.rebalance.pause_ms, 200);
+        // Cooperative-sticky: C0 keeps p0 and goes on; p1 is revoked in round
+        // one and assigned to C1 in round two: paused until 10 + 2 x 100 = 210.
+        // Event 2 (p0) starts 20 (wait 10), 3 (p1) 210 (200), 4 (p0) 30 (10),
+        // 5 (p1) 220 (200).
+        let coop = run(&s, Assignor::CooperativeSticky, 1, add_at(2));
+        assert_eq!(coop.owner, vec![0, 1]);
+        assert_eq!(coop.wait, vec![0, 10, 10, 200, 10, 200]);
+        assert_eq!(coop.rebalance.pause_ms, 200);
+    }
+
+    #[test]
+    fn a_killed_consumer_stalls_its_partitions_until_the_session_times_out() {
+        let s = two_partitions();
+        let mut cfg = SimConfig::with_assignor(Delivery::Partitioned, Assignor::Range, 2, 2, 100);
+        cfg.rebalances = vec![Rebalance {
+            at: 2,
+            change: Change::Kill(1),
+        }];
+        cfg.rebalance_ms = 100;
+        cfg.session_timeout_ms = 1000;
+        let r = simulate(&s, &cfg);
+        // p1 stalls from 10 to 1010; the rebalance is applied after the last
+        // event has arrived, so p0 does not pause.
+        assert_eq!(r.wait, vec![0, 0, 0, 1000, 0, 1000]);
+        assert_eq!(r.rebalance.pause_ms, 1000);
+    }
+
+    #[test]
+    fn rebalances_parse() {
+        let r = parse_rebalances("add@10, remove:C1@5,kill:C0@20").unwrap();
+        assert_eq!(
+            r,
+            vec![
+                Rebalance {
+                    at: 5,
+                    change: Change::Remove(1)
+                },
+                Rebalance {
+                    at: 10,
+                    change: Change::Add
+                },
+                Rebalance {
+                    at: 20,
+                    change: Change::Kill(0)
+                },
+            ]
+        );
+        assert!(parse_rebalances("add").is_err());
+        assert!(parse_rebalances("grow@3").is_err());
+        assert!(parse_rebalances("kill:X@3").is_err());
+    }
+
+    #[test]
+    fn keyed_models_serialize_per_entity_only() {
+        // Entity a: 3 events at 0 cost 10; entity b: 1 event at 0. Two consumers.
+        let s = store_of(&[
+            (0, "a", 0, 10),
+            (0, "a", 0, 10),
+            (0, "b", 0, 10),
+            (0, "a", 0, 10),
+        ]);
+        let mut cfg = SimConfig::with_assignor(Delivery::Partitioned, Assignor::Range, 1, 2, 100);
+        cfg.model = Model::PubsubKey;
+        let r = simulate(&s, &cfg);
+        assert_eq!(r.wait, vec![0, 10, 0, 20]);
+        assert!(r.blocks.is_empty());
+        // Kafka: one partition, one owner: b waits behind a.
+        cfg.model = Model::Kafka;
+        assert_eq!(simulate(&s, &cfg).wait, vec![0, 10, 20, 30]);
+        // RabbitMQ SAC: one queue, one consumer.
+        cfg.model = Model::RabbitmqSac;
+        assert_eq!(simulate(&s, &cfg).wait, vec![0, 10, 20, 30]);
+        // SQS FIFO at 100 msg/s: a delivery every 10 ms queue-wide.
+        cfg.model = Model::SqsFifo { limit_per_s: 100 };
+        assert_eq!(simulate(&s, &cfg).wait, vec![0, 10, 20, 30]);
+        cfg.model = Model::ServiceBusSession;
+        assert_eq!(simulate(&s, &cfg).wait, vec![0, 10, 0, 20]);
+    }
+
+    #[test]
+    fn assignors_give_owners() {
+        assert_eq!(owner_for(Assignor::RoundRobin, 4, 2), vec![0, 1, 0, 1]);
+        assert_eq!(owner_for(Assignor::Range, 4, 2), vec![0, 0, 1, 1]);
+    }
 
     #[test]
     fn range_splits_like_the_kafka_client() {
