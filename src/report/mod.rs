@@ -2,12 +2,13 @@
 
 pub mod advisor;
 mod text;
+pub mod whatif;
 
 pub use advisor::Advice;
 pub use text::render_text;
 
 use crate::detect::{Kind, StreamCounts};
-use crate::engine::{Analysis, HolSummary};
+use crate::engine::{Analysis, HolSummary, RebalanceCost};
 use crate::model::{EventStore, Outcome, NONE};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -41,6 +42,15 @@ pub struct Report {
     pub advisor: Advice,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub skipped_lines: Option<SkippedLines>,
+    /// The delivery-model what-if (`--delivery`), when not Kafka partitions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// The re-partitioning what-if next to the recorded layout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<whatif::WhatIfSection>,
+    /// Measured fixes for hot partitions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<whatif::Suggestion>,
 }
 
 /// `stream` section.
@@ -72,6 +82,9 @@ pub struct StrategyReport {
     pub lost_events: u64,
     pub consumers: u32,
     pub hol: HolSummary,
+    /// What simulated rebalances cost this strategy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebalance: Option<RebalanceCost>,
 }
 
 /// One finding.
@@ -170,6 +183,7 @@ impl Report {
                     lost_events: r.lost(),
                     consumers: r.consumers,
                     hol: r.hol.clone(),
+                    rebalance: r.rebalance.clone(),
                 }
             })
             .collect();
@@ -258,6 +272,9 @@ impl Report {
                     .map(|(l, m)| serde_json::json!({"line": l, "problem": m}))
                     .collect(),
             }),
+            delivery: None,
+            what_if: None,
+            suggestions: whatif::suggestions(store, a),
         }
     }
 

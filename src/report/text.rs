@@ -75,6 +75,45 @@ pub fn render_text(r: &Report, width: u16) -> String {
     if !r.stream.hot_keys.is_empty() {
         out.push_str(&format!("hot keys: {}\n", r.stream.hot_keys.join(", ")));
     }
+    if !r.suggestions.is_empty() {
+        let tried: Vec<String> = r
+            .suggestions
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} -> max share {:.1}%, {} hot, {} split entities",
+                    s.fix,
+                    100.0 * s.max_share,
+                    s.hot_partitions,
+                    s.split_entities
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "hot partition fixes (measured): {}\n",
+            tried.join("; ")
+        ));
+    }
+    if let Some(w) = &r.what_if {
+        let line = |name: &str, l: &super::whatif::Layout| {
+            format!(
+                "{name}: {} partitions, max share {:.1}%, {} hot, {} split entities\n",
+                l.partitions,
+                100.0 * l.max_share,
+                l.hot_partitions.len(),
+                l.split_entities
+            )
+        };
+        out.push_str(&format!(
+            "what-if: {} partitions by {} ({}); the tables show the what-if\n",
+            w.partitions, w.partition_by, w.partitioner
+        ));
+        out.push_str(&line("  recorded", &w.recorded));
+        out.push_str(&line("  what-if ", &w.what_if));
+    }
+    if let Some(d) = &r.delivery {
+        out.push_str(&format!("delivery what-if: {d}\n"));
+    }
     out.push('\n');
 
     let mut t = table(&[
@@ -105,7 +144,16 @@ pub fn render_text(r: &Report, width: u16) -> String {
         ]);
     }
     t.set_width(width);
-    out.push_str(&format!("{t}\n\n"));
+    out.push_str(&format!("{t}\n"));
+    for s in &r.strategies {
+        if let Some(rb) = &s.rebalance {
+            out.push_str(&format!(
+                "rebalances ({}): {}, paused {} partition-ms, extra wait {} ms\n",
+                s.strategy, rb.count, rb.pause_ms, rb.extra_wait_ms
+            ));
+        }
+    }
+    out.push('\n');
 
     if !r.findings.is_empty() {
         let mut t = table(&["#", "kind", "strategy", "entity", "p", "offset", "detail"]);
