@@ -1,12 +1,17 @@
 //! `kord analyze`.
 
-use super::args::{AnalyzeArgs, LensArgs};
+use super::args::{AnalyzeArgs, LensArgs, WhatIfArgs};
 use super::UsageError;
 use kord::detect::Kind;
-use kord::engine::{analyze, Options};
+use kord::engine::{analyze_with, Options, SimOptions};
 use kord::model::lens::{ConsumersConfig, LensConfig};
 use kord::model::Lens;
+use kord::partition::Partitioner;
+use kord::report::whatif::WhatIfSection;
 use kord::report::{render_text, Report, ReportOptions};
+use kord::sim::assign::Assignor;
+use kord::sim::whatif::{repartition, PartitionBy, WhatIf};
+use kord::sim::{parse_rebalances, Model};
 use kord::source::{load_recording, LoadOptions};
 use kord::strategy::StrategyKind;
 use std::path::Path;
@@ -38,6 +43,71 @@ pub fn lens_options(a: &LensArgs) -> anyhow::Result<(LensConfig, String)> {
     };
     cfg.overlay(flags);
     Ok((cfg, origin))
+}
+
+/// Checks the assignor named by the flags or the lens (unknown: usage error).
+pub fn check_assignor(lens: &Lens) -> anyhow::Result<()> {
+    if let Some(a) = &lens.assignor {
+        a.parse::<Assignor>().map_err(UsageError)?;
+    }
+    Ok(())
+}
+
+/// The re-partitioning what-if and the simulation options from the flags.
+/// `partitions` is the recorded partition count (the default N).
+pub fn whatif_options(
+    a: &WhatIfArgs,
+    partitions: u32,
+) -> anyhow::Result<(Option<WhatIf>, SimOptions)> {
+    let what_if = if a.partitions.is_some() || a.partitioner.is_some() || a.partition_by.is_some() {
+        let n = a.partitions.unwrap_or(partitions);
+        if n == 0 {
+            return Err(UsageError("--partitions must be at least 1".into()).into());
+        }
+        let partitioner = match &a.partitioner {
+            Some(p) => p.parse::<Partitioner>().map_err(UsageError)?,
+            None => Partitioner::Murmur2,
+        };
+        let by = match &a.partition_by {
+            Some(b) => PartitionBy::parse(b).map_err(UsageError)?,
+            None => PartitionBy::Key,
+        };
+        Some(WhatIf {
+            partitions: n,
+            partitioner,
+            by,
+        })
+    } else {
+        None
+    };
+    let mut model = match &a.delivery {
+        Some(d) => d.parse::<Model>().map_err(UsageError)?,
+        None => Model::Kafka,
+    };
+    if let (Model::SqsFifo { limit_per_s }, Some(l)) = (&mut model, a.sqs_limit) {
+        *limit_per_s = l;
+    }
+    let rebalances = match &a.rebalance {
+        Some(r) => parse_rebalances(r).map_err(UsageError)?,
+        None => Vec::new(),
+    };
+    Ok((
+        what_if,
+        SimOptions {
+            rebalances,
+            rebalance_ms: a.rebalance_ms,
+            session_timeout_ms: a.session_timeout_ms,
+            model,
+        },
+    ))
+}
+
+/// Whether the what-if needs the raw record lines (composite keys from
+/// payload pointers).
+pub fn needs_raw(a: &WhatIfArgs) -> bool {
+    a.partition_by
+        .as_deref()
+        .is_some_and(|b| !matches!(b.trim(), "key" | "entity"))
 }
 
 /// The strategies to run: `--compare`/`all` runs all, else the named one or all.
@@ -74,12 +144,16 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         lens: cfg,
         lens_origin: origin,
         lenient: a.lenient,
-        keep_raw: false,
+        keep_raw: needs_raw(&a.whatif),
     };
+    // Flags are checked before the (possibly long) load.
+    whatif_options(&a.whatif, 1)?;
     let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = std::time::Instant::now();
     let loaded = load_recording(file, &opts, &mut |_, _| {})?;
     let t_load = t0.elapsed();
+    check_assignor(&loaded.lens)?;
+    let (what_if, simopts) = whatif_options(&a.whatif, loaded.store.partitions)?;
     let strategies = strategies(&a.lens, &loaded.lens, true)?;
     let engine_opts = Options {
         strategies,
@@ -91,7 +165,17 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         },
         keep_states: a.state,
     };
-    let analysis = analyze(&loaded.store, &loaded.lens, &engine_opts);
+    let recorded = analyze_with(&loaded.store, &loaded.lens, &engine_opts, &simopts);
+    // With a what-if, the report is the what-if's, with the recorded layout beside it.
+    let what_if = what_if.map(|w| {
+        let store = repartition(&loaded.store, &w);
+        let analysis = analyze_with(&store, &loaded.lens, &engine_opts, &simopts);
+        (w, store, analysis)
+    });
+    let (store, analysis) = match &what_if {
+        Some((_, s, an)) => (s, an),
+        None => (&loaded.store, &recorded),
+    };
     let t_analyze = t0.elapsed();
     let ropts = ReportOptions {
         max_findings: a.max_findings,
@@ -99,12 +183,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         skipped_lines: loaded.skipped,
         first_skipped: loaded.first_skipped.clone(),
     };
-    let report = Report::build(
-        &file.display().to_string(),
-        &loaded.store,
-        &analysis,
-        &ropts,
-    );
+    let mut report = Report::build(&file.display().to_string(), store, analysis, &ropts);
+    if let Some((w, s, an)) = &what_if {
+        report.what_if = Some(WhatIfSection::build(w, (&loaded.store, &recorded), (s, an)));
+    }
+    if simopts.model != Model::Kafka {
+        report.delivery = Some(simopts.model.name().to_string());
+    }
     if a.format == "json" {
         println!("{}", report.to_json());
     } else {
@@ -127,7 +212,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let matched: Vec<&str> = kinds
         .iter()
-        .filter(|k| report.count_of(**k, &analysis) > 0)
+        .filter(|k| report.count_of(**k, analysis) > 0)
         .map(|k| k.name())
         .collect();
     if !matched.is_empty() {

@@ -92,9 +92,41 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
+    pub whatif: WhatIfArgs,
+    #[command(flatten)]
     pub kafka: KafkaArgs,
     #[command(flatten)]
     pub read: KafkaReadArgs,
+}
+
+/// What-ifs (docs/whatif.md): re-partitioning, rebalances, delivery models.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WhatIfArgs {
+    /// Re-partition the stream onto N partitions (what-if).
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<u32>,
+    /// Partitioner of the what-if: murmur2 (default), crc32 or fnv1a.
+    #[arg(long, value_name = "P")]
+    pub partitioner: Option<String>,
+    /// What the what-if partitions by: key (default), entity, or payload
+    /// pointers /a,/b (composite key; `key` names the record key).
+    #[arg(long, value_name = "BY")]
+    pub partition_by: Option<String>,
+    /// Membership changes: add@INDEX, remove:C1@INDEX, kill:C0@INDEX (comma-separated).
+    #[arg(long, value_name = "CHANGES")]
+    pub rebalance: Option<String>,
+    /// Pause of one rebalance (round), ms.
+    #[arg(long, value_name = "MS")]
+    pub rebalance_ms: Option<u64>,
+    /// Session timeout before a killed consumer's partitions move, ms.
+    #[arg(long, value_name = "MS")]
+    pub session_timeout_ms: Option<u64>,
+    /// Delivery model what-if: kafka, sqs-fifo, pubsub-key, servicebus-session, rabbitmq-sac.
+    #[arg(long, value_name = "MODEL")]
+    pub delivery: Option<String>,
+    /// SQS FIFO queue-wide throughput limit, messages per second.
+    #[arg(long, value_name = "N")]
+    pub sqs_limit: Option<u32>,
 }
 
 /// `kord synth`.
