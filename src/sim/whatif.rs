@@ -227,3 +227,140 @@ fn clone_without_raw(s: &EventStore) -> EventStore {
         raw: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Ingest, Lens, Payload, Record};
+    use proptest::prelude::*;
+
+    /// A store from (partition, key, payload) with raw lines kept.
+    fn store_of(events: &[(i32, Option<&str>, &str)]) -> EventStore {
+        let lens = Lens::compile(
+            crate::model::lens::LensConfig::from_toml_str("entity = \"/user\"").unwrap(),
+        )
+        .unwrap();
+        let mut ing = Ingest::new(lens, true);
+        for (i, (p, k, payload)) in events.iter().enumerate() {
+            let rec = Record {
+                topic: None,
+                partition: *p,
+                offset: i as i64,
+                ts: None,
+                headers: vec![],
+                key: k.map(|k| Cow::Owned(k.to_string())),
+                payload: Payload::Text(Cow::Owned(payload.to_string())),
+            };
+            let line = rec.to_json_line();
+            ing.push(&rec, i as u64 + 1, Some(line.as_bytes()));
+        }
+        ing.finish().0
+    }
+
+    fn sample() -> EventStore {
+        store_of(&[
+            (0, Some("u1"), r#"{"user":"u1","session":"s1"}"#),
+            (0, Some("u1"), r#"{"user":"u1","session":"s2"}"#),
+            (0, Some("u1"), r#"{"user":"u1","session":"s3"}"#),
+            (0, None, r#"{"user":"u2","session":"s1"}"#),
+            (0, Some("u3"), r#"{"user":"u3"}"#),
+            (0, None, r#"{"user":"u2","session":"s1"}"#),
+        ])
+    }
+
+    #[test]
+    fn repartition_by_key_uses_the_partitioner_and_renumbers_offsets() {
+        let s = sample();
+        let w = WhatIf {
+            partitions: 4,
+            partitioner: Partitioner::Murmur2,
+            by: PartitionBy::Key,
+        };
+        let r = repartition(&s, &w);
+        assert_eq!(r.partitions, 4);
+        let p_u1 = Partitioner::Murmur2.partition(b"u1", 4);
+        assert_eq!(&r.partition[..3], &[p_u1; 3]);
+        assert_eq!(r.partition[4], Partitioner::Murmur2.partition(b"u3", 4));
+        // Offsets count up per new partition, in arrival order.
+        for p in 0..4 {
+            let offs: Vec<i64> = (0..r.len())
+                .filter(|&i| r.partition[i] == p)
+                .map(|i| r.offset[i])
+                .collect();
+            assert_eq!(offs, (0..offs.len() as i64).collect::<Vec<_>>());
+        }
+        // The recorded store is untouched; everything else is the same stream.
+        assert_eq!(s.partition, vec![0; 6]);
+        assert_eq!(r.arrival, s.arrival);
+        assert_eq!(r.entity, s.entity);
+        assert!(r.raw.is_none());
+        // Null keys are spread deterministically.
+        assert_eq!(repartition(&s, &w).partition, r.partition);
+    }
+
+    #[test]
+    fn composite_keys_read_payload_pointers() {
+        let s = sample();
+        let keys = keys_of(&s, &PartitionBy::parse("key,/session").unwrap());
+        assert_eq!(keys[0].as_deref(), Some(&b"u1|s1"[..]));
+        assert_eq!(keys[3].as_deref(), Some(&b"|s1"[..]));
+        assert_eq!(keys[4].as_deref(), Some(&b"u3|"[..]));
+        let by_entity = keys_of(&s, &PartitionBy::Entity);
+        assert_eq!(by_entity[3].as_deref(), Some(&b"u2"[..]));
+        // u1's three sessions are three keys: on 64 partitions u1 splits.
+        let w = WhatIf {
+            partitions: 64,
+            partitioner: Partitioner::Crc32,
+            by: PartitionBy::parse("/user,/session").unwrap(),
+        };
+        let r = repartition(&s, &w);
+        let distinct: std::collections::BTreeSet<u32> = r.partition[..3].iter().copied().collect();
+        assert_eq!(split_entities(&r), u64::from(distinct.len() > 1));
+        assert_eq!(split_entities(&s), 0);
+    }
+
+    #[test]
+    fn partition_by_parses() {
+        assert_eq!(PartitionBy::parse("key").unwrap(), PartitionBy::Key);
+        assert_eq!(PartitionBy::parse("entity").unwrap(), PartitionBy::Entity);
+        assert_eq!(
+            PartitionBy::parse("/a, /b/c").unwrap(),
+            PartitionBy::Fields(vec!["/a".into(), "/b/c".into()])
+        );
+        assert!(PartitionBy::parse("").is_err());
+        assert!(PartitionBy::parse("nope").is_err());
+    }
+
+    #[test]
+    fn max_share_of_one_partition_is_one() {
+        assert_eq!(max_share(&sample()), 1.0);
+        assert_eq!(max_share(&EventStore::default()), 0.0);
+    }
+
+    proptest! {
+        /// Re-partitioning is deterministic, keeps every event, and puts
+        /// equal keys on equal partitions.
+        #[test]
+        fn repartitioning_is_deterministic(
+            keys in proptest::collection::vec(proptest::option::of("[a-c]{0,3}"), 0..60),
+            n in 1u32..20,
+        ) {
+            let keys: Vec<Option<Vec<u8>>> = keys.into_iter().map(|k| k.map(String::into_bytes)).collect();
+            let events: Vec<(i32, Option<&str>, &str)> = vec![(0, None, "{}"); keys.len()];
+            let s = store_of(&events);
+            for p in Partitioner::ALL {
+                let a = repartition_keys(&s, n, p, &keys);
+                let b = repartition_keys(&s, n, p, &keys);
+                prop_assert_eq!(&a.partition, &b.partition);
+                prop_assert!(a.partition.iter().all(|&x| x < n));
+                for i in 0..keys.len() {
+                    for j in 0..keys.len() {
+                        if keys[i].is_some() && keys[i] == keys[j] {
+                            prop_assert_eq!(a.partition[i], a.partition[j]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
