@@ -454,3 +454,38 @@ fn the_inspector_reads_records_from_an_uncompressed_file() {
     let entity = ds.store.entity_name(5).to_string();
     assert!(i.payload.iter().any(|l| l.contains(&entity)));
 }
+
+#[test]
+fn line_numbers_hold_when_a_big_file_loads_in_parallel() {
+    // Over 8 MiB and plain: the loader splits it between threads.
+    let s = kord::source::synth::generate_with(
+        "alert-flap",
+        &kord::source::synth::SynthParams {
+            events: Some(40_000),
+            partitions: None,
+            entities: None,
+            seed: 3,
+        },
+    )
+    .unwrap();
+    let mut f = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    kord::source::synth::write_recording(&s, &mut f).unwrap();
+    assert!(f.as_file().metadata().unwrap().len() > 8 << 20);
+    std::env::set_var("KORD_THREADS", "3");
+    let source = kord::tui::Source::File(f.path().to_path_buf());
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let (loaded, raw) = kord::tui::load(&source, &opts, &mut |_, _| {}).unwrap();
+    let (ds, _) = kord::tui::prepare_with(loaded, "f".into(), None, None, raw);
+    for i in (0..ds.len()).step_by(997).chain([ds.len() - 1]) {
+        let bytes = ds.raw_record(i).unwrap();
+        let rec = kord::source::recording::parse_record(&bytes).unwrap();
+        assert_eq!(rec.offset, ds.store.offset[i], "event {i}");
+        assert_eq!(rec.partition as u32, ds.store.partition[i], "event {i}");
+    }
+}

@@ -290,12 +290,14 @@ impl RecordingReader {
             self.bytes_read += take as u64;
             if found {
                 if too_long {
+                    self.lines_done += 1;
                     return Err(self.error(
                         None,
                         format!("line longer than {} MiB", MAX_LINE >> 20),
                         false,
                     ));
                 }
+                self.lines_done += 1;
                 if buf.last() == Some(&b'\r') {
                     buf.pop();
                 }
