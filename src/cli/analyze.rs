@@ -3,9 +3,9 @@
 use super::args::{AnalyzeArgs, LensArgs, WhatIfArgs};
 use super::UsageError;
 use kord::detect::Kind;
-use kord::engine::{analyze_with, Options, SimOptions};
+use kord::engine::{analyze_with, Analysis, Options, SimOptions};
 use kord::model::lens::{ConsumersConfig, LensConfig};
-use kord::model::Lens;
+use kord::model::{EventStore, Lens};
 use kord::partition::Partitioner;
 use kord::report::whatif::WhatIfSection;
 use kord::report::{render_text, Report, ReportOptions};
@@ -102,6 +102,36 @@ pub fn whatif_options(
     ))
 }
 
+/// Analyzes a loaded stream with the what-if flags and builds its report:
+/// with a re-partitioning what-if the report (and the returned analysis) is
+/// the what-if's, with the recorded layout's numbers in `what_if`.
+pub fn analyze_and_report(
+    source: &str,
+    store: &EventStore,
+    lens: &Lens,
+    opts: &Options,
+    w: &WhatIfArgs,
+    ropts: &ReportOptions,
+) -> anyhow::Result<(Report, Analysis)> {
+    check_assignor(lens)?;
+    let (what_if, simopts) = whatif_options(w, store.partitions)?;
+    let recorded = analyze_with(store, lens, opts, &simopts);
+    let (mut report, analysis) = match what_if {
+        Some(w) => {
+            let ws = repartition(store, &w);
+            let wa = analyze_with(&ws, lens, opts, &simopts);
+            let mut report = Report::build(source, &ws, &wa, ropts);
+            report.what_if = Some(WhatIfSection::build(&w, (store, &recorded), (&ws, &wa)));
+            (report, wa)
+        }
+        None => (Report::build(source, store, &recorded, ropts), recorded),
+    };
+    if simopts.model != Model::Kafka {
+        report.delivery = Some(simopts.model.name().to_string());
+    }
+    Ok((report, analysis))
+}
+
 /// Whether the what-if needs the raw record lines (composite keys from
 /// payload pointers).
 pub fn needs_raw(a: &WhatIfArgs) -> bool {
@@ -152,8 +182,6 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let t0 = std::time::Instant::now();
     let loaded = load_recording(file, &opts, &mut |_, _| {})?;
     let t_load = t0.elapsed();
-    check_assignor(&loaded.lens)?;
-    let (what_if, simopts) = whatif_options(&a.whatif, loaded.store.partitions)?;
     let strategies = strategies(&a.lens, &loaded.lens, true)?;
     let engine_opts = Options {
         strategies,
@@ -165,31 +193,21 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         },
         keep_states: a.state,
     };
-    let recorded = analyze_with(&loaded.store, &loaded.lens, &engine_opts, &simopts);
-    // With a what-if, the report is the what-if's, with the recorded layout beside it.
-    let what_if = what_if.map(|w| {
-        let store = repartition(&loaded.store, &w);
-        let analysis = analyze_with(&store, &loaded.lens, &engine_opts, &simopts);
-        (w, store, analysis)
-    });
-    let (store, analysis) = match &what_if {
-        Some((_, s, an)) => (s, an),
-        None => (&loaded.store, &recorded),
-    };
-    let t_analyze = t0.elapsed();
     let ropts = ReportOptions {
         max_findings: a.max_findings,
         state: a.state,
         skipped_lines: loaded.skipped,
         first_skipped: loaded.first_skipped.clone(),
     };
-    let mut report = Report::build(&file.display().to_string(), store, analysis, &ropts);
-    if let Some((w, s, an)) = &what_if {
-        report.what_if = Some(WhatIfSection::build(w, (&loaded.store, &recorded), (s, an)));
-    }
-    if simopts.model != Model::Kafka {
-        report.delivery = Some(simopts.model.name().to_string());
-    }
+    let (report, analysis) = analyze_and_report(
+        &file.display().to_string(),
+        &loaded.store,
+        &loaded.lens,
+        &engine_opts,
+        &a.whatif,
+        &ropts,
+    )?;
+    let t_analyze = t0.elapsed();
     if a.format == "json" {
         println!("{}", report.to_json());
     } else {
@@ -212,7 +230,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let matched: Vec<&str> = kinds
         .iter()
-        .filter(|k| report.count_of(**k, analysis) > 0)
+        .filter(|k| report.count_of(**k, &analysis) > 0)
         .map(|k| k.name())
         .collect();
     if !matched.is_empty() {

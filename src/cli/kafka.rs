@@ -1,14 +1,14 @@
 //! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
 
-use super::analyze::{lens_options, strategies};
+use super::analyze::{analyze_and_report, lens_options, strategies};
 use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
 use super::UsageError;
 use kord::detect::Kind;
-use kord::engine::{analyze as run_engine, Options};
+use kord::engine::Options;
 use kord::model::lens::LensConfig;
 use kord::model::Record;
 use kord::model::{Ingest, Lens};
-use kord::report::{render_text, Report, ReportOptions};
+use kord::report::{render_text, ReportOptions};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
 use kord::source::kafka::produce::{ensure_topic, produce as publish};
 use kord::source::kafka::reader::{read_bounded, KafkaReader, ReadOrder};
@@ -232,14 +232,20 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         },
         keep_states: a.state,
     };
-    let analysis = run_engine(&store, &lens, &engine_opts);
     let ropts = ReportOptions {
         max_findings: a.max_findings,
         state: a.state,
         skipped_lines: 0,
         first_skipped: Vec::new(),
     };
-    let report = Report::build(&cfg.describe(), &store, &analysis, &ropts);
+    let (report, analysis) = analyze_and_report(
+        &cfg.describe(),
+        &store,
+        &lens,
+        &engine_opts,
+        &a.whatif,
+        &ropts,
+    )?;
     if a.format == "json" {
         let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
         if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
@@ -408,7 +414,13 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
 /// `kord produce`: publish a scenario to a topic, creating it if missing.
 pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
     let cfg = config(&a.kafka, None)?;
-    let synth = kord::source::synth::generate(&a.scenario, a.events, a.seed).map_err(UsageError)?;
+    let params = kord::source::synth::SynthParams {
+        events: a.events,
+        partitions: a.partitions,
+        entities: a.entities,
+        seed: a.seed,
+    };
+    let synth = kord::source::synth::generate_with(&a.scenario, &params).map_err(UsageError)?;
     let needed = synth
         .records
         .iter()

@@ -6,7 +6,7 @@ use crate::detect::load;
 use crate::engine::Analysis;
 use crate::model::EventStore;
 use crate::partition::Partitioner;
-use crate::sim::whatif::{max_share, repartition_keys, split_entities, WhatIf};
+use crate::sim::whatif::{max_share, repartition_keys, split_entities, unquote, WhatIf};
 use serde::Serialize;
 
 /// `what_if`: the recorded layout next to the what-if layout.
@@ -183,11 +183,6 @@ fn candidate_fields(store: &EventStore, a: &Analysis) -> Vec<u32> {
         .take(MAX_FIELDS)
         .map(|(_, f)| f)
         .collect()
-}
-
-/// A JSON string's text (without quotes), else the JSON text as it is.
-fn unquote(v: &str) -> String {
-    serde_json::from_str::<String>(v).unwrap_or_else(|_| v.to_string())
 }
 
 fn round4(x: f64) -> f64 {

@@ -70,7 +70,8 @@ pub struct WhatIf {
 
 /// The partitioning key of every event under `by` (None: a null key).
 /// Composite keys read the payload from the store's raw lines; without them
-/// (a store loaded without `keep_raw`) every composite key is null.
+/// (a store loaded without `keep_raw`) only top-level fields other than the
+/// lens's own can be read.
 pub fn keys_of(store: &EventStore, by: &PartitionBy) -> Vec<Option<Vec<u8>>> {
     let n = store.len();
     match by {
@@ -119,15 +120,30 @@ fn composite_key(
     for (f, p) in fields.iter().zip(ptrs) {
         let v: Option<String> = if f == "key" {
             store.key_name(i).map(str::to_string)
-        } else {
+        } else if store.raw.is_some() {
             p.as_ref()
                 .and_then(|p| top.as_ref().and_then(|t| p.resolve(t)))
                 .and_then(|r| r.as_text())
+        } else {
+            // Without raw lines: the payload's top-level fields kept by the
+            // store (all but the lens's own).
+            p.as_ref()
+                .and_then(|p| match p.segments() {
+                    [one] => store.fields.get(one),
+                    _ => None,
+                })
+                .and_then(|fid| store.writes_of(i).iter().find(|(f, _)| *f == fid))
+                .map(|&(_, v)| unquote(store.values.name(v)))
         };
         any |= v.is_some();
         parts.push(Cow::Owned(v.unwrap_or_default()));
     }
     any.then(|| parts.join("|").into_bytes())
+}
+
+/// A JSON string's text (without quotes), else the JSON text as it is.
+pub fn unquote(v: &str) -> String {
+    serde_json::from_str::<String>(v).unwrap_or_else(|_| v.to_string())
 }
 
 /// The store laid out on `partitions` partitions by `partitioner` over
