@@ -230,9 +230,13 @@ pub struct ProduceArgs {
     pub scenario: String,
     #[command(flatten)]
     pub kafka: KafkaArgs,
-    /// Partitions of the topic when kord creates it (default: the scenario's).
+    /// Partitions: the scenario is generated for N partitions (as `kord
+    /// synth --partitions`) and the topic created with N (default: the scenario's).
     #[arg(long)]
     pub partitions: Option<u32>,
+    /// Number of entities (default: the scenario's own).
+    #[arg(long)]
+    pub entities: Option<usize>,
     /// Replication factor when kord creates the topic.
     #[arg(long, default_value_t = 1)]
     pub replication: i32,
