@@ -61,8 +61,12 @@ pub fn whatif_options(
 ) -> anyhow::Result<(Option<WhatIf>, SimOptions)> {
     let what_if = if a.partitions.is_some() || a.partitioner.is_some() || a.partition_by.is_some() {
         let n = a.partitions.unwrap_or(partitions);
-        if n == 0 {
-            return Err(UsageError("--partitions must be at least 1".into()).into());
+        if n == 0 || n > kord::sim::whatif::MAX_PARTITIONS {
+            return Err(UsageError(format!(
+                "--partitions must be between 1 and {}",
+                kord::sim::whatif::MAX_PARTITIONS
+            ))
+            .into());
         }
         let partitioner = match &a.partitioner {
             Some(p) => p.parse::<Partitioner>().map_err(UsageError)?,

@@ -147,6 +147,9 @@ pub fn suggestions(store: &EventStore, a: &Analysis) -> Vec<Suggestion> {
     let keys: Vec<Option<Vec<u8>>> = (0..store.len()).map(key_of).collect();
     for m in [2, 4] {
         let parts = n.saturating_mul(m);
+        if parts > crate::sim::whatif::MAX_PARTITIONS {
+            break;
+        }
         measure(format!("{parts} partitions"), "key".into(), parts, &keys);
     }
     out

@@ -13,6 +13,10 @@ use std::borrow::Cow;
 /// deterministic, so a what-if gives the same layout on every run.
 pub const NULL_KEY_SEED: u64 = 0x6b6f_7264; // "kord"
 
+/// The most partitions a what-if lays out (Kafka's practical limits are far
+/// below; this bounds memory on absurd input).
+pub const MAX_PARTITIONS: u32 = 1_000_000;
+
 /// What a what-if partitions by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PartitionBy {
@@ -158,7 +162,7 @@ pub fn repartition_keys(
     partitioner: Partitioner,
     keys: &[Option<Vec<u8>>],
 ) -> EventStore {
-    let n = partitions.max(1);
+    let n = partitions.clamp(1, MAX_PARTITIONS);
     let mut out = clone_without_raw(store);
     let mut next_offset = vec![0i64; n as usize];
     let mut nulls = 0u64;
