@@ -883,6 +883,63 @@ mod tests {
         assert_eq!(owner_for(Assignor::Range, 4, 2), vec![0, 0, 1, 1]);
     }
 
+    proptest::proptest! {
+        /// Any membership changes under any assignor and any delivery model:
+        /// no panic, one wait per event, no negative wait; without changes
+        /// nothing is paused.
+        #[test]
+        fn any_changes_any_model_never_panic(
+            events in proptest::collection::vec((0i32..5, 0u8..4, 0i64..50, 0u32..20), 1..40),
+            changes in proptest::collection::vec((0u32..45, 0u8..3, 0u32..6), 0..6),
+            assignor in 0usize..5,
+            model in 0usize..5,
+            consumers in 1u32..5,
+        ) {
+            let names = ["a", "b", "c", "d"];
+            let mut t = 0;
+            let evs: Vec<(i32, &str, i64, u32)> = events
+                .iter()
+                .map(|&(p, e, dt, c)| {
+                    t += dt;
+                    (p, names[e as usize], t, c)
+                })
+                .collect();
+            let s = store_of(&evs);
+            let mut cfg = SimConfig::with_assignor(
+                Delivery::Partitioned,
+                Assignor::ALL[assignor],
+                s.partitions,
+                consumers,
+                10,
+            );
+            cfg.model = Model::NAMES[model].parse().unwrap();
+            cfg.rebalance_ms = 7;
+            cfg.session_timeout_ms = 30;
+            let calm = simulate(&s, &cfg);
+            cfg.rebalances = changes
+                .iter()
+                .map(|&(at, k, c)| Rebalance {
+                    at,
+                    change: match k {
+                        0 => Change::Add,
+                        1 => Change::Remove(c),
+                        _ => Change::Kill(c),
+                    },
+                })
+                .collect();
+            cfg.rebalances.sort_by_key(|r| r.at);
+            let r = simulate(&s, &cfg);
+            proptest::prop_assert_eq!(r.wait.len(), s.len());
+            proptest::prop_assert!(r.wait.iter().all(|&w| w >= 0));
+            proptest::prop_assert_eq!(calm.rebalance, RebalanceSummary::default());
+            proptest::prop_assert!(calm.wait.iter().all(|&w| w >= 0));
+            if cfg.model != Model::Kafka {
+                // Other delivery models have no consumer group to rebalance.
+                proptest::prop_assert_eq!(r.rebalance.count, 0);
+            }
+        }
+    }
+
     #[test]
     fn range_splits_like_the_kafka_client() {
         assert_eq!(range_owner(7, 3), vec![0, 0, 0, 1, 1, 2, 2]);
