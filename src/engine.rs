@@ -211,7 +211,7 @@ pub fn analyze_with(
                     RebalanceCost {
                         count: sim.rebalance.count,
                         pause_ms: sim.rebalance.pause_ms,
-                        extra_wait_ms: sim.total_wait_ms() - base.total_wait_ms(),
+                        extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
                     }
                 });
             (sim, cfg.consumers, cost)

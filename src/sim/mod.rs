@@ -108,6 +108,10 @@ pub const DEFAULT_REBALANCE_MS: u64 = 3000;
 /// The default consumer session timeout (`session.timeout.ms`, 10 s before Kafka 3.0).
 pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
 
+/// The longest pause a rebalance or session timeout is simulated with (about
+/// 35 years): bounds the arithmetic on absurd input.
+pub const MAX_PAUSE_MS: u64 = 1 << 40;
+
 /// Parses `add@INDEX,remove:C1@INDEX,kill:C0@INDEX` (see docs/whatif.md).
 pub fn parse_rebalances(text: &str) -> Result<Vec<Rebalance>, String> {
     let mut out = Vec::new();
@@ -322,7 +326,7 @@ pub fn rebalance_step(
             .iter()
             .position(|a| owners(a, partitions)[p] == fin[p])
             .map_or(rounds.len(), |k| k + 1);
-        paused_for[p] = rebalance_ms * k as u64;
+        paused_for[p] = rebalance_ms.saturating_mul(k as u64);
     }
     RebalanceStep {
         owner: fin,
@@ -377,7 +381,7 @@ pub struct SimResult {
 impl SimResult {
     /// Total wait over all events.
     pub fn total_wait_ms(&self) -> i64 {
-        self.wait.iter().sum()
+        self.wait.iter().fold(0i64, |a, &w| a.saturating_add(w))
     }
 }
 
@@ -468,12 +472,13 @@ struct Group {
 
 impl Group {
     fn rebalance(&mut self, cfg: &SimConfig, owner: &mut Vec<u32>, at: i64) {
-        let step = rebalance_step(cfg.assignor, owner, &self.members, cfg.rebalance_ms);
+        let rb = cfg.rebalance_ms.min(MAX_PAUSE_MS);
+        let step = rebalance_step(cfg.assignor, owner, &self.members, rb);
         for (p, &d) in step.paused_for.iter().enumerate() {
             if let Some(r) = self.ready.get_mut(p) {
-                *r = (*r).max(at + d as i64);
+                *r = (*r).max(at.saturating_add(d.min(MAX_PAUSE_MS) as i64));
             }
-            self.summary.pause_ms += d;
+            self.summary.pause_ms = self.summary.pause_ms.saturating_add(d);
         }
         self.summary.count += 1;
         *owner = step.owner;
@@ -539,14 +544,16 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
                 }
                 Change::Kill(c) => {
                     if group.members.contains(&c) {
-                        let timeout = cfg.session_timeout_ms as i64;
+                        let timeout = cfg.session_timeout_ms.min(MAX_PAUSE_MS);
+                        let until = arrival.saturating_add(timeout as i64);
                         for (p, o) in owner.iter().enumerate() {
                             if *o == c {
-                                group.ready[p] = group.ready[p].max(arrival + timeout);
-                                group.summary.pause_ms += cfg.session_timeout_ms;
+                                group.ready[p] = group.ready[p].max(until);
+                                group.summary.pause_ms =
+                                    group.summary.pause_ms.saturating_add(timeout);
                             }
                         }
-                        pending_kills.push((arrival + timeout, c));
+                        pending_kills.push((until, c));
                     }
                 }
             }
@@ -585,7 +592,7 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
         let queue = &mut queues[q];
         queue.pop_done(arrival);
         let start = arrival.max(free[c]).max(queue_free[q]).max(group.ready[q]);
-        let finish = start + i64::from(store.cost[i]);
+        let finish = start.saturating_add(i64::from(store.cost[i]));
         free[c] = finish;
         queue_free[q] = finish;
         busy[c] += finish - start;
