@@ -246,3 +246,21 @@ fn bad_what_if_flags_are_usage_errors() {
         assert_eq!(code, Some(2), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn absurd_pauses_do_not_panic() {
+    let r = report(&[
+        HOT,
+        "--strategy",
+        "partitioned",
+        "--rebalance",
+        "add@5,kill:C0@10,remove:C9@20,add@4000000000",
+        "--rebalance-ms",
+        "18446744073709551615",
+        "--session-timeout-ms",
+        "18446744073709551615",
+    ]);
+    let rb = &strategy(&r, "partitioned")["rebalance"];
+    assert_eq!(rb["count"], 1);
+    assert!(rb["extra_wait_ms"].as_i64().unwrap() > 0);
+}

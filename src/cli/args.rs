@@ -64,7 +64,7 @@ pub struct LensArgs {
     /// Consumers for partitioned delivery.
     #[arg(long)]
     pub consumers: Option<u32>,
-    /// Assignor (range).
+    /// Assignor: range (default), roundrobin, sticky, cooperative-sticky, uniform.
     #[arg(long)]
     pub assignor: Option<String>,
 }
