@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Kafka speed figures (printed, never asserted):
-#   1. kord produce: EVENTS scenario events to a fresh topic
+#   1. kord produce: EVENTS scenario events to a fresh topic (the time
+#      includes generating the scenario, as kord synth would)
 #   2. an independent consumer (confluent-kafka, assign + read to EOF): the
 #      broker's own limit
 #   3. kord record --until end (read only, to a file)
@@ -84,7 +85,7 @@ produce, indep, indep_n, record, rec_n, live, file_ = (float(x) for x in sys.arg
 n = int(indep_n)
 rate = lambda s: n / s if s > 0 else float("inf")
 rows = [
-    ("kord produce", produce),
+    ("kord produce (generating the scenario included)", produce),
     ("independent consumer (confluent-kafka), to EOF", indep),
     ("kord record --until end", record),
     ("kord analyze -b -t --strategy versioned", live),
