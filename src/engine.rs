@@ -287,3 +287,77 @@ pub fn analyze_with(
 pub fn describe(reason: &Reason, names: &[String]) -> String {
     reason.describe(names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::lens::{ConsumersConfig, LensConfig};
+
+    fn store(partitions: u32) -> EventStore {
+        EventStore {
+            partitions,
+            ..EventStore::default()
+        }
+    }
+
+    #[test]
+    fn sim_config_uses_the_lens_assignor() {
+        let lens = |a: Option<&str>| {
+            Lens::compile(LensConfig {
+                consumers: Some(ConsumersConfig {
+                    count: Some(2),
+                    assignor: a.map(str::to_string),
+                }),
+                ..LensConfig::default()
+            })
+            .unwrap()
+        };
+        let s = store(4);
+        let range = sim_config(&s, &lens(None), StrategyKind::Partitioned, None);
+        assert_eq!(range.owner, vec![0, 0, 1, 1]);
+        let rr = sim_config(
+            &s,
+            &lens(Some("roundrobin")),
+            StrategyKind::Partitioned,
+            None,
+        );
+        assert_eq!(rr.owner, vec![0, 1, 0, 1]);
+        assert_eq!(rr.assignor, Assignor::RoundRobin);
+        // Sequential delivery has one consumer whatever the assignor.
+        let seq = sim_config(&s, &lens(Some("sticky")), StrategyKind::Sequential, None);
+        assert_eq!(seq.consumers, 1);
+    }
+
+    #[test]
+    fn rebalance_cost_is_measured_against_the_calm_run() {
+        let s = crate::sim::tests::store_of(&[
+            (0, "a", 0, 10),
+            (1, "b", 0, 10),
+            (0, "a", 10, 10),
+            (1, "b", 10, 10),
+        ]);
+        let lens = Lens::default();
+        let opts = Options {
+            strategies: vec![StrategyKind::Partitioned, StrategyKind::Sequential],
+            consumers: Some(2),
+            max_findings: 10,
+            keep_states: false,
+        };
+        let sim = SimOptions {
+            rebalances: crate::sim::parse_rebalances("add@2").unwrap(),
+            rebalance_ms: Some(100),
+            ..SimOptions::default()
+        };
+        let a = analyze_with(&s, &lens, &opts, &sim);
+        // Range, eager: both partitions pause until 110; events 2 and 3 wait 100.
+        assert_eq!(
+            a.runs[0].rebalance,
+            Some(RebalanceCost {
+                count: 1,
+                pause_ms: 200,
+                extra_wait_ms: 200
+            })
+        );
+        assert_eq!(a.runs[1].rebalance, None);
+    }
+}

@@ -696,7 +696,7 @@ pub fn percentile(values: &[i64], q: f64) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     use crate::model::{Ingest, Lens, Payload, Record};
