@@ -32,6 +32,11 @@ fn ranges(ps: &[u32]) -> String {
 pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
     let Some(view) = &app.view else { return };
+    let assignor = app
+        .ds
+        .as_ref()
+        .and_then(|d| d.lens.assignor.clone())
+        .unwrap_or_else(|| "range".to_string());
     let sim = &view.sim;
     let block = Block::default()
         .borders(Borders::TOP)
@@ -41,8 +46,8 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                 " consumers: {} ({}) · a add · x remove ",
                 sim.consumers,
                 match sim.delivery {
-                    Delivery::Sequential => "one sequential queue",
-                    Delivery::Partitioned => "range assignor",
+                    Delivery::Sequential => "one sequential queue".to_string(),
+                    Delivery::Partitioned => format!("{assignor} assignor"),
                 }
             ),
             t.fg(t.title).add_modifier(Modifier::BOLD),
