@@ -34,7 +34,8 @@ export KORD_TEST_BROKER
 echo "tansu at $KORD_TEST_BROKER"
 
 step "tests (ignored ones included: they need the broker started above)"
-cargo test --release --all-targets -- --include-ignored
+cargo test --release --lib --bins --tests -- --include-ignored
+cargo test --release --benches   # criterion benches, once each, as a smoke test
 
 for e2e in scripts/e2e-*.sh; do
   [ -e "$e2e" ] || continue
