@@ -175,16 +175,7 @@ impl RecordingReader {
         name: String,
         input: Box<dyn BufRead + Send>,
     ) -> Result<RecordingReader, InputError> {
-        let mut r = RecordingReader {
-            name,
-            input,
-            line: 0,
-            header: None,
-            pending: None,
-            done: false,
-            lines_done: 0,
-            bytes_read: 0,
-        };
+        let mut r = Self::body_reader(name, input);
         // The header, if any, is the first non-empty line.
         let mut buf = Vec::new();
         loop {
