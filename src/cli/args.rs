@@ -270,6 +270,8 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
+    pub whatif: WhatIfArgs,
+    #[command(flatten)]
     pub tui: TuiArgs,
 }
 
@@ -289,6 +291,8 @@ pub struct DemoArgs {
     pub seed: u64,
     #[command(flatten)]
     pub lens: LensArgs,
+    #[command(flatten)]
+    pub whatif: WhatIfArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
 }

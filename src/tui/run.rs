@@ -44,6 +44,17 @@ pub struct Config {
     pub consumers: Option<u32>,
     /// Log file (`--log` / `KORD_LOG`); no logs when None.
     pub log: Option<PathBuf>,
+    /// What-ifs from the command line.
+    pub what_if: WhatIfSettings,
+}
+
+/// What-ifs given on the command line (docs/whatif.md).
+#[derive(Clone, Debug, Default)]
+pub struct WhatIfSettings {
+    /// Re-partitioning shown from the start.
+    pub layout: Option<crate::sim::whatif::WhatIf>,
+    /// Membership changes and the delivery model.
+    pub sim: crate::engine::SimOptions,
 }
 
 /// Minimum time between two frames.
@@ -141,6 +152,8 @@ async fn event_loop(
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
+    app.what_if = cfg.what_if.layout.clone();
+    app.sim_opts = cfg.what_if.sim.clone();
     let size = terminal.size()?;
     app.size = (size.width, size.height);
 
