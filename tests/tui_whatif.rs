@@ -276,3 +276,34 @@ fn a_delivery_model_what_if_re_simulates_every_view() {
     dispatch(&mut app, Action::Command("delivery carrier-pigeon".into()));
     assert!(app.status.as_ref().unwrap().1);
 }
+
+#[test]
+fn compare_shows_every_delivery_model_on_the_same_stream() {
+    let mut app = app_for("slow-consumer");
+    dispatch(&mut app, Action::ToggleCompare);
+    run_jobs(&mut app);
+    let c = app.compare.clone().expect("compare computed");
+    let names: Vec<&str> = c.deliveries.iter().map(|d| d.model.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "kafka",
+            "sqs-fifo",
+            "pubsub-key",
+            "servicebus-session",
+            "rabbitmq-sac"
+        ]
+    );
+    let by = |n: &str| c.deliveries.iter().find(|d| d.model.name() == n).unwrap();
+    // One slow account blocks its partition's other accounts under Kafka; a
+    // per-entity model has no head-of-line blocking; one active consumer
+    // waits longest of all.
+    assert!(by("kafka").hol_blocked > 0);
+    assert_eq!(by("pubsub-key").hol_blocked, 0);
+    assert!(by("pubsub-key").p99_wait_ms < by("kafka").p99_wait_ms);
+    assert_eq!(by("rabbitmq-sac").consumers, 1);
+    assert!(by("rabbitmq-sac").p99_wait_ms > by("kafka").p99_wait_ms);
+    let s = screen(&app);
+    assert!(s.contains("delivery (:delivery)"), "{s}");
+    assert!(s.contains("servicebus-session"), "{s}");
+}

@@ -661,11 +661,24 @@ pub struct CompareRow {
     pub p99_wait_ms: i64,
 }
 
-/// Every strategy side by side, and the advisor's line.
+/// The waiting costs of one delivery model on the stream (SPEC §5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryRow {
+    pub model: crate::sim::Model,
+    pub consumers: u32,
+    pub hol_blocked: u64,
+    pub max_wait_ms: i64,
+    pub p99_wait_ms: i64,
+}
+
+/// Every strategy side by side, the advisor's line, and the delivery models.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompareData {
     pub rows: Vec<CompareRow>,
     pub advice: Advice,
+    /// Per-entity ordered delivery under each model (partitioned strategies'
+    /// view of the stream), with the same consumers and membership changes.
+    pub deliveries: Vec<DeliveryRow>,
 }
 
 impl CompareData {
@@ -692,9 +705,39 @@ impl CompareData {
                 p99_wait_ms: r.hol.p99_wait_ms,
             })
             .collect();
+        let deliveries = crate::sim::Model::NAMES
+            .iter()
+            .filter_map(|n| n.parse::<crate::sim::Model>().ok())
+            .map(|model| {
+                let opts = SimOptions {
+                    model,
+                    ..settings.opts.clone()
+                };
+                let cfg = sim_config_with(
+                    &ds.store,
+                    &ds.lens,
+                    StrategyKind::Partitioned,
+                    settings.consumers.or(ds.consumers),
+                    &opts,
+                );
+                let sim = simulate(&ds.store, &cfg);
+                DeliveryRow {
+                    model,
+                    consumers: if model == crate::sim::Model::RabbitmqSac {
+                        1
+                    } else {
+                        cfg.consumers
+                    },
+                    hol_blocked: sim.blocks.len() as u64,
+                    max_wait_ms: sim.max_wait_ms,
+                    p99_wait_ms: sim.p99_wait_ms,
+                }
+            })
+            .collect();
         CompareData {
             rows,
             advice: advise(&ds.store, &a),
+            deliveries,
         }
     }
 }

@@ -13,7 +13,10 @@ use ratatui::Frame;
 /// Draws the compare overlay.
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let rows_n = app.compare.as_ref().map_or(1, |c| c.rows.len()) as u16;
+    let rows_n = app
+        .compare
+        .as_ref()
+        .map_or(1, |c| c.rows.len() + c.deliveries.len() + 3) as u16;
     let r = centered(area, area.width.saturating_sub(2).min(117), rows_n + 8);
     let inner = overlay_block(f, app, r, "compare strategies");
     let Some(c) = &app.compare else {
@@ -27,7 +30,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     // Every column when they fit; the costs that matter most when narrow.
-    let wide = inner.width >= 113;
+    let wide = inner.width >= 115;
     let cols: &[(&str, u16)] = if wide {
         &[
             ("strategy", 21),
@@ -42,7 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ("diverged", 8),
             ("HOL", 4),
             ("max wait", 8),
-            ("p99", 6),
+            ("p99", 8),
         ]
     } else {
         &[
@@ -53,7 +56,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             ("lost", 5),
             ("diverged", 8),
             ("HOL", 4),
-            ("p99", 6),
+            ("p99", 8),
         ]
     };
     let header = Row::new(
@@ -106,11 +109,50 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let table_h = c.rows.len() as u16 + 1;
     let tr = Rect::new(inner.x, inner.y, inner.width, table_h.min(inner.height));
     f.render_widget(Table::new(rows, widths).header(header), tr);
+    // The delivery models: the same stream, per-entity order kept each way.
+    let dy = inner.y + tr.height + 1;
+    let dh = (c.deliveries.len() as u16 + 2).min(inner.height.saturating_sub(tr.height + 1));
+    let dr = Rect::new(inner.x, dy, inner.width, dh);
+    let head = |h: &'static str| Cell::from(h).style(t.fg(t.header).add_modifier(Modifier::BOLD));
+    let drows = c.deliveries.iter().map(|d| {
+        let cur = d.model == app.sim_opts.model;
+        Row::new(vec![
+            Cell::from(format!(
+                "{}{}",
+                if cur { "▶ " } else { "  " },
+                d.model.name()
+            ))
+            .style(if cur {
+                t.fg(t.accent).add_modifier(Modifier::BOLD)
+            } else {
+                t.text()
+            }),
+            Cell::from(d.consumers.to_string()).style(t.text()),
+            Cell::from(compact(d.hol_blocked)).style(if d.hol_blocked > 0 {
+                t.fg(t.rejected)
+            } else {
+                t.text()
+            }),
+            Cell::from(format!("{} ms", d.max_wait_ms)).style(t.text()),
+            Cell::from(format!("{} ms", d.p99_wait_ms)).style(t.text()),
+        ])
+    });
+    f.render_widget(
+        Table::new(drows, [21, 9, 5, 10, 9, 14].map(Constraint::Length)).header(Row::new(vec![
+            head("delivery (:delivery)"),
+            head("consumers"),
+            head("HOL"),
+            head("max wait"),
+            head("p99"),
+        ])),
+        dr,
+    );
+    let used = tr.height + 1 + dh;
     let rest = Rect::new(
         inner.x,
-        inner.y + tr.height + 1,
+        inner.y + used + 1,
         inner.width,
-        inner.height.saturating_sub(tr.height + 1),
+        inner.height.saturating_sub(used + 1),
     );
     let a = &c.advice;
     let p = Paragraph::new(vec![
