@@ -136,6 +136,8 @@ pub enum Msg {
         gen: u64,
         data: Arc<CompareData>,
     },
+    /// A rebuilt live view (`kord live`).
+    Live(super::live::LiveUpdate),
 }
 
 /// How rows are ordered.
@@ -244,6 +246,8 @@ pub struct App {
     gen: u64,
     /// Jobs for the loop to run.
     pub jobs: Vec<Job>,
+    /// The live source's state (`kord live`); None for replay and demo.
+    pub live: Option<super::live::LiveState>,
 }
 
 impl App {
@@ -292,6 +296,7 @@ impl App {
             complete: false,
             gen: 0,
             jobs: Vec::new(),
+            live: None,
         }
     }
 
@@ -370,11 +375,12 @@ impl App {
                 self.compare_pending = false;
                 self.compare = Some(data);
             }
+            Msg::Live(u) => self.on_live(u),
         }
     }
 
     /// Takes a (first or full) dataset, keeping the user's place and choices.
-    fn set_data(&mut self, ds: Arc<Dataset>, view: Arc<StrategyView>) {
+    pub(super) fn set_data(&mut self, ds: Arc<Dataset>, view: Arc<StrategyView>) {
         let first = self.ds.is_none();
         // Results computed for an earlier dataset no longer apply.
         self.gen += 1;

@@ -31,6 +31,8 @@ pub enum Source {
         events: Option<usize>,
         seed: u64,
     },
+    /// A live topic (`kord live`): records come from [`Config::live`].
+    Live,
 }
 
 /// Everything `kord replay` / `kord demo` decided from the command line.
@@ -44,6 +46,8 @@ pub struct Config {
     pub consumers: Option<u32>,
     /// Log file (`--log` / `KORD_LOG`); no logs when None.
     pub log: Option<PathBuf>,
+    /// The Kafka source of `kord live` (None for replay and demo).
+    pub live: Option<super::live::LiveInput>,
 }
 
 /// Minimum time between two frames.
@@ -137,15 +141,22 @@ pub fn run(cfg: Config) -> anyhow::Result<Option<String>> {
 
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-    cfg: Config,
+    mut cfg: Config,
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
     let size = terminal.size()?;
     app.size = (size.width, size.height);
+    // Live: the Kafka source's channel, drained with try_recv on each tick.
+    let mut live = cfg.live.take().map(|l| {
+        app.strategy = cfg.strategy.unwrap_or(app.strategy);
+        app.consumers = cfg.consumers;
+        app.live = Some(l.state);
+        (l.rx, l.handle)
+    });
 
     // Load off the loop; the first frame (progress) is drawn right away.
-    {
+    if live.is_none() {
         let tx = tx.clone();
         let source = cfg.source.clone();
         let opts = cfg.load.clone();
@@ -153,7 +164,7 @@ async fn event_loop(
         let (strategy, consumers) = (cfg.strategy, cfg.consumers);
         let total = match &source {
             super::Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            super::Source::Scenario { .. } => 0,
+            super::Source::Scenario { .. } | super::Source::Live => 0,
         };
         spawn_worker(tx.clone(), move || {
             let started = Instant::now();
@@ -261,6 +272,16 @@ async fn event_loop(
             _ = tick.tick() => {
                 let ms = last_tick.elapsed().as_millis() as u64;
                 last_tick = Instant::now();
+                if let Some((src, _)) = live.as_mut() {
+                    // Never waits: take what is there, rebuild off the loop.
+                    while let Ok(ev) = src.try_recv() {
+                        app.on_source(ev);
+                        dirty = true;
+                    }
+                    if let Some(job) = app.take_live_job(Instant::now()) {
+                        spawn_worker(tx.clone(), move || Msg::Live(job.run()));
+                    }
+                }
                 if app.playing {
                     dispatch(&mut app, Action::Tick(ms));
                     dirty = true;
@@ -283,6 +304,10 @@ async fn event_loop(
         }
     }
     tracing::info!("bye");
+    if let Some((src, handle)) = live.take() {
+        drop(src);
+        handle.stop();
+    }
     Ok(app.error)
 }
 

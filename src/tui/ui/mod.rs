@@ -3,8 +3,10 @@
 pub mod compare;
 pub mod consumers;
 pub mod grid;
+pub mod group;
 pub mod help;
 pub mod inspector;
+pub mod live;
 pub mod timeline;
 
 use super::app::{App, Focus, Overlay, Prompt};
@@ -29,6 +31,8 @@ pub struct Areas {
     pub decision: Rect,
     pub timeline: Rect,
     pub status: Rect,
+    /// Live mode: watermarks and lag above the grid.
+    pub live: Option<Rect>,
 }
 
 /// The layout for a screen size (also used by `update` for scrolling and clicks).
@@ -50,11 +54,20 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     };
     let (grid, consumers) = if app.show_consumers {
         let n = app.view.as_ref().map_or(1, |v| v.sim.consumers) as u16;
+        let n = n + group::line_count(app);
         let h = (n + 3).min(left.height / 2).max(3);
         let [g, c] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(left);
         (g, Some(c))
     } else {
         (left, None)
+    };
+    let (grid, live) = match &app.live {
+        Some(l) if grid.height >= 8 => {
+            let h = live::strip_height(l);
+            let [s, g] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(grid);
+            (g, Some(s))
+        }
+        _ => (grid, None),
     };
     Areas {
         title,
@@ -64,6 +77,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         decision,
         timeline,
         status,
+        live,
     }
 }
 
@@ -133,6 +147,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     let a = layout(area, app);
     title(f, app, a.title);
     grid::draw(f, app, a.grid);
+    if let (Some(r), Some(l)) = (a.live, &app.live) {
+        live::draw_strip(f, app, l, r, a.grid);
+    }
     if let Some(r) = a.consumers {
         consumers::draw(f, app, r);
     }
@@ -264,6 +281,9 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         Span::styled(" kord ", t.fg(t.title).add_modifier(Modifier::BOLD)),
         Span::styled(ds.source.clone(), t.text()),
     ];
+    if let Some(l) = &app.live {
+        spans.extend(live::title_spans(app, l));
+    }
     if let Some(l) = &app.loading {
         let pct = if l.total > 0 {
             format!(" {:.0}%", 100.0 * l.bytes as f64 / l.total as f64)
