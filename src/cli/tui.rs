@@ -130,6 +130,8 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     });
+    // Refused or malformed properties are usage errors, said before anything else.
+    cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
     // Errors at start (unreachable brokers, missing topic, bad config) are
     // reported here, before the terminal is taken.
