@@ -501,3 +501,51 @@ fn live_source_streams_records_and_watermarks() {
     assert_eq!(marks.len(), 6);
     assert!(marks.iter().all(|m| m.lag() == 0), "{marks:?}");
 }
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_tui_state_fills_from_the_broker_and_windows() {
+    use kord::source::{resolve_lens, LoadOptions};
+    use kord::tui::live::{LiveConn, LiveState};
+    use kord::tui::{App, Msg, Theme};
+    let b = broker();
+    let t = topic("live-tui");
+    let dir = tempfile::tempdir().unwrap();
+    let file = synth(dir.path(), "alert-flap", 5, Some(3000));
+    produce(&b, &t, "alert-flap", 5, Some(3000));
+    let n = analyze_file(&file)["events"].as_u64().unwrap() as usize;
+    let header = kord::source::recording::RecordingReader::open(&file)
+        .unwrap()
+        .header()
+        .cloned();
+    let lens = resolve_lens("test", header.as_ref(), &LoadOptions::default()).unwrap();
+    let cfg = KafkaConfig::new(&b, &t);
+    let (mut rx, handle) = KafkaSource::start(&cfg, LiveOptions::default()).unwrap();
+    // As the UI loop does it: drain with try_recv, rebuild when due (here
+    // inline instead of on a worker), with a window smaller than the topic.
+    let mut app = App::new(Theme::default(), &cfg.describe());
+    app.live = Some(LiveState::new(cfg.describe(), lens, 1000, None));
+    let started = Instant::now();
+    while (app.live.as_ref().unwrap().received < n as u64
+        || app.live.as_ref().unwrap().marks.is_empty()
+        || app.len() < 1000)
+        && started.elapsed() < Duration::from_secs(30)
+    {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_source(ev);
+        }
+        if let Some(job) = app.take_live_job(Instant::now()) {
+            app.on_msg(Msg::Live(job.run()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    handle.stop();
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(live.conn, LiveConn::Connected);
+    assert_eq!(live.received, n as u64, "every record received");
+    assert_eq!(live.partitions, 6);
+    assert_eq!(app.len(), 1000, "the window keeps the last 1000");
+    assert_eq!(app.ds.as_ref().unwrap().store.partitions, 6);
+    assert_eq!(app.cursor, 999, "following the live end");
+    assert!(live.marks.iter().all(|m| m.lag() == 0), "{:?}", live.marks);
+}

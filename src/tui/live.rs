@@ -23,6 +23,9 @@ use crate::strategy::StrategyKind;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A rebuild that has not answered after this long is given up on.
+const STALE_REBUILD: Duration = Duration::from_secs(120);
+
 /// Events a live session keeps by default (`--window`).
 pub const DEFAULT_WINDOW: usize = 200_000;
 
@@ -305,6 +308,15 @@ impl App {
         let consumers = self.consumers;
         let first = self.ds.is_none();
         let live = self.live.as_mut()?;
+        // A rebuild whose worker died (its panic is reported as a failure)
+        // never answers: do not wait on it for ever.
+        if live.in_flight
+            && live
+                .last_rebuild
+                .is_some_and(|t| now.saturating_duration_since(t) > STALE_REBUILD)
+        {
+            live.in_flight = false;
+        }
         let due = live
             .last_rebuild
             .is_none_or(|t| now.saturating_duration_since(t) >= live.rebuild_every);
