@@ -31,6 +31,16 @@ pub fn conn_text(live: &LiveState) -> String {
     }
 }
 
+/// `s` cut to at most `max` characters, with `…` when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 /// Spans for the title bar.
 pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
     let t = &app.theme;
@@ -44,7 +54,8 @@ pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
     let mut spans = vec![
         Span::styled(" │ ", t.dim()),
         Span::styled(dot, style),
-        Span::styled(conn_text(live), style),
+        // The full reason is on the status line; the title keeps room for the counts.
+        Span::styled(shorten(&conn_text(live), 48), style),
         Span::styled(
             format!(
                 " · {} ev/s · {} received · lag {}",
