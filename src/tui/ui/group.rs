@@ -81,15 +81,28 @@ pub fn extend<'a>(app: &App, lines: &mut Vec<Line<'a>>) {
                 format!("{topic}[{}]", ps.join(","))
             })
             .collect();
+        // Some brokers leave the client id empty: the member id names it then.
+        let who = if m.client_id.is_empty() {
+            &m.member_id
+        } else {
+            &m.client_id
+        };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("   {} ", m.client_id),
+                format!("   {who} "),
                 t.fg(t.accent).add_modifier(Modifier::BOLD),
             ),
-            Span::styled(format!("{} ", m.client_host), t.dim()),
+            Span::styled(
+                if m.client_host.is_empty() {
+                    String::new()
+                } else {
+                    format!("{} ", m.client_host)
+                },
+                t.dim(),
+            ),
             Span::styled(
                 if parts.is_empty() {
-                    "no partitions".to_string()
+                    "no partitions reported".to_string()
                 } else {
                     parts.join(" ")
                 },
