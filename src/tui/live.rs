@@ -132,7 +132,8 @@ pub struct LiveJob {
     /// The topic's partition count as last reported.
     pub partitions: u32,
     pub name: String,
-    pub strategy: StrategyKind,
+    /// None: the lens's default strategy (the first build without `--strategy`).
+    pub strategy: Option<StrategyKind>,
     pub consumers: Option<u32>,
 }
 
@@ -164,7 +165,7 @@ impl LiveJob {
             };
             (loaded, dropped, acc.received)
         };
-        let (ds, view) = super::prepare(loaded, self.name, Some(self.strategy), self.consumers);
+        let (ds, view) = super::prepare(loaded, self.name, self.strategy, self.consumers);
         LiveUpdate {
             ds,
             view,
@@ -203,6 +204,8 @@ pub struct LiveState {
     pub last_rebuild: Option<Instant>,
     pub rebuild_every: Duration,
     pub acc: Arc<Mutex<LiveAccumulator>>,
+    /// The strategy of the first view (`--strategy`; None: the lens's default).
+    pub first_strategy: Option<StrategyKind>,
 }
 
 impl LiveState {
@@ -226,6 +229,7 @@ impl LiveState {
             last_rebuild: None,
             rebuild_every: REBUILD_EVERY,
             acc: Arc::new(Mutex::new(LiveAccumulator::new(lens))),
+            first_strategy: None,
         }
     }
 
@@ -304,10 +308,15 @@ impl App {
     /// The rebuild to run now, if one is due: new records or partitions, no
     /// rebuild running, and the last one at least `rebuild_every` ago.
     pub fn take_live_job(&mut self, now: Instant) -> Option<LiveJob> {
-        let strategy = self.pending.unwrap_or(self.strategy);
         let consumers = self.consumers;
         let first = self.ds.is_none();
+        let shown = self.pending.unwrap_or(self.strategy);
         let live = self.live.as_mut()?;
+        let strategy = if first {
+            live.first_strategy
+        } else {
+            Some(shown)
+        };
         // A rebuild whose worker died (its panic is reported as a failure)
         // never answers: do not wait on it for ever.
         if live.in_flight

@@ -148,8 +148,8 @@ async fn event_loop(
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     // Live: the Kafka source's channel, drained with try_recv on each tick.
-    let mut live = cfg.live.take().map(|l| {
-        app.strategy = cfg.strategy.unwrap_or(app.strategy);
+    let mut live = cfg.live.take().map(|mut l| {
+        l.state.first_strategy = cfg.strategy;
         app.consumers = cfg.consumers;
         app.live = Some(l.state);
         (l.rx, l.handle)
