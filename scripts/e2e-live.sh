@@ -61,10 +61,13 @@ echo "e2e-live: broker $BROKER, topic $TOPIC"
 N="$("$KORD_BIN" analyze "$WORK/alert-flap.jsonl" --format json | jq .events)"
 P="$("$KORD_BIN" analyze "$WORK/alert-flap.jsonl" --format json | jq .partitions)"
 
+# The window holds the first batch but not both: the oldest are dropped.
+W=$((N * 3 / 2))
+
 T new-session -d -s "$S" -x 200 -y 45 \
   "env -i PATH=$PATH TERM=xterm-256color HOME=$HOME PS1='e2e\$ ' bash --norc --noprofile"
 wait_for 'e2e$'
-keys "clear; $KORD_BIN live -b $BROKER -t $TOPIC --lens $WORK/alert-flap.jsonl --group e2e-observed --timeout 3s" Enter
+keys "clear; $KORD_BIN live -b $BROKER -t $TOPIC --lens $WORK/alert-flap.jsonl --group e2e-observed --timeout 3s --window $W" Enter
 
 echo "e2e-live: connected, $N events on $P partitions"
 wait_for '● connected' 20
@@ -75,10 +78,12 @@ wait_for 'wm p'
 wait_for 'strategy versioned'
 screen | grep -q 'alert-0' || fail "no entity rows"
 
-echo "e2e-live: more records arrive and the view follows them"
+echo "e2e-live: more records arrive, the view follows them, --window $W drops the oldest"
 "$KORD_BIN" produce alert-flap -b "$BROKER" -t "$TOPIC" --seed 7 2>/dev/null
-wait_for "$(compact $((2 * N))) events · $P partitions" 20
-wait_for "#$((2 * N - 1)) "
+wait_for "$(compact "$W") events · $P partitions" 20
+wait_for "$(compact $((2 * N))) received"
+wait_for "window $(compact "$W")"
+wait_for "#$((W - 1)) "
 
 echo "e2e-live: the observed group in the consumers panel"
 keys 'C'
@@ -87,7 +92,7 @@ wait_for 'observed group "e2e-observed"' 15
 echo "e2e-live: broker stopped: disconnected, data kept"
 scripts/tansu.sh stop "$WORK/broker"
 wait_for 'disconnected' 30
-wait_for "$(compact $((2 * N))) events · $P partitions"
+wait_for "$(compact "$W") events · $P partitions"
 keys 'Home'
 wait_for '#0 '
 keys '.'
