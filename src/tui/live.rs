@@ -149,6 +149,8 @@ pub struct LiveUpdate {
 impl LiveJob {
     /// Runs the job (on a worker; tests call it inline).
     pub fn run(self) -> LiveUpdate {
+        let started = Instant::now();
+        let new = self.records.len();
         let (loaded, dropped, received) = {
             let mut acc = match self.acc.lock() {
                 Ok(g) => g,
@@ -166,6 +168,13 @@ impl LiveJob {
             (loaded, dropped, acc.received)
         };
         let (ds, view) = super::prepare(loaded, self.name, self.strategy, self.consumers);
+        tracing::debug!(
+            new,
+            dropped,
+            events = ds.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "live view rebuilt"
+        );
         LiveUpdate {
             ds,
             view,
