@@ -127,4 +127,32 @@ wait_for 'demo alert-flap'
 keys 'q'
 wait_for 'e2e$'
 wait_gone 'demo alert-flap'
+echo "e2e-tui: the hot-key demo: two consumers join, then the composite-key what-if"
+start hot 150 46
+run_kord demo hot-key
+wait_for 'demo hot-key'
+keys 'C'
+wait_for 'consumers: 8 at #0'
+wait_for 'recorded 8p, busiest p7 82% (1 hot)'
+keys ':1000' Enter
+keys 'a'
+wait_for 'consumers: 9 at #1000'
+keys 'a'
+wait_for 'consumers: 10 at #1000'
+keys ':3000' Enter
+wait_for 'consumers: 10 at #3000'
+# The two new members got nothing: 8 partitions cannot feed 10 consumers, and
+# the hot partition keeps its one owner and its backlog.
+[ "$(screen | grep -c 'idle: no partitions')" -eq 2 ] || fail "expected two idle consumers"
+screen | grep -E '^ c[0-9]+ .* 82% .* p7 *$' >/dev/null || fail "the hot partition's owner should keep 82%"
+keys 'w'
+wait_for 'WHAT-IF murmur2 by key,/session'
+wait_for 'what-if by key,/session (murmur2) 8p, busiest p'
+# Spread: no member carries more than a quarter of the events now.
+screen | grep -E '^ c[0-9]+ ' | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /%$/) { v = $i + 0; if (v > 25) bad = 1 } } END { exit bad }' \
+  || fail "the composite key should spread the load"
+keys 'q'
+wait_for 'e2e$'
+echo "e2e-tui: hot-key demo ok"
+
 echo "e2e-tui: all ok"

@@ -66,7 +66,7 @@ pub struct RebalanceCost {
 
 /// Simulation settings beyond [`Options`]: membership changes and the
 /// delivery-model what-if.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SimOptions {
     pub rebalances: Vec<Rebalance>,
     /// None: [`crate::sim::DEFAULT_REBALANCE_MS`].

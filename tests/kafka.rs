@@ -9,6 +9,7 @@ use common::{kord_bin, root};
 use kord::source::kafka::live::{KafkaSource, LiveOptions, SourceEvent};
 use kord::source::kafka::KafkaConfig;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -500,6 +501,73 @@ fn live_source_streams_records_and_watermarks() {
     let marks = marks.expect("watermarks");
     assert_eq!(marks.len(), 6);
     assert!(marks.iter().all(|m| m.lag() == 0), "{marks:?}");
+}
+
+/// Which partition `kord partition` names for each key, with N read from the topic.
+fn kord_partitions(b: &str, t: &str, partitioner: &str, keys: &[String]) -> BTreeMap<String, u64> {
+    let mut args = vec!["partition", "-b", b, "-t", t, "--partitioner", partitioner];
+    args.extend(keys.iter().map(String::as_str));
+    ok(&kord(&args))
+        .lines()
+        .map(|l| {
+            let (k, p) = l.rsplit_once('\t').expect("KEY<TAB>PARTITION");
+            (k.to_string(), p.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn a_real_librdkafka_producer_picks_the_partitions_kord_names() {
+    let b = broker();
+    let t = topic("partitioner");
+    // kord produce creates the topic with 13 partitions (a count no hash
+    // agrees with by accident).
+    ok(&kord(&[
+        "produce",
+        "hot-key",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "--events",
+        "1",
+        "--partitions",
+        "13",
+    ]));
+    let keys: Vec<String> = (0..240)
+        .map(|i| format!("order-{i}"))
+        .chain(["23456", "hejsan", "bot-7", "ключ-1", "a b c"].map(String::from))
+        .collect();
+    // librdkafka's partitioner names: murmur2 (Java's), consistent (CRC32).
+    for (theirs, ours) in [("murmur2", "murmur2"), ("consistent", "crc32")] {
+        let o = Command::new("python3")
+            .arg(root().join("tests/kafka_helpers/produce_keys.py"))
+            .args([b.as_str(), t.as_str(), theirs])
+            .args(&keys)
+            .output()
+            .expect("python3 (scripts/test.sh installs confluent-kafka)");
+        assert!(
+            o.status.success(),
+            "produce_keys.py failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let chosen: BTreeMap<String, u64> = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(chosen.len(), keys.len(), "every key delivered");
+        assert!(
+            chosen
+                .values()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 10,
+            "keys spread over the partitions"
+        );
+        assert_eq!(
+            kord_partitions(&b, &t, ours, &keys),
+            chosen,
+            "{theirs} vs {ours}"
+        );
+    }
 }
 
 #[test]

@@ -279,11 +279,12 @@ fn overlays_bookmarks_and_consumers() {
     assert_eq!(app.cursor, 10);
     dispatch(&mut app, Action::SetStrategy("partitioned".into()));
     run_jobs(&mut app);
-    let before = app.view.as_ref().unwrap().sim.consumers;
+    let before = app.view.as_ref().unwrap().sim.consumers as usize;
     dispatch(&mut app, Action::ToggleConsumers);
     dispatch(&mut app, Action::AddConsumer);
     run_jobs(&mut app);
-    assert_eq!(app.view.as_ref().unwrap().sim.consumers, before + 1);
+    let gen = app.view.as_ref().unwrap().sim.generation_at(app.cursor);
+    assert_eq!(gen.unwrap().members.len(), before + 1);
     assert!(draw(&app, 120, 40).contains("consumers:"));
 }
 

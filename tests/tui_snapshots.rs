@@ -121,3 +121,22 @@ fn too_small() {
     dispatch(&mut app, Action::Step(1));
     insta::assert_snapshot!(screen(&app));
 }
+
+/// The consumers panel of the speaker's demo: two consumers joined at #1000
+/// (two idle members, the hot partition still on one), then the composite-key
+/// what-if beside the recorded layout.
+#[test]
+fn hot_key_consumers_panel_then_composite_key() {
+    let mut app = app_for("hot-key", 140, 44);
+    dispatch(&mut app, Action::ToggleConsumers);
+    dispatch(&mut app, Action::Seek(1000));
+    dispatch(&mut app, Action::AddConsumer);
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::AddConsumer);
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Seek(3000));
+    insta::assert_snapshot!("hot_key_two_consumers_joined", screen(&app));
+    dispatch(&mut app, Action::NextWhatIf);
+    run_jobs(&mut app);
+    insta::assert_snapshot!("hot_key_composite_key_what_if", screen(&app));
+}

@@ -272,6 +272,8 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
+    pub whatif: WhatIfArgs,
+    #[command(flatten)]
     pub tui: TuiArgs,
 }
 
@@ -308,21 +310,25 @@ pub struct DemoArgs {
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
+    pub whatif: WhatIfArgs,
+    #[command(flatten)]
     pub tui: TuiArgs,
 }
 
 /// `kord partition`.
 #[derive(Args, Debug)]
 pub struct PartitionArgs {
-    /// Partition count.
+    /// Partition count (with -b/-t: the topic's, read from the cluster).
     #[arg(long)]
-    pub partitions: u32,
+    pub partitions: Option<u32>,
     /// murmur2 (Java default, the default here), crc32 (librdkafka), fnv1a (Sarama), or `all`.
     #[arg(long)]
     pub partitioner: Option<String>,
     /// Keys (UTF-8).
     #[arg(required = true)]
     pub keys: Vec<String>,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
 }
 
 /// `kord assign`.

@@ -21,7 +21,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 /// A Kafka error as the binary reports it (usage ones exit 2).
-pub(super) fn kerr(e: KafkaSourceError) -> anyhow::Error {
+pub fn kerr(e: KafkaSourceError) -> anyhow::Error {
     if e.is_usage() {
         UsageError(e.to_string()).into()
     } else {

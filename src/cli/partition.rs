@@ -7,7 +7,20 @@ use kord::sim::assign::{assign as run_assignor, Assignment, Assignor, Member};
 
 /// Prints the partition of each key, one per line.
 pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
-    if a.partitions == 0 {
+    let partitions = match (a.partitions, &a.kafka.brokers) {
+        (Some(n), _) => n,
+        (None, Some(_)) => {
+            let cfg = super::kafka::config(&a.kafka, None)?;
+            kord::source::kafka::produce::partition_count(&cfg).map_err(super::kafka::kerr)?
+        }
+        (None, None) => {
+            return Err(UsageError(
+                "--partitions N is required (or -b/-t to read N from the topic)".into(),
+            )
+            .into())
+        }
+    };
+    if partitions == 0 {
         return Err(UsageError("--partitions must be at least 1".into()).into());
     }
     match a
@@ -19,7 +32,7 @@ pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
         Some(p) => {
             let p: Partitioner = p.parse().map_err(UsageError)?;
             for k in &a.keys {
-                println!("{k}\t{}", p.partition(k.as_bytes(), a.partitions));
+                println!("{k}\t{}", p.partition(k.as_bytes(), partitions));
             }
         }
         None => {
@@ -27,7 +40,7 @@ pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
             for k in &a.keys {
                 let parts: Vec<String> = Partitioner::ALL
                     .iter()
-                    .map(|p| p.partition(k.as_bytes(), a.partitions).to_string())
+                    .map(|p| p.partition(k.as_bytes(), partitions).to_string())
                     .collect();
                 println!("{k}\t{}", parts.join("\t"));
             }

@@ -1,20 +1,40 @@
 //! `kord replay FILE` and `kord demo [SCENARIO]`: the TUI's command-line edge.
 
-use super::analyze::lens_options;
-use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, TuiArgs};
+use super::analyze::{lens_options, whatif_options};
+use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, TuiArgs, WhatIfArgs};
 use super::UsageError;
 use kord::source::synth::{scenario_names, SCENARIOS};
 use kord::source::LoadOptions;
 use kord::strategy::StrategyKind;
-use kord::tui::{Config, Source, Theme};
+use kord::tui::{Config, Source, Theme, WhatIfSettings};
 use std::path::PathBuf;
+
+/// What the TUI commands share, checked before the terminal is taken.
+struct Common {
+    load: LoadOptions,
+    theme: Theme,
+    strategy: Option<StrategyKind>,
+    log: Option<PathBuf>,
+    what_if: WhatIfSettings,
+}
 
 fn common(
     lens: &LensArgs,
+    whatif: &WhatIfArgs,
     tui: &TuiArgs,
     lenient: bool,
-) -> anyhow::Result<(LoadOptions, Theme, Option<StrategyKind>, Option<PathBuf>)> {
+) -> anyhow::Result<Common> {
     let (cfg, origin) = lens_options(lens)?;
+    if let Some(a) = cfg.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
+        a.parse::<kord::sim::assign::Assignor>()
+            .map_err(UsageError)?;
+    }
+    // The partition count is checked again against the stream once loaded.
+    let (mut layout, sim) = whatif_options(whatif, 1)?;
+    if let (Some(w), None) = (&mut layout, whatif.partitions) {
+        // 0: the recorded partition count, filled in once the stream is loaded.
+        w.partitions = 0;
+    }
     let load = LoadOptions {
         lens: cfg,
         lens_origin: origin,
@@ -32,7 +52,13 @@ fn common(
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     });
-    Ok((load, theme, strategy, log))
+    Ok(Common {
+        load,
+        theme,
+        strategy,
+        log,
+        what_if: WhatIfSettings { layout, sim },
+    })
 }
 
 fn terminal_check() -> anyhow::Result<()> {
@@ -48,7 +74,7 @@ fn terminal_check() -> anyhow::Result<()> {
 
 /// Runs `kord replay FILE`.
 pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
-    let (load, theme, strategy, log) = common(&a.lens, &a.tui, a.lenient)?;
+    let c = common(&a.lens, &a.whatif, &a.tui, a.lenient)?;
     if !a.file.is_file() {
         return Err(UsageError(format!("{}: no such file", a.file.display())).into());
     }
@@ -57,11 +83,12 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
     kord::tui::run(Config {
         source: Source::File(a.file),
         name,
-        load,
-        theme,
-        strategy,
+        load: c.load,
+        theme: c.theme,
+        strategy: c.strategy,
         consumers: a.lens.consumers,
-        log,
+        log: c.log,
+        what_if: c.what_if,
         live: None,
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))
@@ -87,7 +114,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         }
         None => names.first().map(|s| s.to_string()).unwrap_or_default(),
     };
-    let (load, theme, strategy, log) = common(&a.lens, &a.tui, false)?;
+    let c = common(&a.lens, &a.whatif, &a.tui, false)?;
     terminal_check()?;
     kord::tui::run(Config {
         source: Source::Scenario {
@@ -96,11 +123,12 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
             seed: a.seed,
         },
         name: format!("demo {name}"),
-        load,
-        theme,
-        strategy,
+        load: c.load,
+        theme: c.theme,
+        strategy: c.strategy,
         consumers: a.lens.consumers,
-        log,
+        log: c.log,
+        what_if: c.what_if,
         live: None,
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))
@@ -150,6 +178,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         strategy,
         consumers: a.lens.consumers,
         log,
+        what_if: WhatIfSettings::default(),
         live: Some(LiveInput { rx, handle, state }),
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))

@@ -274,7 +274,7 @@ impl Report {
             }),
             delivery: None,
             what_if: None,
-            suggestions: whatif::suggestions(store, a),
+            suggestions: whatif::suggestions(store, &a.load),
         }
     }
 

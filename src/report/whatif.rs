@@ -2,7 +2,7 @@
 //! key numbers next to a re-partitioning what-if's, and measured fixes for a
 //! hot partition.
 
-use crate::detect::load;
+use crate::detect::{load, Load};
 use crate::engine::Analysis;
 use crate::model::EventStore;
 use crate::partition::Partitioner;
@@ -102,11 +102,11 @@ const MAX_FIELDS: usize = 3;
 /// re-partitioning the stream: the key plus a second payload field (the
 /// fields that vary within the hottest key's events), and 2x / 4x the
 /// partitions. Empty when no partition is hot.
-pub fn suggestions(store: &EventStore, a: &Analysis) -> Vec<Suggestion> {
-    if a.load.hot_partitions.is_empty() || store.is_empty() {
+pub fn suggestions(store: &EventStore, load_of: &Load) -> Vec<Suggestion> {
+    if load_of.hot_partitions.is_empty() || store.is_empty() {
         return Vec::new();
     }
-    let partitioner = a.load.partitioner.unwrap_or(Partitioner::Murmur2);
+    let partitioner = load_of.partitioner.unwrap_or(Partitioner::Murmur2);
     let n = store.partitions.max(1);
     let key_of = |i: usize| -> Option<Vec<u8>> { store.key_name(i).map(|k| k.as_bytes().to_vec()) };
     let mut out = Vec::new();
@@ -122,7 +122,7 @@ pub fn suggestions(store: &EventStore, a: &Analysis) -> Vec<Suggestion> {
             split_entities: split_entities(&s),
         });
     };
-    for field in candidate_fields(store, a) {
+    for field in candidate_fields(store, load_of) {
         let name = store.fields.name(field).to_string();
         let keys: Vec<Option<Vec<u8>>> = (0..store.len())
             .map(|i| {
@@ -157,8 +157,8 @@ pub fn suggestions(store: &EventStore, a: &Analysis) -> Vec<Suggestion> {
 
 /// Top-level payload fields that vary within the hottest key's events, most
 /// distinct values first.
-fn candidate_fields(store: &EventStore, a: &Analysis) -> Vec<u32> {
-    let Some(&(hot_key, _, _)) = a.load.hot_keys.iter().max_by_key(|h| h.2) else {
+fn candidate_fields(store: &EventStore, load_of: &Load) -> Vec<u32> {
+    let Some(&(hot_key, _, _)) = load_of.hot_keys.iter().max_by_key(|h| h.2) else {
         return Vec::new();
     };
     let mut distinct: std::collections::HashMap<u32, std::collections::HashSet<u32>> =

@@ -376,6 +376,25 @@ pub struct SimResult {
     pub p99_wait_ms: i64,
     /// What the rebalances cost (zero without rebalances).
     pub rebalance: RebalanceSummary,
+    /// The group's generations (partitioned Kafka delivery): the first, then
+    /// one per rebalance, in arrival-index order.
+    pub generations: Vec<Generation>,
+}
+
+/// One generation of the simulated group: from the event at arrival index
+/// `at` on, `members` own partitions as `owner` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Generation {
+    pub at: u32,
+    /// Stream time the rebalance started (epoch ms; the first event's arrival
+    /// for the first generation).
+    pub time_ms: i64,
+    pub members: Vec<u32>,
+    pub owner: Vec<u32>,
+    /// What changed, in words (`None` for the first generation).
+    pub cause: Option<String>,
+    /// Per partition, how long it could not be consumed (ms).
+    pub paused_for: Vec<u64>,
 }
 
 impl SimResult {
@@ -468,12 +487,27 @@ struct Group {
     /// Earliest start per partition (pauses).
     ready: Vec<i64>,
     summary: RebalanceSummary,
+    generations: Vec<Generation>,
 }
 
 impl Group {
-    fn rebalance(&mut self, cfg: &SimConfig, owner: &mut Vec<u32>, at: i64) {
+    fn rebalance(
+        &mut self,
+        cfg: &SimConfig,
+        owner: &mut Vec<u32>,
+        (index, at): (usize, i64),
+        cause: String,
+    ) {
         let rb = cfg.rebalance_ms.min(MAX_PAUSE_MS);
         let step = rebalance_step(cfg.assignor, owner, &self.members, rb);
+        self.generations.push(Generation {
+            at: index as u32,
+            time_ms: at,
+            members: self.members.clone(),
+            owner: step.owner.clone(),
+            cause: Some(cause),
+            paused_for: step.paused_for.clone(),
+        });
         for (p, &d) in step.paused_for.iter().enumerate() {
             if let Some(r) = self.ready.get_mut(p) {
                 *r = (*r).max(at.saturating_add(d.min(MAX_PAUSE_MS) as i64));
@@ -512,7 +546,18 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
         next_id: consumers,
         ready: vec![i64::MIN; queues_n],
         summary: RebalanceSummary::default(),
+        generations: Vec::new(),
     };
+    if !single {
+        group.generations.push(Generation {
+            at: 0,
+            time_ms: store.arrival.first().copied().unwrap_or(0),
+            members: group.members.clone(),
+            owner: owner.clone(),
+            cause: None,
+            paused_for: vec![0; queues_n],
+        });
+    }
     let rebalances: &[Rebalance] = if single { &[] } else { &cfg.rebalances };
     // Kills wait for the session timeout before the group rebalances.
     let mut pending_kills: Vec<(i64, u32)> = Vec::new();
@@ -532,14 +577,15 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
             next_change += 1;
             match r.change {
                 Change::Add => {
-                    group.members.push(group.next_id);
+                    let id = group.next_id;
+                    group.members.push(id);
                     group.next_id += 1;
-                    group.rebalance(cfg, &mut owner, arrival);
+                    group.rebalance(cfg, &mut owner, (i, arrival), format!("c{id} joined"));
                 }
                 Change::Remove(c) => {
                     if group.members.contains(&c) {
                         group.members.retain(|m| *m != c);
-                        group.rebalance(cfg, &mut owner, arrival);
+                        group.rebalance(cfg, &mut owner, (i, arrival), format!("c{c} left"));
                     }
                 }
                 Change::Kill(c) => {
@@ -565,7 +611,12 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
                 return true;
             }
             group.members.retain(|m| *m != c);
-            group.rebalance(cfg, &mut owner, at);
+            group.rebalance(
+                cfg,
+                &mut owner,
+                (i, at),
+                format!("c{c} died; its session timed out"),
+            );
             false
         });
         let q = if single {
@@ -619,6 +670,7 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
     res.owner = if single { cfg.owner.clone() } else { owner };
     res.busy_ms = busy;
     res.rebalance = group.summary;
+    res.generations = group.generations;
     res.p99_wait_ms = percentile(&res.wait, 0.99);
     res
 }

@@ -2,11 +2,15 @@
 //! [`update`], the only place state changes. Heavy work is requested as
 //! [`Job`]s that the loop runs off-thread; their results come back as [`Msg`].
 
-use super::data::{CompareData, Dataset, Marker, StrategyView};
+use super::data::{CompareData, Dataset, Marker, SimSettings, StrategyView};
 use super::inspect::Inspect;
 use super::theme::Theme;
 use super::ui;
 use crate::detect::Kind;
+use crate::partition::Partitioner;
+use crate::report::whatif::Suggestion;
+use crate::sim::whatif::{PartitionBy, WhatIf};
+use crate::sim::{Change, Rebalance};
 use crate::strategy::StrategyKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -66,8 +70,16 @@ pub enum Action {
     ToggleBookmark,
     NextBookmark,
     PrevBookmark,
+    /// A consumer joins the simulated group at the cursor (a rebalance).
     AddConsumer,
+    /// The newest member leaves the group at the cursor.
     RemoveConsumer,
+    /// The owner of the selected column dies at the cursor (its partitions
+    /// stall until its session times out).
+    KillConsumer,
+    /// Next re-partitioning what-if: the measured suggestions, then the
+    /// recorded layout again.
+    NextWhatIf,
     /// A mouse click at a cell of the screen.
     Click(u16, u16),
     ScrollUp,
@@ -82,29 +94,84 @@ pub enum Job {
     Strategy {
         gen: u64,
         kind: StrategyKind,
-        consumers: Option<u32>,
+        sim: SimSettings,
     },
     Compare {
         gen: u64,
-        consumers: Option<u32>,
+        sim: SimSettings,
     },
+    /// Lay the recorded stream out by a what-if (None: as recorded).
+    Layout {
+        gen: u64,
+        base: Base,
+        what_if: Option<WhatIf>,
+        kind: StrategyKind,
+        sim: SimSettings,
+    },
+    /// Measure the fixes for the recorded stream's hot partitions.
+    Suggest {
+        gen: u64,
+        base: Base,
+    },
+}
+
+/// The recorded dataset a layout job starts from (compared by identity).
+#[derive(Clone)]
+pub struct Base(pub Arc<Dataset>);
+
+impl PartialEq for Base {
+    fn eq(&self, other: &Base) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Base {}
+
+impl std::fmt::Debug for Base {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Base({} events)", self.0.len())
+    }
 }
 
 impl Job {
     /// Runs the job (on a worker thread; tests call it inline).
     pub fn run(self, ds: &Dataset) -> Msg {
         match self {
-            Job::Strategy {
+            Job::Strategy { gen, kind, sim } => Msg::Strategy {
                 gen,
-                kind,
-                consumers,
-            } => Msg::Strategy {
-                gen,
-                view: Arc::new(StrategyView::build(ds, kind, consumers)),
+                view: Arc::new(StrategyView::build_sim(ds, kind, &sim)),
             },
-            Job::Compare { gen, consumers } => Msg::Compare {
+            Job::Compare { gen, sim } => Msg::Compare {
                 gen,
-                data: Arc::new(CompareData::build(ds, consumers)),
+                data: Arc::new(CompareData::build(ds, &sim)),
+            },
+            Job::Layout {
+                gen,
+                base,
+                what_if,
+                kind,
+                sim,
+            } => {
+                let ds = match &what_if {
+                    Some(w) => Arc::new(base.0.what_if(w)),
+                    None => base.0,
+                };
+                let kind = if ds.strategies.contains(&kind) {
+                    kind
+                } else {
+                    ds.default_strategy
+                };
+                let view = Arc::new(StrategyView::build_sim(&ds, kind, &sim));
+                Msg::Layout {
+                    gen,
+                    ds,
+                    view,
+                    what_if,
+                }
+            }
+            Job::Suggest { gen, base } => Msg::Suggestions {
+                gen,
+                list: base.0.suggestions(),
             },
         }
     }
@@ -135,6 +202,17 @@ pub enum Msg {
     Compare {
         gen: u64,
         data: Arc<CompareData>,
+    },
+    /// The stream laid out by a what-if (or as recorded again).
+    Layout {
+        gen: u64,
+        ds: Arc<Dataset>,
+        view: Arc<StrategyView>,
+        what_if: Option<WhatIf>,
+    },
+    Suggestions {
+        gen: u64,
+        list: Vec<Suggestion>,
     },
     /// A rebuilt live view (`kord live`).
     Live(super::live::LiveUpdate),
@@ -209,6 +287,18 @@ pub struct App {
     pub pending: Option<StrategyKind>,
     /// Consumers for the simulation (None: the SPEC default).
     pub consumers: Option<u32>,
+    /// Membership changes (command line and `a`/`x`/`K`) and the delivery model.
+    pub sim_opts: crate::engine::SimOptions,
+    /// The re-partitioning what-if shown (None: the recorded layout).
+    pub what_if: Option<WhatIf>,
+    /// A what-if asked for and being laid out.
+    pub what_if_pending: bool,
+    /// The recorded stream while a what-if is shown.
+    pub recorded: Option<Arc<Dataset>>,
+    /// The measured fixes `w` cycles through (None: not measured yet).
+    pub suggestions: Option<Vec<Suggestion>>,
+    /// Which suggestion `w` shows (None: the recorded layout).
+    pub suggestion: Option<usize>,
     pub compare: Option<Arc<CompareData>>,
     pub compare_pending: bool,
     /// Arrival index of the last processed event.
@@ -268,6 +358,12 @@ impl App {
             strategy: StrategyKind::Versioned,
             pending: None,
             consumers: None,
+            sim_opts: Default::default(),
+            what_if: None,
+            what_if_pending: false,
+            recorded: None,
+            suggestions: None,
+            suggestion: None,
             compare: None,
             compare_pending: false,
             cursor: 0,
@@ -375,7 +471,157 @@ impl App {
                 self.compare_pending = false;
                 self.compare = Some(data);
             }
+            Msg::Layout {
+                gen,
+                ds,
+                view,
+                what_if,
+            } => {
+                if gen != self.gen {
+                    return;
+                }
+                self.what_if_pending = false;
+                let base = self.recorded();
+                self.recorded = what_if.as_ref().and(base);
+                self.set_status(
+                    match &what_if {
+                        Some(w) => format!(
+                            "what-if: {} partitions, {} by {} (w: next, :whatif off)",
+                            w.partitions,
+                            w.partitioner.name(),
+                            w.by.describe()
+                        ),
+                        None => "recorded layout".to_string(),
+                    },
+                    false,
+                );
+                self.what_if = what_if;
+                self.pending = None;
+                self.ds = Some(ds);
+                self.strategy = view.kind;
+                self.view = Some(view);
+                self.rebuild_rows();
+                self.follow_cursor();
+            }
+            Msg::Suggestions { gen, list } => {
+                if gen != self.gen {
+                    return;
+                }
+                self.suggestions = Some(list);
+                self.next_what_if();
+            }
             Msg::Live(u) => self.on_live(u),
+        }
+    }
+
+    /// The recorded dataset (the one shown when no what-if is).
+    pub fn recorded(&self) -> Option<Arc<Dataset>> {
+        self.recorded.clone().or_else(|| self.ds.clone())
+    }
+
+    /// The simulation settings jobs run with.
+    pub fn sim_settings(&self) -> SimSettings {
+        SimSettings {
+            consumers: self.consumers,
+            opts: self.sim_opts.clone(),
+        }
+    }
+
+    /// Lays the stream out by `what_if` (None: as recorded), off the loop.
+    pub fn request_layout(&mut self, what_if: Option<WhatIf>) {
+        let Some(base) = self.recorded() else { return };
+        self.gen += 1;
+        self.compare = None;
+        self.compare_pending = false;
+        self.what_if_pending = true;
+        self.jobs.push(Job::Layout {
+            gen: self.gen,
+            base: Base(base),
+            what_if,
+            kind: self.pending.unwrap_or(self.strategy),
+            sim: self.sim_settings(),
+        });
+        if self.overlay == Overlay::Compare {
+            self.request_compare();
+        }
+    }
+
+    /// `w`: the next measured suggestion, then the recorded layout again.
+    fn next_what_if(&mut self) {
+        let Some(list) = &self.suggestions else {
+            let Some(base) = self.recorded() else { return };
+            self.set_status("measuring fixes for the hot partitions...", false);
+            self.jobs.push(Job::Suggest {
+                gen: self.gen,
+                base: Base(base),
+            });
+            return;
+        };
+        if list.is_empty() {
+            self.set_status(
+                "no hot partition, nothing to suggest; try :partition-by KEY|entity|/a,/b or :partitions N",
+                false,
+            );
+            return;
+        }
+        let next = match self.suggestion {
+            None => Some(0),
+            Some(i) if i + 1 < list.len() => Some(i + 1),
+            Some(_) => None,
+        };
+        self.suggestion = next;
+        let w = next.and_then(|i| {
+            let s = &list[i];
+            Some(WhatIf {
+                partitions: s.partitions,
+                partitioner: s.partitioner.parse().ok()?,
+                by: PartitionBy::parse(&s.partition_by).ok()?,
+            })
+        });
+        self.request_layout(w);
+    }
+
+    /// Changes one part of the what-if (`:partitions`, `:partitioner`, `:partition-by`).
+    fn edit_what_if(&mut self, edit: impl FnOnce(&mut WhatIf)) {
+        let Some(base) = self.recorded() else { return };
+        let mut w = self.what_if.clone().unwrap_or(WhatIf {
+            partitions: base.store.partitions.max(1),
+            partitioner: base.load.partitioner.unwrap_or(Partitioner::Murmur2),
+            by: PartitionBy::Key,
+        });
+        edit(&mut w);
+        self.suggestion = None;
+        self.request_layout(Some(w));
+    }
+
+    /// Adds a membership change at the cursor and re-simulates.
+    fn change_members(&mut self, change: Change) {
+        if self.pending.unwrap_or(self.strategy).is_sequential() {
+            self.set_status(
+                "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
+                true,
+            );
+            return;
+        }
+        let at = self.cursor as u32;
+        let what = match &change {
+            Change::Add => "a consumer joins".to_string(),
+            Change::Remove(c) => format!("c{c} leaves"),
+            Change::Kill(c) => format!("c{c} dies (its partitions wait for the session timeout)"),
+        };
+        let r = &mut self.sim_opts.rebalances;
+        let pos = r.partition_point(|x| x.at <= at);
+        r.insert(pos, Rebalance { at, change });
+        self.set_status(format!("#{at}: {what}; rebalancing, re-simulating"), false);
+        self.request_strategy(self.pending.unwrap_or(self.strategy));
+    }
+
+    /// Members of the simulated group at the cursor.
+    fn members_at_cursor(&self) -> Vec<u32> {
+        let Some(v) = &self.view else { return vec![] };
+        match v.sim.generation_at(self.cursor) {
+            Some(g) => g.members.clone(),
+            None => (0..v.sim.consumers).collect(),
         }
     }
 
@@ -402,6 +648,18 @@ impl App {
             if self.overlay == Overlay::Compare {
                 self.request_compare();
             }
+        }
+        self.recorded = None;
+        self.suggestions = None;
+        // A what-if is laid out again from the new recorded data; membership
+        // changes and delivery models need their own simulation.
+        if let Some(mut w) = self.what_if.take() {
+            if w.partitions == 0 {
+                w.partitions = self.recorded().map_or(1, |d| d.store.partitions.max(1));
+            }
+            self.request_layout(Some(w));
+        } else if self.sim_opts != Default::default() {
+            self.request_strategy(wanted);
         }
         self.rebuild_rows();
         self.follow_cursor();
@@ -552,7 +810,7 @@ impl App {
         self.jobs.push(Job::Strategy {
             gen: self.gen,
             kind,
-            consumers: self.consumers,
+            sim: self.sim_settings(),
         });
         if self.overlay == Overlay::Compare {
             self.request_compare();
@@ -564,7 +822,7 @@ impl App {
             self.compare_pending = true;
             self.jobs.push(Job::Compare {
                 gen: self.gen,
-                consumers: self.consumers,
+                sim: self.sim_settings(),
             });
         }
     }
@@ -591,12 +849,13 @@ impl App {
             return;
         }
         self.consumers = Some(n);
-        self.set_status(format!("consumers: {n} (rebalanced, re-simulating)"), false);
+        // A new count from the start replaces the membership changes.
+        self.sim_opts.rebalances.clear();
+        self.set_status(
+            format!("consumers: {n} from the start, re-simulating"),
+            false,
+        );
         self.request_strategy(self.pending.unwrap_or(self.strategy));
-    }
-
-    fn current_consumers(&self) -> u32 {
-        self.view.as_ref().map_or(1, |v| v.sim.consumers)
     }
 
     fn command(&mut self, line: &str) {
@@ -659,6 +918,41 @@ impl App {
                 Ok(n) if n > 0 => self.set_consumers(n),
                 _ => self.set_status(":consumers needs a count >= 1", true),
             },
+            "partition-by" | "partition_by" | "by" => match PartitionBy::parse(arg) {
+                Ok(by) => self.edit_what_if(|w| w.by = by),
+                Err(e) => self.set_status(e, true),
+            },
+            "partitions" => match arg.parse::<u32>() {
+                Ok(n) if (1..=crate::sim::whatif::MAX_PARTITIONS).contains(&n) => {
+                    self.edit_what_if(|w| w.partitions = n)
+                }
+                _ => self.set_status(":partitions needs a count >= 1", true),
+            },
+            "partitioner" => match arg.parse::<Partitioner>() {
+                Ok(p) => self.edit_what_if(|w| w.partitioner = p),
+                Err(e) => self.set_status(e, true),
+            },
+            "whatif" | "what-if" | "recorded" => {
+                if arg == "off" || cmd == "recorded" || arg.is_empty() && self.what_if.is_some() {
+                    self.suggestion = None;
+                    self.request_layout(None);
+                } else {
+                    self.next_what_if();
+                }
+            }
+            "delivery" => match arg.parse::<crate::sim::Model>() {
+                Ok(m) => {
+                    self.sim_opts.model = m;
+                    self.set_status(format!("delivery: {}, re-simulating", m.name()), false);
+                    self.request_strategy(self.pending.unwrap_or(self.strategy));
+                }
+                Err(e) => self.set_status(e, true),
+            },
+            "rebalances" if arg == "clear" || arg == "reset" => {
+                self.sim_opts.rebalances.clear();
+                self.set_status("membership changes cleared, re-simulating", false);
+                self.request_strategy(self.pending.unwrap_or(self.strategy));
+            }
             "find" | "kind" => {
                 if arg.is_empty() || arg == "all" || arg == "any" {
                     self.jump_kind = None;
@@ -978,14 +1272,30 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
                 None => app.set_status("no bookmark that way (m sets one)", false),
             }
         }
-        Action::AddConsumer => {
-            let n = app.current_consumers() + 1;
-            app.set_consumers(n);
-        }
+        Action::AddConsumer => app.change_members(Change::Add),
         Action::RemoveConsumer => {
-            let n = app.current_consumers().saturating_sub(1).max(1);
-            app.set_consumers(n);
+            let members = app.members_at_cursor();
+            match members.iter().max() {
+                Some(&c) if members.len() > 1 => app.change_members(Change::Remove(c)),
+                _ => app.set_status("the group needs at least one consumer", true),
+            }
         }
+        Action::KillConsumer => {
+            let owner = app
+                .view
+                .as_ref()
+                .map(|v| v.sim.owner_at(app.sel_col as u32, app.cursor));
+            match owner {
+                Some(c) if c != u32::MAX && app.members_at_cursor().len() > 1 => {
+                    app.change_members(Change::Kill(c))
+                }
+                _ => app.set_status(
+                    "select a column owned by one of two or more consumers to kill its owner",
+                    true,
+                ),
+            }
+        }
+        Action::NextWhatIf => app.next_what_if(),
         Action::Click(x, y) => ui::click(app, x, y),
         Action::ScrollUp => return Some(Action::Rows(-3)),
         Action::ScrollDown => return Some(Action::Rows(3)),

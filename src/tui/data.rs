@@ -4,10 +4,11 @@
 //! Nothing here knows about terminals.
 
 use crate::detect::{Detector, Kind, Load};
-use crate::engine::{analyze, sim_config, Options};
+use crate::engine::{analyze_with, sim_config_with, Options, SimOptions};
 use crate::model::{EventStore, Lens, Outcome, NONE};
 use crate::report::advisor::{advise, Advice};
-use crate::sim::{simulate, Delivery, HolBlock, SimResult};
+use crate::sim::whatif::{repartition, WhatIf};
+use crate::sim::{simulate, Delivery, Generation, HolBlock, SimResult};
 use crate::source::Loaded;
 use crate::strategy::{Decision, EntityState, Reason, Rule, Runner, StrategyKind};
 use std::collections::HashMap;
@@ -174,6 +175,33 @@ impl Dataset {
         }
     }
 
+    /// The same stream laid out by a re-partitioning what-if: every event
+    /// keeps its arrival index (so the cursor means the same event), only
+    /// its partition changes.
+    pub fn what_if(&self, w: &WhatIf) -> Dataset {
+        let mut store = repartition(&self.store, w);
+        store.raw = self.store.raw.clone();
+        let loaded = Loaded {
+            store,
+            lens: self.lens.clone(),
+            header: None,
+            skipped: 0,
+            first_skipped: Vec::new(),
+        };
+        let mut ds = Dataset::build(loaded, self.source.clone(), self.consumers);
+        ds.note = self.note.clone();
+        ds.raw_file = self.raw_file.clone();
+        ds
+    }
+
+    /// Fixes for the hot partitions, each measured by re-partitioning (the
+    /// report's suggestions), best spread first.
+    pub fn suggestions(&self) -> Vec<crate::report::whatif::Suggestion> {
+        let mut list = crate::report::whatif::suggestions(&self.store, &self.load);
+        list.sort_by(|a, b| a.max_share.total_cmp(&b.max_share));
+        list
+    }
+
     /// Indexes the lines of an uncompressed recording so the inspector can
     /// read one record on demand instead of keeping every record in memory.
     /// Reads at most about `limit` bytes.
@@ -253,6 +281,25 @@ impl Dataset {
     }
 }
 
+/// What the simulation is asked for: the consumer count, and the membership
+/// changes and delivery model (from the command line and the consumers keys).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SimSettings {
+    /// None: the lens's or SPEC's default.
+    pub consumers: Option<u32>,
+    pub opts: SimOptions,
+}
+
+impl SimSettings {
+    /// Just a consumer count.
+    pub fn consumers(consumers: Option<u32>) -> SimSettings {
+        SimSettings {
+            consumers,
+            opts: SimOptions::default(),
+        }
+    }
+}
+
 /// The simulation of one delivery model, with HOL blocks indexed.
 pub struct SimView {
     pub delivery: Delivery,
@@ -266,8 +313,14 @@ pub struct SimView {
 
 impl SimView {
     /// Simulates `kind`'s delivery model.
-    pub fn build(ds: &Dataset, kind: StrategyKind, consumers: Option<u32>) -> SimView {
-        let cfg = sim_config(&ds.store, &ds.lens, kind, consumers.or(ds.consumers));
+    pub fn build(ds: &Dataset, kind: StrategyKind, settings: &SimSettings) -> SimView {
+        let cfg = sim_config_with(
+            &ds.store,
+            &ds.lens,
+            kind,
+            settings.consumers.or(ds.consumers),
+            &settings.opts,
+        );
         let sim = simulate(&ds.store, &cfg);
         let mut block_of = HashMap::new();
         let mut blocked_by: HashMap<u32, Vec<u32>> = HashMap::new();
@@ -284,11 +337,28 @@ impl SimView {
         }
     }
 
-    /// The consumer owning a partition (0 for sequential delivery).
+    /// The consumer owning a partition (0 for sequential delivery) after
+    /// the last rebalance.
     pub fn owner(&self, p: u32) -> u32 {
         match self.delivery {
             Delivery::Sequential => 0,
             Delivery::Partitioned => self.sim.owner.get(p as usize).copied().unwrap_or(0),
+        }
+    }
+
+    /// The group's generation in force when the event at `cursor` arrives
+    /// (None for sequential delivery and the per-entity delivery models).
+    pub fn generation_at(&self, cursor: usize) -> Option<&Generation> {
+        let g = &self.sim.generations;
+        let k = g.partition_point(|g| g.at as usize <= cursor);
+        g.get(k.checked_sub(1)?)
+    }
+
+    /// The consumer owning a partition as of the cursor (`u32::MAX`: nobody).
+    pub fn owner_at(&self, p: u32, cursor: usize) -> u32 {
+        match self.generation_at(cursor) {
+            Some(g) => g.owner.get(p as usize).copied().unwrap_or(u32::MAX),
+            None => self.owner(p),
         }
     }
 
@@ -351,7 +421,12 @@ pub fn snapshot_every(n: usize, entities: usize) -> usize {
 impl StrategyView {
     /// Runs `kind` over the stream once, keeping the log and snapshots.
     pub fn build(ds: &Dataset, kind: StrategyKind, consumers: Option<u32>) -> StrategyView {
-        let sim = Arc::new(SimView::build(ds, kind, consumers));
+        StrategyView::build_sim(ds, kind, &SimSettings::consumers(consumers))
+    }
+
+    /// As [`StrategyView::build`], with membership changes and a delivery model.
+    pub fn build_sim(ds: &Dataset, kind: StrategyKind, settings: &SimSettings) -> StrategyView {
+        let sim = Arc::new(SimView::build(ds, kind, settings));
         Self::build_with_sim(ds, kind, sim)
     }
 
@@ -595,14 +670,14 @@ pub struct CompareData {
 
 impl CompareData {
     /// Runs every strategy through the engine (the report's numbers).
-    pub fn build(ds: &Dataset, consumers: Option<u32>) -> CompareData {
+    pub fn build(ds: &Dataset, settings: &SimSettings) -> CompareData {
         let opts = Options {
             strategies: ds.strategies.clone(),
-            consumers: consumers.or(ds.consumers),
+            consumers: settings.consumers.or(ds.consumers),
             max_findings: 0,
             keep_states: false,
         };
-        let a = analyze(&ds.store, &ds.lens, &opts);
+        let a = analyze_with(&ds.store, &ds.lens, &opts, &settings.opts);
         let rows = a
             .runs
             .iter()

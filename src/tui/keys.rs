@@ -78,6 +78,8 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('C') => Action::ToggleConsumers,
         KeyCode::Char('a') => Action::AddConsumer,
         KeyCode::Char('x') => Action::RemoveConsumer,
+        KeyCode::Char('K') => Action::KillConsumer,
+        KeyCode::Char('w') => Action::NextWhatIf,
         _ => return None,
     };
     Some(a)

@@ -46,8 +46,19 @@ pub struct Config {
     pub consumers: Option<u32>,
     /// Log file (`--log` / `KORD_LOG`); no logs when None.
     pub log: Option<PathBuf>,
+    /// What-ifs from the command line.
+    pub what_if: WhatIfSettings,
     /// The Kafka source of `kord live` (None for replay and demo).
     pub live: Option<super::live::LiveInput>,
+}
+
+/// What-ifs given on the command line (docs/whatif.md).
+#[derive(Clone, Debug, Default)]
+pub struct WhatIfSettings {
+    /// Re-partitioning shown from the start.
+    pub layout: Option<crate::sim::whatif::WhatIf>,
+    /// Membership changes and the delivery model.
+    pub sim: crate::engine::SimOptions,
 }
 
 /// Minimum time between two frames.
@@ -145,6 +156,8 @@ async fn event_loop(
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
+    app.what_if = cfg.what_if.layout.clone();
+    app.sim_opts = cfg.what_if.sim.clone();
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     // Live: the Kafka source's channel, drained with try_recv on each tick.

@@ -44,6 +44,12 @@ impl ProducerContext for Deliveries {
     }
 }
 
+/// The topic's partition count (an error naming the topic when it is missing).
+pub fn partition_count(cfg: &KafkaConfig) -> Result<u32, KafkaSourceError> {
+    let consumer = super::reader::create_consumer(cfg)?;
+    Ok(super::reader::topic_partitions(&consumer, cfg)?.len() as u32)
+}
+
 /// The topic's partition count, creating it with `partitions` if missing.
 /// Returns (partitions, created).
 pub fn ensure_topic(

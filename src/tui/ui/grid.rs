@@ -112,7 +112,10 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             head,
         );
         let lag = view.sim.lag(ds, p as u32, cursor);
-        let owner = view.sim.owner(p as u32);
+        let owner = match view.sim.owner_at(p as u32, cursor) {
+            u32::MAX => "-".to_string(),
+            o => format!("c{o}"),
+        };
         let ev = ds.load.partition_events.get(p).copied().unwrap_or(0);
         let share = if total == 0 {
             0.0
@@ -133,9 +136,9 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         };
         // Line 2: owning consumer, lag (if any) and a heat bar at the right.
         let l2 = if lag > 0 {
-            format!("c{owner} L{}", compact(lag as u64))
+            format!("{owner} L{}", compact(lag as u64))
         } else {
-            format!("c{owner}")
+            owner
         };
         put(
             f,

@@ -45,21 +45,32 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         Constraint::Length(1),
     ])
     .areas(area);
-    let (left, inspector) = if app.inspector_visible() {
+    // The consumers panel spans the whole width under the grid and inspector.
+    let (main, consumers) = if app.show_consumers {
+        let n = app.view.as_ref().map_or(1, |v| {
+            v.sim
+                .sim
+                .generations
+                .iter()
+                .map(|g| g.members.len() as u32)
+                .max()
+                .unwrap_or(v.sim.consumers)
+        }) as u16;
+        let n = n + group::line_count(app);
+        let h = (n + 1 + consumers::HEADER_LINES)
+            .min(main.height / 2)
+            .max(3);
+        let [g, c] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(main);
+        (g, Some(c))
+    } else {
+        (main, None)
+    };
+    let (grid, inspector) = if app.inspector_visible() {
         let w = (area.width * 2 / 5).clamp(34.min(area.width), 64);
         let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(w)]).areas(main);
         (l, Some(r))
     } else {
         (main, None)
-    };
-    let (grid, consumers) = if app.show_consumers {
-        let n = app.view.as_ref().map_or(1, |v| v.sim.consumers) as u16;
-        let n = n + group::line_count(app);
-        let h = (n + 3).min(left.height / 2).max(3);
-        let [g, c] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(left);
-        (g, Some(c))
-    } else {
-        (left, None)
     };
     let (grid, live) = match &app.live {
         Some(l) if grid.height >= 8 => {
@@ -319,6 +330,31 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         ),
         t.text(),
     ));
+    if let Some(w) = &app.what_if {
+        spans.push(sep.clone());
+        spans.push(Span::styled(
+            format!(
+                "WHAT-IF {} by {} ({})",
+                w.partitioner.name(),
+                w.by.describe(),
+                app.recorded.as_ref().map_or(String::new(), |r| format!(
+                    "recorded: {} partitions",
+                    r.store.partitions
+                ))
+            ),
+            t.fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    } else if app.what_if_pending {
+        spans.push(sep.clone());
+        spans.push(Span::styled("laying out the what-if…", t.fg(t.warn)));
+    }
+    if app.sim_opts.model != crate::sim::Model::Kafka {
+        spans.push(sep.clone());
+        spans.push(Span::styled(
+            format!("delivery {}", app.sim_opts.model.name()),
+            t.fg(t.accent),
+        ));
+    }
     if !app.filter.is_empty() {
         spans.push(sep.clone());
         spans.push(Span::styled(format!("/{}", app.filter), t.fg(t.warn)));

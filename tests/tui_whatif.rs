@@ -1,0 +1,278 @@
+//! The TUI's what-ifs driven through its actions: consumers joining, leaving
+//! and dying at the cursor (rebalances), and re-partitioning what-ifs laid
+//! out next to the recorded layout. The `hot-key` walk is the speaker's demo:
+//! more consumers do not cool the hot partition, a composite key does.
+
+use kord::sim::Change;
+use kord::source::{load_recording, LoadOptions};
+use kord::tui::{dispatch, prepare, Action, App, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::path::Path;
+use std::sync::Arc;
+
+fn app_for(name: &str) -> App {
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let path = format!("recordings/{name}.jsonl");
+    let loaded = load_recording(Path::new(&path), &opts, &mut |_, _| {}).unwrap();
+    let (ds, view) = prepare(loaded, name.to_string(), None, None);
+    let mut app = App::with_data(Theme::default(), ds, view);
+    dispatch(&mut app, Action::Resize(150, 44));
+    app
+}
+
+/// Runs the jobs the app asked for, inline (the loop runs them on threads).
+fn run_jobs(app: &mut App) {
+    while let Some(job) = app.jobs.pop() {
+        let ds = Arc::clone(app.ds.as_ref().unwrap());
+        let msg = job.run(&ds);
+        app.on_msg(msg);
+    }
+}
+
+fn screen(app: &App) -> String {
+    let (w, h) = app.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
+    t.backend().to_string()
+}
+
+/// Share of the events on the busiest partition of the layout shown.
+fn busiest_share(app: &App) -> f64 {
+    kord::tui::ui::consumers::busiest(app.ds.as_ref().unwrap()).1
+}
+
+fn p99(app: &App) -> i64 {
+    app.view.as_ref().unwrap().sim.sim.p99_wait_ms
+}
+
+/// Members of the simulated group at the cursor, and the partitions each owns.
+fn members(app: &App) -> Vec<(u32, Vec<u32>)> {
+    let v = app.view.as_ref().unwrap();
+    let g = v
+        .sim
+        .generation_at(app.cursor)
+        .expect("partitioned delivery");
+    let mut out: Vec<(u32, Vec<u32>)> = g
+        .members
+        .iter()
+        .map(|&m| {
+            let ps = (0..g.owner.len() as u32)
+                .filter(|&p| g.owner[p as usize] == m)
+                .collect();
+            (m, ps)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
+    let mut app = app_for("hot-key");
+    assert_eq!(app.strategy.name(), "partitioned");
+    dispatch(&mut app, Action::ToggleConsumers);
+    let hot_share = busiest_share(&app);
+    assert!(hot_share > 0.8, "{hot_share}");
+    let p99_before = p99(&app);
+    assert!(
+        p99_before > 1000,
+        "the hot partition falls behind: {p99_before}"
+    );
+    assert_eq!(members(&app).len(), 8);
+    let hol_before = app.view.as_ref().unwrap().sim.sim.blocks.len();
+
+    // Two consumers join at #1000: a rebalance each, and two idle members.
+    dispatch(&mut app, Action::Seek(1000));
+    dispatch(&mut app, Action::AddConsumer);
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::AddConsumer);
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Seek(3000));
+    let m = members(&app);
+    assert_eq!(m.len(), 10);
+    let idle: Vec<u32> = m
+        .iter()
+        .filter(|(_, ps)| ps.is_empty())
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(
+        idle.len(),
+        2,
+        "8 partitions cannot feed 10 consumers: {m:?}"
+    );
+    // The hot partition still has one owner, and the wait did not improve
+    // (the eager rebalances paused everything twice on top).
+    assert!((busiest_share(&app) - hot_share).abs() < 1e-9);
+    assert!(p99(&app) >= p99_before, "{} < {p99_before}", p99(&app));
+    let s = screen(&app);
+    assert!(s.contains("consumers: 10 at #3000"), "{s}");
+    assert!(s.contains("idle: no partitions"), "{s}");
+    assert!(s.contains("c9 joined"), "{s}");
+
+    // w: the first measured fix is the composite key; the load spreads.
+    let entity_at_cursor = app.ds.as_ref().unwrap().store.entity[3000];
+    dispatch(&mut app, Action::NextWhatIf);
+    run_jobs(&mut app);
+    let w = app.what_if.clone().expect("a what-if is shown");
+    assert_eq!(w.by.describe(), "key,/session");
+    assert_eq!(w.partitions, 8);
+    assert!(busiest_share(&app) < 0.25, "{}", busiest_share(&app));
+    assert!(app.ds.as_ref().unwrap().load.hot_partitions.is_empty());
+    // Waits drop even with the two rebalance pauses still simulated...
+    assert!(p99(&app) < p99_before, "p99 {} vs {p99_before}", p99(&app));
+    let hol = |app: &App| app.view.as_ref().unwrap().sim.sim.blocks.len();
+    assert!(hol(&app) * 5 < hol_before, "{} vs {hol_before}", hol(&app));
+    // ...and by more than 10x without them.
+    dispatch(&mut app, Action::Command("rebalances clear".into()));
+    run_jobs(&mut app);
+    assert!(
+        p99(&app) * 10 < p99_before,
+        "p99 {} vs {p99_before}",
+        p99(&app)
+    );
+    assert!(
+        hol(&app) * 100 < hol_before,
+        "{} vs {hol_before}",
+        hol(&app)
+    );
+    assert!(
+        app.what_if.is_some(),
+        "clearing rebalances keeps the what-if"
+    );
+    // The same event under the cursor; the recorded layout kept beside it.
+    assert_eq!(app.cursor, 3000);
+    assert_eq!(
+        app.ds.as_ref().unwrap().store.entity[3000],
+        entity_at_cursor
+    );
+    let rec = app.recorded.as_ref().expect("recorded layout kept");
+    assert!(kord::tui::ui::consumers::busiest(rec).1 > 0.8);
+    let s = screen(&app);
+    assert!(s.contains("WHAT-IF murmur2 by key,/session"), "{s}");
+    assert!(s.contains("recorded 8p, busiest p7 82% (1 hot)"), "{s}");
+    assert!(s.contains("what-if by key,/session"), "{s}");
+
+    // Back to the recorded layout.
+    dispatch(&mut app, Action::Command("whatif off".into()));
+    run_jobs(&mut app);
+    assert!(app.what_if.is_none() && app.recorded.is_none());
+    assert!(busiest_share(&app) > 0.8);
+}
+
+#[test]
+fn what_if_commands_edit_one_part_at_a_time() {
+    let mut app = app_for("hot-key");
+    dispatch(&mut app, Action::Command("partitions 16".into()));
+    run_jobs(&mut app);
+    assert_eq!(app.ds.as_ref().unwrap().store.partitions, 16);
+    // One key stays on one partition however many there are.
+    assert!(busiest_share(&app) > 0.75);
+    dispatch(&mut app, Action::Command("partitioner fnv1a".into()));
+    run_jobs(&mut app);
+    let w = app.what_if.clone().unwrap();
+    assert_eq!((w.partitions, w.partitioner.name()), (16, "fnv1a"));
+    dispatch(&mut app, Action::Command("partition-by entity".into()));
+    run_jobs(&mut app);
+    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
+    dispatch(&mut app, Action::Command("partition-by nonsense".into()));
+    assert!(app.status.as_ref().unwrap().1, "a bad pointer is an error");
+    assert_eq!(app.ds.as_ref().unwrap().store.partitions, 16);
+}
+
+#[test]
+fn an_eager_rebalance_pauses_every_partition_for_rebalance_ms() {
+    let mut app = app_for("slow-consumer");
+    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Seek(500));
+    dispatch(&mut app, Action::AddConsumer);
+    run_jobs(&mut app);
+    assert_eq!(app.sim_opts.rebalances.len(), 1);
+    assert_eq!(app.sim_opts.rebalances[0].at, 500);
+    let v = app.view.clone().unwrap();
+    let g = v.sim.generation_at(500).unwrap();
+    assert_eq!(g.at, 500);
+    assert!(
+        g.paused_for.iter().all(|&d| d == 3000),
+        "{:?}",
+        g.paused_for
+    );
+    // Before the rebalance, the first generation is in force.
+    assert!(v.sim.generation_at(499).unwrap().cause.is_none());
+    // Removing the newest member is a second rebalance.
+    let newest = *g.members.iter().max().unwrap();
+    dispatch(&mut app, Action::Seek(800));
+    dispatch(&mut app, Action::RemoveConsumer);
+    run_jobs(&mut app);
+    assert_eq!(
+        app.sim_opts.rebalances[1].change,
+        Change::Remove(newest),
+        "{:?}",
+        app.sim_opts.rebalances
+    );
+    let v = app.view.clone().unwrap();
+    assert_eq!(v.sim.sim.rebalance.count, 2);
+    assert!(!v.sim.generation_at(800).unwrap().members.contains(&newest));
+}
+
+#[test]
+fn killing_a_columns_owner_waits_for_the_session_timeout() {
+    let mut app = app_for("slow-consumer");
+    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Seek(100));
+    app.sel_col = 0;
+    let owner = app.view.as_ref().unwrap().sim.owner_at(0, 100);
+    dispatch(&mut app, Action::KillConsumer);
+    run_jobs(&mut app);
+    assert_eq!(app.sim_opts.rebalances[0].change, Change::Kill(owner));
+    let v = app.view.clone().unwrap();
+    let ds = app.ds.clone().unwrap();
+    let killed_at = ds.store.arrival[100];
+    // The group rebalances without it once its session (10 s) timed out.
+    let g = v.sim.sim.generations.last().unwrap();
+    assert!(g.cause.as_deref().unwrap().contains("died"), "{g:?}");
+    assert!(g.time_ms >= killed_at + 10_000);
+    assert!(!g.members.contains(&owner));
+    // The partition it owned waited: nothing of it started in between.
+    let evs = ds.partition_events(0);
+    let stalled = evs.iter().find(|&&e| {
+        let a = ds.store.arrival[e as usize];
+        a > killed_at && a < killed_at + 10_000
+    });
+    if let Some(&e) = stalled {
+        assert!(v.sim.sim.start[e as usize] >= killed_at + 10_000);
+    }
+}
+
+#[test]
+fn sequential_delivery_refuses_membership_changes() {
+    let mut app = app_for("slow-consumer");
+    dispatch(&mut app, Action::SetStrategy("sequential".into()));
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::AddConsumer);
+    assert!(app.status.as_ref().unwrap().1);
+    assert!(app.sim_opts.rebalances.is_empty());
+    assert!(app.jobs.is_empty());
+}
+
+#[test]
+fn a_delivery_model_what_if_re_simulates_every_view() {
+    let mut app = app_for("slow-consumer");
+    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    run_jobs(&mut app);
+    let hol = app.view.as_ref().unwrap().sim.sim.blocks.len();
+    assert!(hol > 0, "slow-consumer has HOL blocking on partitions");
+    dispatch(&mut app, Action::Command("delivery sqs-fifo".into()));
+    run_jobs(&mut app);
+    assert_eq!(app.sim_opts.model.name(), "sqs-fifo");
+    // Per-entity message groups: nobody waits behind another entity.
+    assert_eq!(app.view.as_ref().unwrap().sim.sim.blocks.len(), 0);
+    assert!(screen(&app).contains("delivery sqs-fifo"));
+    dispatch(&mut app, Action::Command("delivery carrier-pigeon".into()));
+    assert!(app.status.as_ref().unwrap().1);
+}
