@@ -191,6 +191,10 @@ fn disconnected_shows_and_keeps_what_was_loaded() {
     assert_eq!(app.cursor, 5);
     // Back: more records arrive and append; the user is not at the end.
     app.on_source(connected(6));
+    assert_eq!(
+        app.status.as_ref().map(|(s, _)| s.as_str()),
+        Some("connected again: reading resumes")
+    );
     feed(&mut app, &recs[1500..]);
     assert_eq!(app.len(), recs.len());
     assert_eq!(app.cursor, 5);

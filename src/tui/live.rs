@@ -261,6 +261,9 @@ impl App {
         };
         match ev {
             SourceEvent::Connected { partitions, .. } => {
+                if matches!(live.conn, LiveConn::Disconnected(_)) {
+                    self.status = Some(("connected again: reading resumes".into(), false));
+                }
                 live.conn = LiveConn::Connected;
                 if partitions > live.partitions {
                     live.partitions = partitions;
