@@ -318,8 +318,12 @@ async fn event_loop(
     }
     tracing::info!("bye");
     if let Some((src, handle)) = live.take() {
+        // The reader may be inside a broker call with a timeout (a lost
+        // broker, a group look-up): stop it without holding up the exit.
         drop(src);
-        handle.stop();
+        let _ = std::thread::Builder::new()
+            .name("kord-kafka-stop".into())
+            .spawn(move || handle.stop());
     }
     Ok(app.error)
 }
