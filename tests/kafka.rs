@@ -569,3 +569,149 @@ fn a_real_librdkafka_producer_picks_the_partitions_kord_names() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_tui_state_fills_from_the_broker_and_windows() {
+    use kord::source::{resolve_lens, LoadOptions};
+    use kord::tui::live::{LiveConn, LiveState};
+    use kord::tui::{App, Msg, Theme};
+    let b = broker();
+    let t = topic("live-tui");
+    let dir = tempfile::tempdir().unwrap();
+    let file = synth(dir.path(), "alert-flap", 5, Some(3000));
+    produce(&b, &t, "alert-flap", 5, Some(3000));
+    let n = analyze_file(&file)["events"].as_u64().unwrap() as usize;
+    let header = kord::source::recording::RecordingReader::open(&file)
+        .unwrap()
+        .header()
+        .cloned();
+    let lens = resolve_lens("test", header.as_ref(), &LoadOptions::default()).unwrap();
+    let cfg = KafkaConfig::new(&b, &t);
+    let (mut rx, handle) = KafkaSource::start(&cfg, LiveOptions::default()).unwrap();
+    // As the UI loop does it: drain with try_recv, rebuild when due (here
+    // inline instead of on a worker), with a window smaller than the topic.
+    let mut app = App::new(Theme::default(), &cfg.describe());
+    app.live = Some(LiveState::new(cfg.describe(), lens, 1000, None));
+    let started = Instant::now();
+    while (app.live.as_ref().unwrap().received < n as u64
+        || app.live.as_ref().unwrap().marks.is_empty()
+        || app.len() < 1000)
+        && started.elapsed() < Duration::from_secs(30)
+    {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_source(ev);
+        }
+        if let Some(job) = app.take_live_job(Instant::now()) {
+            app.on_msg(Msg::Live(job.run()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    handle.stop();
+    let live = app.live.as_ref().unwrap();
+    assert_eq!(live.conn, LiveConn::Connected);
+    assert_eq!(live.received, n as u64, "every record received");
+    assert_eq!(live.partitions, 6);
+    assert_eq!(app.len(), 1000, "the window keeps the last 1000");
+    assert_eq!(app.ds.as_ref().unwrap().store.partitions, 6);
+    assert_eq!(app.cursor, 999, "following the live end");
+    assert!(live.marks.iter().all(|m| m.lag() == 0), "{:?}", live.marks);
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_group_panel_shows_the_real_group_and_leaves_it_unchanged() {
+    use kord::tui::live::LiveState;
+    use kord::tui::{dispatch, Action, App, Msg, Theme};
+    let b = broker();
+    let t = topic("live-group");
+    let g = format!("{t}-app");
+    produce(&b, &t, "alert-flap", 3, None);
+    let mut app_proc = Command::new("python3")
+        .arg(root().join("tests/kafka_helpers/group_app.py"))
+        .args([&b, &t, &g, "1000", "30"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(app_proc.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("consumed 1000"), "the app: {line:?}");
+    let started = Instant::now();
+    let before = loop {
+        let s = python_state(&b, &t, &g, 6);
+        if s["state"] == "Stable" && !s["members"].as_array().unwrap().is_empty() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the app's group never became stable: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    // kord live --group, as the UI loop runs it.
+    let cfg = KafkaConfig::new(&b, &t);
+    let opts = LiveOptions {
+        group: Some(g.clone()),
+        ..LiveOptions::default()
+    };
+    let (mut rx, handle) = KafkaSource::start(&cfg, opts).unwrap();
+    let lens = kord::model::Lens::default();
+    let mut app = App::new(Theme::default(), &cfg.describe());
+    app.live = Some(LiveState::new(cfg.describe(), lens, 0, Some(g.clone())));
+    dispatch(&mut app, Action::Resize(160, 50));
+    let started = Instant::now();
+    while (app.live.as_ref().unwrap().group.is_none() || app.ds.is_none())
+        && started.elapsed() < Duration::from_secs(20)
+    {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_source(ev);
+        }
+        if let Some(job) = app.take_live_job(Instant::now()) {
+            app.on_msg(Msg::Live(job.run()));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    handle.stop();
+    let snap = app
+        .live
+        .as_ref()
+        .unwrap()
+        .group
+        .clone()
+        .expect("a group snapshot");
+    assert_eq!(snap.state, "Stable");
+    assert_eq!(snap.members.len(), 1);
+    // tansu 0.6 leaves client ids (and assignments) empty in DescribeGroups;
+    // librdkafka's member ids start with the client id.
+    let m = &snap.members[0];
+    assert!(
+        m.client_id == "group-app" || m.member_id.starts_with("group-app"),
+        "{m:?}"
+    );
+    dispatch(&mut app, Action::ToggleConsumers);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 50)).unwrap();
+    term.draw(|f| kord::tui::ui::draw(f, &app)).unwrap();
+    let screen = term.backend().to_string();
+    assert!(
+        screen.contains(&format!("observed group {g:?} Stable")),
+        "{screen}"
+    );
+    assert!(screen.contains("group-app"), "{screen}");
+    // Each partition's committed offset, as the independent client sees it.
+    for p in &snap.partitions {
+        let want = before["committed"][p.partition.to_string()].as_i64();
+        if let Some(c) = want.filter(|c| *c >= 0) {
+            assert_eq!(p.committed, Some(c));
+            assert!(
+                screen.contains(&format!("p{} @{c} lag", p.partition)),
+                "p{} @{c}: {screen}",
+                p.partition
+            );
+        }
+    }
+    let after = python_state(&b, &t, &g, 6);
+    assert_eq!(before, after, "kord live changed the group");
+    let _ = app_proc.kill();
+    let _ = app_proc.wait();
+}

@@ -53,3 +53,57 @@ fn without_a_terminal_the_tui_says_so() {
         .stderr(contains("needs a terminal"));
     kord().assert().code(2).stderr(contains("needs a terminal"));
 }
+
+#[test]
+fn live_usage_errors_exit_2_before_any_connection() {
+    kord()
+        .args(["live", "-t", "alerts"])
+        .assert()
+        .code(2)
+        .stderr(contains("-b BROKERS is required"));
+    kord()
+        .args([
+            "live",
+            "-b",
+            "127.0.0.1:9",
+            "-t",
+            "alerts",
+            "--until",
+            "end",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("live has no end"));
+    kord()
+        .args([
+            "live",
+            "-b",
+            "127.0.0.1:9",
+            "-t",
+            "alerts",
+            "-X",
+            "group.id=x",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("group.id"));
+    kord()
+        .args(["live", "-b", "127.0.0.1:9", "-t", "alerts", "--window", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("--window"));
+    // No terminal: said before connecting (port 9 has no broker).
+    kord()
+        .args([
+            "live",
+            "-b",
+            "127.0.0.1:9",
+            "-t",
+            "alerts",
+            "--timeout",
+            "1s",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("needs a terminal"));
+}

@@ -20,6 +20,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// TUI over a recording (any kord recording or kcat -J dump).
     Replay(ReplayArgs),
+    /// TUI over a live topic (read-only: never commits, never joins a group).
+    Live(LiveArgs),
     /// Headless run: the report of each strategy over a recording or topic.
     Analyze(AnalyzeArgs),
     /// Write a built-in scenario as a recording.
@@ -271,6 +273,22 @@ pub struct ReplayArgs {
     pub lens: LensArgs,
     #[command(flatten)]
     pub whatif: WhatIfArgs,
+    #[command(flatten)]
+    pub tui: TuiArgs,
+}
+
+/// `kord live`.
+#[derive(Args, Debug)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    #[command(flatten)]
+    pub read: KafkaReadArgs,
+    /// Keep the last N events, dropping the oldest (0: keep everything).
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub window: usize,
+    #[command(flatten)]
+    pub lens: LensArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
 }

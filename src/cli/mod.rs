@@ -44,6 +44,7 @@ pub fn run() -> anyhow::Result<u8> {
     match command {
         args::Command::Demo(a) => tui::demo(a),
         args::Command::Replay(a) => tui::replay(a),
+        args::Command::Live(a) => tui::live(a),
         args::Command::Analyze(a) if a.kafka.brokers.is_some() => kafka::analyze(a),
         args::Command::Analyze(a) => analyze::run(a),
         args::Command::Synth(a) => synth::run(a),

@@ -1,7 +1,7 @@
 //! `kord replay FILE` and `kord demo [SCENARIO]`: the TUI's command-line edge.
 
 use super::analyze::{lens_options, whatif_options};
-use super::args::{DemoArgs, LensArgs, ReplayArgs, TuiArgs, WhatIfArgs};
+use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, TuiArgs, WhatIfArgs};
 use super::UsageError;
 use kord::source::synth::{scenario_names, SCENARIOS};
 use kord::source::LoadOptions;
@@ -89,6 +89,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
         consumers: a.lens.consumers,
         log: c.log,
         what_if: c.what_if,
+        live: None,
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))
 }
@@ -128,6 +129,57 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         consumers: a.lens.consumers,
         log: c.log,
         what_if: c.what_if,
+        live: None,
+    })?
+    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+}
+
+/// Runs `kord live -b BROKERS -t TOPIC`: the TUI over a live topic, read-only.
+pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
+    use kord::source::kafka::live::{KafkaSource, LiveOptions};
+    use kord::tui::live::{LiveInput, LiveState};
+    if a.read.until.is_some() {
+        return Err(UsageError(
+            "live has no end (--until); to read up to a point use `kord record` or `kord analyze`"
+                .into(),
+        )
+        .into());
+    }
+    let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
+    let (lens, _) = super::kafka::live_lens(&a.lens)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::resolve(a.tui.theme.as_deref(), no_color).map_err(UsageError)?;
+    let strategy = match a.lens.strategy.as_deref() {
+        None | Some("all") => None,
+        Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
+    };
+    let log = a.tui.log.clone().or_else(|| {
+        std::env::var_os("KORD_LOG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    // Refused or malformed properties are usage errors, said before anything else.
+    cfg.client_config().map_err(super::kafka::kerr)?;
+    terminal_check()?;
+    // Errors at start (unreachable brokers, missing topic, bad config) are
+    // reported here, before the terminal is taken.
+    let opts = LiveOptions {
+        group: a.read.group.clone(),
+        ..LiveOptions::default()
+    };
+    let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;
+    let name = cfg.describe();
+    let state = LiveState::new(name.clone(), lens, a.window, a.read.group.clone());
+    kord::tui::run(Config {
+        source: Source::Live,
+        name,
+        load: LoadOptions::default(),
+        theme,
+        strategy,
+        consumers: a.lens.consumers,
+        log,
+        what_if: WhatIfSettings::default(),
+        live: Some(LiveInput { rx, handle, state }),
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))
 }

@@ -214,6 +214,8 @@ pub enum Msg {
         gen: u64,
         list: Vec<Suggestion>,
     },
+    /// A rebuilt live view (`kord live`).
+    Live(super::live::LiveUpdate),
 }
 
 /// How rows are ordered.
@@ -334,6 +336,8 @@ pub struct App {
     gen: u64,
     /// Jobs for the loop to run.
     pub jobs: Vec<Job>,
+    /// The live source's state (`kord live`); None for replay and demo.
+    pub live: Option<super::live::LiveState>,
 }
 
 impl App {
@@ -388,6 +392,7 @@ impl App {
             complete: false,
             gen: 0,
             jobs: Vec::new(),
+            live: None,
         }
     }
 
@@ -505,6 +510,7 @@ impl App {
                 self.suggestions = Some(list);
                 self.next_what_if();
             }
+            Msg::Live(u) => self.on_live(u),
         }
     }
 
@@ -620,7 +626,7 @@ impl App {
     }
 
     /// Takes a (first or full) dataset, keeping the user's place and choices.
-    fn set_data(&mut self, ds: Arc<Dataset>, view: Arc<StrategyView>) {
+    pub(super) fn set_data(&mut self, ds: Arc<Dataset>, view: Arc<StrategyView>) {
         let first = self.ds.is_none();
         // Results computed for an earlier dataset no longer apply.
         self.gen += 1;

@@ -9,6 +9,7 @@ pub mod app;
 pub mod data;
 pub mod inspect;
 pub mod keys;
+pub mod live;
 pub mod run;
 pub mod theme;
 pub mod ui;
@@ -56,6 +57,13 @@ pub fn load(
         Source::Scenario { name, events, seed } => {
             Ok((synth::load_scenario(name, *events, *seed, opts)?, None))
         }
+        Source::Live => Err(InputError {
+            file: "live".into(),
+            line: 0,
+            field: None,
+            message: "a live topic is read by its own source, not loaded".into(),
+            fatal: true,
+        }),
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Source {
         events: Option<usize>,
         seed: u64,
     },
+    /// A live topic (`kord live`): records come from [`Config::live`].
+    Live,
 }
 
 /// Everything `kord replay` / `kord demo` decided from the command line.
@@ -46,6 +48,8 @@ pub struct Config {
     pub log: Option<PathBuf>,
     /// What-ifs from the command line.
     pub what_if: WhatIfSettings,
+    /// The Kafka source of `kord live` (None for replay and demo).
+    pub live: Option<super::live::LiveInput>,
 }
 
 /// What-ifs given on the command line (docs/whatif.md).
@@ -148,7 +152,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Option<String>> {
 
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-    cfg: Config,
+    mut cfg: Config,
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
@@ -156,9 +160,16 @@ async fn event_loop(
     app.sim_opts = cfg.what_if.sim.clone();
     let size = terminal.size()?;
     app.size = (size.width, size.height);
+    // Live: the Kafka source's channel, drained with try_recv on each tick.
+    let mut live = cfg.live.take().map(|mut l| {
+        l.state.first_strategy = cfg.strategy;
+        app.consumers = cfg.consumers;
+        app.live = Some(l.state);
+        (l.rx, l.handle)
+    });
 
     // Load off the loop; the first frame (progress) is drawn right away.
-    {
+    if live.is_none() {
         let tx = tx.clone();
         let source = cfg.source.clone();
         let opts = cfg.load.clone();
@@ -166,7 +177,7 @@ async fn event_loop(
         let (strategy, consumers) = (cfg.strategy, cfg.consumers);
         let total = match &source {
             super::Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            super::Source::Scenario { .. } => 0,
+            super::Source::Scenario { .. } | super::Source::Live => 0,
         };
         spawn_worker(tx.clone(), move || {
             let started = Instant::now();
@@ -274,6 +285,16 @@ async fn event_loop(
             _ = tick.tick() => {
                 let ms = last_tick.elapsed().as_millis() as u64;
                 last_tick = Instant::now();
+                if let Some((src, _)) = live.as_mut() {
+                    // Never waits: take what is there, rebuild off the loop.
+                    while let Ok(ev) = src.try_recv() {
+                        app.on_source(ev);
+                        dirty = true;
+                    }
+                    if let Some(job) = app.take_live_job(Instant::now()) {
+                        spawn_worker(tx.clone(), move || Msg::Live(job.run()));
+                    }
+                }
                 if app.playing {
                     dispatch(&mut app, Action::Tick(ms));
                     dirty = true;
@@ -296,6 +317,14 @@ async fn event_loop(
         }
     }
     tracing::info!("bye");
+    if let Some((src, handle)) = live.take() {
+        // The reader may be inside a broker call with a timeout (a lost
+        // broker, a group look-up): stop it without holding up the exit.
+        drop(src);
+        let _ = std::thread::Builder::new()
+            .name("kord-kafka-stop".into())
+            .spawn(move || handle.stop());
+    }
     Ok(app.error)
 }
 

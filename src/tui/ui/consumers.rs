@@ -256,5 +256,6 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             Span::styled(parts, t.text()),
         ]));
     }
+    super::group::extend(app, &mut lines);
     f.render_widget(Paragraph::new(lines).block(block), r);
 }

@@ -3,8 +3,10 @@
 pub mod compare;
 pub mod consumers;
 pub mod grid;
+pub mod group;
 pub mod help;
 pub mod inspector;
+pub mod live;
 pub mod timeline;
 
 use super::app::{App, Focus, Overlay, Prompt};
@@ -29,6 +31,8 @@ pub struct Areas {
     pub decision: Rect,
     pub timeline: Rect,
     pub status: Rect,
+    /// Live mode: watermarks and lag above the grid.
+    pub live: Option<Rect>,
 }
 
 /// The layout for a screen size (also used by `update` for scrolling and clicks).
@@ -52,6 +56,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
                 .max()
                 .unwrap_or(v.sim.consumers)
         }) as u16;
+        let n = n + group::line_count(app);
         let h = (n + 1 + consumers::HEADER_LINES)
             .min(main.height / 2)
             .max(3);
@@ -67,6 +72,14 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     } else {
         (main, None)
     };
+    let (grid, live) = match &app.live {
+        Some(l) if grid.height >= 8 => {
+            let h = live::strip_height(l);
+            let [s, g] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(grid);
+            (g, Some(s))
+        }
+        _ => (grid, None),
+    };
     Areas {
         title,
         grid,
@@ -75,6 +88,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
         decision,
         timeline,
         status,
+        live,
     }
 }
 
@@ -144,6 +158,9 @@ pub fn draw(f: &mut Frame, app: &App) {
     let a = layout(area, app);
     title(f, app, a.title);
     grid::draw(f, app, a.grid);
+    if let (Some(r), Some(l)) = (a.live, &app.live) {
+        live::draw_strip(f, app, l, r, a.grid);
+    }
     if let Some(r) = a.consumers {
         consumers::draw(f, app, r);
     }
@@ -275,6 +292,9 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         Span::styled(" kord ", t.fg(t.title).add_modifier(Modifier::BOLD)),
         Span::styled(ds.source.clone(), t.text()),
     ];
+    if let Some(l) = &app.live {
+        spans.extend(live::title_spans(app, l));
+    }
     if let Some(l) = &app.loading {
         let pct = if l.total > 0 {
             format!(" {:.0}%", 100.0 * l.bytes as f64 / l.total as f64)
