@@ -3,44 +3,16 @@
 //! rely on (the compact log matches the engine's log; snapshots + bounded
 //! replay give the same state as a replay from the start).
 
+mod common;
+use common::tui::{app_for, draw, run_jobs};
+
 use kord::engine::run_strategy;
 use kord::model::Outcome;
 use kord::source::{load_recording, LoadOptions};
 use kord::strategy::{Decision, Runner, StrategyKind};
 use kord::tui::app::{Overlay, Prompt};
 use kord::tui::{dispatch, prepare, Action, App, Theme};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use std::path::Path;
 use std::sync::Arc;
-
-fn app_for(name: &str, w: u16, h: u16) -> App {
-    let opts = LoadOptions {
-        keep_raw: true,
-        ..LoadOptions::default()
-    };
-    let path = format!("recordings/{name}.jsonl");
-    let loaded = load_recording(Path::new(&path), &opts, &mut |_, _| {}).unwrap();
-    let (ds, view) = prepare(loaded, name.to_string(), None, None);
-    let mut app = App::with_data(Theme::default(), ds, view);
-    dispatch(&mut app, Action::Resize(w, h));
-    app
-}
-
-/// Runs the jobs the app asked for, inline (the loop runs them on threads).
-fn run_jobs(app: &mut App) {
-    while let Some(job) = app.jobs.pop() {
-        let ds = Arc::clone(app.ds.as_ref().unwrap());
-        let msg = job.run(&ds);
-        app.on_msg(msg);
-    }
-}
-
-fn draw(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
-    t.backend().to_string()
-}
 
 #[test]
 fn steps_and_seeks() {

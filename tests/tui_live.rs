@@ -3,6 +3,9 @@
 //! run inline, and the screen is drawn on a `TestBackend`. (The real broker
 //! is exercised by tests/kafka.rs and scripts/e2e-live.sh.)
 
+mod common;
+use common::tui::draw;
+
 use kord::detect::lag::LagStatus;
 use kord::model::Record;
 use kord::source::kafka::group::{GroupMember, GroupPartition, GroupSnapshot};
@@ -12,8 +15,6 @@ use kord::source::synth::{generate_with, SynthParams};
 use kord::source::{resolve_lens, LoadOptions};
 use kord::tui::live::{LiveConn, LiveState};
 use kord::tui::{dispatch, Action, App, Msg, Theme};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -56,12 +57,6 @@ fn rebuild(app: &mut App) -> bool {
 fn feed(app: &mut App, recs: &[Record<'static>]) {
     app.on_source(SourceEvent::Records(recs.to_vec()));
     assert!(rebuild(app), "records should make a rebuild due");
-}
-
-fn draw(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
-    t.backend().to_string()
 }
 
 fn connected(partitions: u32) -> SourceEvent {

@@ -2,40 +2,10 @@
 //! insta): grid, inspector, help, compare, consumers, too-small.
 //! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
 
-use kord::source::{load_recording, LoadOptions};
-use kord::tui::{dispatch, prepare, Action, App, Theme};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use std::path::Path;
-use std::sync::Arc;
+mod common;
+use common::tui::{app_for, run_jobs, screen};
 
-fn app_for(name: &str, w: u16, h: u16) -> App {
-    let opts = LoadOptions {
-        keep_raw: true,
-        ..LoadOptions::default()
-    };
-    let path = format!("recordings/{name}.jsonl");
-    let loaded = load_recording(Path::new(&path), &opts, &mut |_, _| {}).unwrap();
-    let (ds, view) = prepare(loaded, path, None, None);
-    let mut app = App::with_data(Theme::default(), ds, view);
-    dispatch(&mut app, Action::Resize(w, h));
-    app
-}
-
-fn run_jobs(app: &mut App) {
-    while let Some(job) = app.jobs.pop() {
-        let ds = Arc::clone(app.ds.as_ref().unwrap());
-        let msg = job.run(&ds);
-        app.on_msg(msg);
-    }
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
-    t.backend().to_string()
-}
+use kord::tui::{dispatch, Action, App};
 
 /// The alert-flap seed trace: v1 applied, v3 rejected (the gap), v2 applied.
 fn at_seed_rejection(w: u16, h: u16) -> App {

@@ -3,42 +3,18 @@
 //! out next to the recorded layout. The `hot-key` walk is the speaker's demo:
 //! more consumers do not cool the hot partition, a composite key does.
 
-use kord::sim::Change;
-use kord::source::{load_recording, LoadOptions};
-use kord::tui::{dispatch, prepare, Action, App, Theme};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
-use std::path::Path;
-use std::sync::Arc;
+mod common;
+use common::tui::{run_jobs, screen};
 
 fn app_for(name: &str) -> App {
-    let opts = LoadOptions {
-        keep_raw: true,
-        ..LoadOptions::default()
-    };
-    let path = format!("recordings/{name}.jsonl");
-    let loaded = load_recording(Path::new(&path), &opts, &mut |_, _| {}).unwrap();
-    let (ds, view) = prepare(loaded, name.to_string(), None, None);
-    let mut app = App::with_data(Theme::default(), ds, view);
-    dispatch(&mut app, Action::Resize(150, 44));
-    app
+    common::tui::app_for(name, 150, 44)
 }
 
-/// Runs the jobs the app asked for, inline (the loop runs them on threads).
-fn run_jobs(app: &mut App) {
-    while let Some(job) = app.jobs.pop() {
-        let ds = Arc::clone(app.ds.as_ref().unwrap());
-        let msg = job.run(&ds);
-        app.on_msg(msg);
-    }
-}
-
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| kord::tui::ui::draw(f, app)).unwrap();
-    t.backend().to_string()
-}
+use kord::sim::Change;
+use kord::source::{load_recording, LoadOptions};
+use kord::tui::{dispatch, prepare, Action, App};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Share of the events on the busiest partition of the layout shown.
 fn busiest_share(app: &App) -> f64 {
@@ -306,4 +282,32 @@ fn compare_shows_every_delivery_model_on_the_same_stream() {
     let s = screen(&app);
     assert!(s.contains("delivery (:delivery)"), "{s}");
     assert!(s.contains("servicebus-session"), "{s}");
+}
+
+#[test]
+fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
+    // Live mode (and a big file's first part) hands the app new data at any
+    // time; a what-if asked for just before must survive it.
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let load =
+        || load_recording(Path::new("recordings/hot-key.jsonl"), &opts, &mut |_, _| {}).unwrap();
+    let mut app = app_for("hot-key");
+    dispatch(&mut app, Action::Command("partition-by entity".into()));
+    assert!(app.what_if_pending);
+    let stale = app.jobs.clone();
+    app.jobs.clear();
+    let (ds, view) = prepare(load(), "hot-key".into(), None, None);
+    app.on_msg(kord::tui::Msg::Loaded { ds, view });
+    // The first layout job's answer is stale now; the new one is asked for.
+    for job in stale {
+        let ds = Arc::clone(app.ds.as_ref().unwrap());
+        app.on_msg(job.run(&ds));
+    }
+    assert!(app.what_if.is_none(), "a stale layout is ignored");
+    run_jobs(&mut app);
+    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
+    assert!(!app.what_if_pending);
 }

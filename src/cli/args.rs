@@ -290,6 +290,8 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
+    pub whatif: WhatIfArgs,
+    #[command(flatten)]
     pub tui: TuiArgs,
 }
 

@@ -11,36 +11,19 @@ use std::path::PathBuf;
 
 /// What the TUI commands share, checked before the terminal is taken.
 struct Common {
-    load: LoadOptions,
     theme: Theme,
     strategy: Option<StrategyKind>,
     log: Option<PathBuf>,
     what_if: WhatIfSettings,
 }
 
-fn common(
-    lens: &LensArgs,
-    whatif: &WhatIfArgs,
-    tui: &TuiArgs,
-    lenient: bool,
-) -> anyhow::Result<Common> {
-    let (cfg, origin) = lens_options(lens)?;
-    if let Some(a) = cfg.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
-        a.parse::<kord::sim::assign::Assignor>()
-            .map_err(UsageError)?;
-    }
+fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result<Common> {
     // The partition count is checked again against the stream once loaded.
     let (mut layout, sim) = whatif_options(whatif, 1)?;
     if let (Some(w), None) = (&mut layout, whatif.partitions) {
         // 0: the recorded partition count, filled in once the stream is loaded.
         w.partitions = 0;
     }
-    let load = LoadOptions {
-        lens: cfg,
-        lens_origin: origin,
-        lenient,
-        keep_raw: true,
-    };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(tui.theme.as_deref(), no_color).map_err(UsageError)?;
     let strategy = match lens.strategy.as_deref() {
@@ -53,11 +36,25 @@ fn common(
             .map(PathBuf::from)
     });
     Ok(Common {
-        load,
         theme,
         strategy,
         log,
         what_if: WhatIfSettings { layout, sim },
+    })
+}
+
+/// How `replay` and `demo` read their stream through the lens flags.
+fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
+    let (cfg, origin) = lens_options(lens)?;
+    if let Some(a) = cfg.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
+        a.parse::<kord::sim::assign::Assignor>()
+            .map_err(UsageError)?;
+    }
+    Ok(LoadOptions {
+        lens: cfg,
+        lens_origin: origin,
+        lenient,
+        keep_raw: true,
     })
 }
 
@@ -74,7 +71,8 @@ fn terminal_check() -> anyhow::Result<()> {
 
 /// Runs `kord replay FILE`.
 pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
-    let c = common(&a.lens, &a.whatif, &a.tui, a.lenient)?;
+    let load = load_options(&a.lens, a.lenient)?;
+    let c = common(&a.lens, &a.whatif, &a.tui)?;
     if !a.file.is_file() {
         return Err(UsageError(format!("{}: no such file", a.file.display())).into());
     }
@@ -83,7 +81,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
     kord::tui::run(Config {
         source: Source::File(a.file),
         name,
-        load: c.load,
+        load,
         theme: c.theme,
         strategy: c.strategy,
         consumers: a.lens.consumers,
@@ -114,7 +112,8 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         }
         None => names.first().map(|s| s.to_string()).unwrap_or_default(),
     };
-    let c = common(&a.lens, &a.whatif, &a.tui, false)?;
+    let load = load_options(&a.lens, false)?;
+    let c = common(&a.lens, &a.whatif, &a.tui)?;
     terminal_check()?;
     kord::tui::run(Config {
         source: Source::Scenario {
@@ -123,7 +122,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
             seed: a.seed,
         },
         name: format!("demo {name}"),
-        load: c.load,
+        load,
         theme: c.theme,
         strategy: c.strategy,
         consumers: a.lens.consumers,
@@ -147,17 +146,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     }
     let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
     let (lens, _) = super::kafka::live_lens(&a.lens)?;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::resolve(a.tui.theme.as_deref(), no_color).map_err(UsageError)?;
-    let strategy = match a.lens.strategy.as_deref() {
-        None | Some("all") => None,
-        Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
-    };
-    let log = a.tui.log.clone().or_else(|| {
-        std::env::var_os("KORD_LOG")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    });
+    let c = common(&a.lens, &a.whatif, &a.tui)?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
@@ -174,11 +163,11 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         source: Source::Live,
         name,
         load: LoadOptions::default(),
-        theme,
-        strategy,
+        theme: c.theme,
+        strategy: c.strategy,
         consumers: a.lens.consumers,
-        log,
-        what_if: WhatIfSettings::default(),
+        log: c.log,
+        what_if: c.what_if,
         live: Some(LiveInput { rx, handle, state }),
     })?
     .map_or(Ok(0), |e| Err(UsageError(e).into()))

@@ -293,6 +293,9 @@ pub struct App {
     pub what_if: Option<WhatIf>,
     /// A what-if asked for and being laid out.
     pub what_if_pending: bool,
+    /// The what-if last asked for (laid out again when new data arrives
+    /// before it is done).
+    what_if_wanted: Option<WhatIf>,
     /// The recorded stream while a what-if is shown.
     pub recorded: Option<Arc<Dataset>>,
     /// The measured fixes `w` cycles through (None: not measured yet).
@@ -361,6 +364,7 @@ impl App {
             sim_opts: Default::default(),
             what_if: None,
             what_if_pending: false,
+            what_if_wanted: None,
             recorded: None,
             suggestions: None,
             suggestion: None,
@@ -534,6 +538,7 @@ impl App {
         self.compare = None;
         self.compare_pending = false;
         self.what_if_pending = true;
+        self.what_if_wanted = what_if.clone();
         self.jobs.push(Job::Layout {
             gen: self.gen,
             base: Base(base),
@@ -653,7 +658,14 @@ impl App {
         self.suggestions = None;
         // A what-if is laid out again from the new recorded data; membership
         // changes and delivery models need their own simulation.
-        if let Some(mut w) = self.what_if.take() {
+        // (A layout still being computed was for the old data: ask again.)
+        let what_if = if std::mem::take(&mut self.what_if_pending) {
+            self.what_if.take();
+            self.what_if_wanted.take()
+        } else {
+            self.what_if.take()
+        };
+        if let Some(mut w) = what_if {
             if w.partitions == 0 {
                 w.partitions = self.recorded().map_or(1, |d| d.store.partitions.max(1));
             }

@@ -1,6 +1,8 @@
 //! Shared helpers for kord's integration tests.
 #![allow(dead_code)]
 
+pub mod tui;
+
 use kord::engine::{analyze, Analysis, Options};
 use kord::model::lens::LensConfig;
 use kord::report::{Report, ReportOptions};
