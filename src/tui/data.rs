@@ -70,6 +70,9 @@ pub struct Dataset {
     /// Where the inspector reads raw records when the store does not keep
     /// them: an uncompressed file and the byte offset of each line's start.
     pub raw_file: Option<(PathBuf, Vec<u64>)>,
+    /// Under a re-partitioning what-if: each event's recorded partition and
+    /// offset (the store holds the what-if's).
+    pub recorded_at: Option<(Vec<u32>, Vec<i64>)>,
 }
 
 fn csr(n_groups: usize, groups: impl Iterator<Item = u32>, len: usize) -> (Vec<u32>, Vec<u32>) {
@@ -172,6 +175,7 @@ impl Dataset {
             load,
             unfilled,
             raw_file: None,
+            recorded_at: None,
         }
     }
 
@@ -191,6 +195,11 @@ impl Dataset {
         let mut ds = Dataset::build(loaded, self.source.clone(), self.consumers);
         ds.note = self.note.clone();
         ds.raw_file = self.raw_file.clone();
+        ds.recorded_at = Some(
+            self.recorded_at
+                .clone()
+                .unwrap_or_else(|| (self.store.partition.clone(), self.store.offset.clone())),
+        );
         ds
     }
 
@@ -248,6 +257,15 @@ impl Dataset {
             buf.pop();
         }
         Some(buf)
+    }
+
+    /// The recorded partition and offset of an event (under a what-if, not
+    /// the store's).
+    pub fn recorded_position(&self, i: usize) -> Option<(u32, i64)> {
+        match &self.recorded_at {
+            Some((p, o)) => Some((*p.get(i)?, *o.get(i)?)),
+            None => Some((*self.store.partition.get(i)?, *self.store.offset.get(i)?)),
+        }
     }
 
     /// Number of events.

@@ -48,8 +48,19 @@ impl Inspect {
         let s = &ds.store;
         let mut fields = Vec::new();
         let mut push = |k: &str, v: String| fields.push((k.to_string(), v));
-        push("partition", s.partition[ev].to_string());
-        push("offset", s.offset[ev].to_string());
+        match ds.recorded_position(ev) {
+            Some((p, o)) if ds.recorded_at.is_some() => {
+                push(
+                    "partition",
+                    format!("{} (what-if; recorded {p})", s.partition[ev]),
+                );
+                push("offset", format!("{o} (recorded)"));
+            }
+            _ => {
+                push("partition", s.partition[ev].to_string());
+                push("offset", s.offset[ev].to_string());
+            }
+        }
         push(
             "key",
             s.key_name(ev)
@@ -175,9 +186,8 @@ fn raw_parts(ds: &Dataset, ev: usize) -> (Vec<(String, String)>, Vec<String>) {
             vec![String::from_utf8_lossy(&bytes).into_owned()],
         );
     };
-    if i64::from(rec.partition) != i64::from(ds.store.partition[ev])
-        || rec.offset != ds.store.offset[ev]
-    {
+    let (p, o) = ds.recorded_position(ev).unwrap_or((u32::MAX, -1));
+    if i64::from(rec.partition) != i64::from(p) || rec.offset != o {
         return (
             Vec::new(),
             vec!["(the file changed since it was loaded)".into()],

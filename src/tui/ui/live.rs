@@ -90,6 +90,18 @@ fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {
 /// Draws the strip in `r`; `grid_area` is the grid's, for the columns.
 pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area: Rect) {
     let t = &app.theme;
+    if app.what_if.is_some() {
+        // The columns are the what-if's partitions, not the topic's.
+        put(
+            f,
+            r.x,
+            r.y,
+            " watermarks and kord's lag are per topic partition: :whatif off shows them",
+            r.width,
+            t.dim(),
+        );
+        return;
+    }
     let g = grid::geometry(grid_area);
     let pn = app
         .ds
