@@ -216,13 +216,21 @@ fn killing_a_columns_owner_waits_for_the_session_timeout() {
     assert!(!g.members.contains(&owner));
     // The partition it owned waited: nothing of it started in between.
     let evs = ds.partition_events(0);
-    let stalled = evs.iter().find(|&&e| {
-        let a = ds.store.arrival[e as usize];
-        a > killed_at && a < killed_at + 10_000
-    });
-    if let Some(&e) = stalled {
-        assert!(v.sim.sim.start[e as usize] >= killed_at + 10_000);
-    }
+    let &stalled = evs
+        .iter()
+        .find(|&&e| {
+            let a = ds.store.arrival[e as usize];
+            a > killed_at && a < killed_at + 10_000
+        })
+        .expect("partition 0 has events during the session timeout");
+    assert!(v.sim.sim.start[stalled as usize] >= killed_at + 10_000);
+    // Killing it again while it dies changes nothing.
+    let before = v.sim.sim.rebalance.clone();
+    dispatch(&mut app, Action::Seek(120));
+    app.sel_col = 0;
+    dispatch(&mut app, Action::KillConsumer);
+    run_jobs(&mut app);
+    assert_eq!(app.view.as_ref().unwrap().sim.sim.rebalance, before);
 }
 
 #[test]
@@ -251,6 +259,10 @@ fn a_delivery_model_what_if_re_simulates_every_view() {
     assert!(screen(&app).contains("delivery sqs-fifo"));
     dispatch(&mut app, Action::Command("delivery carrier-pigeon".into()));
     assert!(app.status.as_ref().unwrap().1);
+    // No consumer group to rebalance under a per-entity model.
+    dispatch(&mut app, Action::AddConsumer);
+    assert!(app.status.as_ref().unwrap().1);
+    assert!(app.sim_opts.rebalances.is_empty());
 }
 
 #[test]
@@ -310,4 +322,46 @@ fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
     run_jobs(&mut app);
     assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
     assert!(!app.what_if_pending);
+}
+
+#[test]
+fn a_strategy_switch_while_a_what_if_is_laid_out_gets_both() {
+    let mut app = app_for("hot-key");
+    dispatch(&mut app, Action::ToggleCompare);
+    run_jobs(&mut app);
+    dispatch(&mut app, Action::Command("partition-by entity".into()));
+    dispatch(&mut app, Action::Command("strategy versioned".into()));
+    assert!(app.what_if_pending);
+    // Jobs run in the order asked (the loop runs them concurrently).
+    let jobs: Vec<_> = app.jobs.drain(..).collect();
+    for job in jobs {
+        let ds = Arc::clone(app.ds.as_ref().unwrap());
+        app.on_msg(job.run(&ds));
+    }
+    run_jobs(&mut app);
+    assert!(!app.what_if_pending && app.pending.is_none());
+    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
+    assert_eq!(app.strategy.name(), "versioned");
+    // The compare table is the what-if's: entities never split under it.
+    let c = app
+        .compare
+        .clone()
+        .expect("compare recomputed for the layout");
+    assert!(c.rows.iter().all(|r| r.lost == 0));
+}
+
+#[test]
+fn a_delivery_flag_keeps_the_lens_strategy_on_first_load() {
+    let mut app = App::new(kord::tui::Theme::default(), "hot-key");
+    app.sim_opts.model = "sqs-fifo".parse().unwrap();
+    let opts = LoadOptions {
+        keep_raw: true,
+        ..LoadOptions::default()
+    };
+    let loaded =
+        load_recording(Path::new("recordings/hot-key.jsonl"), &opts, &mut |_, _| {}).unwrap();
+    let (ds, view) = prepare(loaded, "hot-key".into(), None, None);
+    app.on_msg(kord::tui::Msg::Loaded { ds, view });
+    run_jobs(&mut app);
+    assert_eq!(app.strategy.name(), "partitioned");
 }

@@ -589,7 +589,8 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
                     }
                 }
                 Change::Kill(c) => {
-                    if group.members.contains(&c) {
+                    // Killing a member already dying changes nothing.
+                    if group.members.contains(&c) && !pending_kills.iter().any(|k| k.1 == c) {
                         let timeout = cfg.session_timeout_ms.min(MAX_PAUSE_MS);
                         let until = arrival.saturating_add(timeout as i64);
                         for (p, o) in owner.iter().enumerate() {
@@ -609,6 +610,10 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
         pending_kills.retain(|&(at, c)| {
             if at > arrival {
                 return true;
+            }
+            if !group.members.contains(&c) {
+                // It left cleanly while its session was timing out.
+                return false;
             }
             group.members.retain(|m| *m != c);
             group.rebalance(

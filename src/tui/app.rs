@@ -444,6 +444,7 @@ impl App {
             }
             Msg::Failed(e) => {
                 self.pending = None;
+                self.what_if_pending = false;
                 self.compare_pending = false;
                 self.set_status(e, true);
             }
@@ -506,6 +507,9 @@ impl App {
                 self.view = Some(view);
                 self.rebuild_rows();
                 self.follow_cursor();
+                if self.overlay == Overlay::Compare {
+                    self.request_compare();
+                }
             }
             Msg::Suggestions { gen, list } => {
                 if gen != self.gen {
@@ -546,9 +550,6 @@ impl App {
             kind: self.pending.unwrap_or(self.strategy),
             sim: self.sim_settings(),
         });
-        if self.overlay == Overlay::Compare {
-            self.request_compare();
-        }
     }
 
     /// `w`: the next measured suggestion, then the recorded layout again.
@@ -608,6 +609,16 @@ impl App {
             );
             return;
         }
+        if self.sim_opts.model != crate::sim::Model::Kafka {
+            self.set_status(
+                format!(
+                    "{} delivery has no consumer group to rebalance (:delivery kafka)",
+                    self.sim_opts.model.name()
+                ),
+                true,
+            );
+            return;
+        }
         let at = self.cursor as u32;
         let what = match &change {
             Change::Add => "a consumer joins".to_string(),
@@ -637,7 +648,11 @@ impl App {
         self.gen += 1;
         self.compare = None;
         self.compare_pending = false;
-        let wanted = self.pending.unwrap_or(self.strategy);
+        let wanted = if first {
+            view.kind
+        } else {
+            self.pending.unwrap_or(self.strategy)
+        };
         self.pending = None;
         self.consumers = self.consumers.or(ds.consumers);
         self.ds = Some(ds);
@@ -656,6 +671,7 @@ impl App {
         }
         self.recorded = None;
         self.suggestions = None;
+        self.suggestion = None;
         // A what-if is laid out again from the new recorded data; membership
         // changes and delivery models need their own simulation.
         // (A layout still being computed was for the old data: ask again.)
@@ -815,6 +831,12 @@ impl App {
     }
 
     fn request_strategy(&mut self, kind: StrategyKind) {
+        if self.what_if_pending {
+            // The layout being computed carries the strategy and simulation.
+            self.pending = Some(kind);
+            self.request_layout(self.what_if_wanted.clone());
+            return;
+        }
         self.gen += 1;
         self.pending = Some(kind);
         self.compare = None;
@@ -830,7 +852,8 @@ impl App {
     }
 
     fn request_compare(&mut self) {
-        if self.compare.is_none() && !self.compare_pending {
+        // A layout on its way: compare it once it is shown.
+        if self.compare.is_none() && !self.compare_pending && !self.what_if_pending {
             self.compare_pending = true;
             self.jobs.push(Job::Compare {
                 gen: self.gen,
@@ -938,7 +961,13 @@ impl App {
                 Ok(n) if (1..=crate::sim::whatif::MAX_PARTITIONS).contains(&n) => {
                     self.edit_what_if(|w| w.partitions = n)
                 }
-                _ => self.set_status(":partitions needs a count >= 1", true),
+                _ => self.set_status(
+                    format!(
+                        ":partitions needs a count from 1 to {}",
+                        crate::sim::whatif::MAX_PARTITIONS
+                    ),
+                    true,
+                ),
             },
             "partitioner" => match arg.parse::<Partitioner>() {
                 Ok(p) => self.edit_what_if(|w| w.partitioner = p),

@@ -694,8 +694,8 @@ pub struct DeliveryRow {
 pub struct CompareData {
     pub rows: Vec<CompareRow>,
     pub advice: Advice,
-    /// Per-entity ordered delivery under each model (partitioned strategies'
-    /// view of the stream), with the same consumers and membership changes.
+    /// The stream delivered under each model (as partitioned strategies see
+    /// it), with the same consumers (membership changes apply to Kafka only).
     pub deliveries: Vec<DeliveryRow>,
 }
 

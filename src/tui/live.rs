@@ -253,6 +253,10 @@ impl LiveState {
     }
 }
 
+/// How long a rebuild waits for the view work (strategy, simulation, what-if
+/// layout) the previous one started.
+const HOLD_FOR_VIEW: Duration = Duration::from_secs(5);
+
 impl App {
     /// Applies one event of the live source. Cheap: records are only buffered.
     pub fn on_source(&mut self, ev: SourceEvent) {
@@ -323,6 +327,10 @@ impl App {
         let consumers = self.consumers;
         let first = self.ds.is_none();
         let shown = self.pending.unwrap_or(self.strategy);
+        // A strategy, simulation or what-if asked for on the last rebuild is
+        // still being computed: let it land before the next rebuild replaces
+        // the data under it (bounded, so a slow one cannot stop the stream).
+        let view_busy = self.pending.is_some() || self.what_if_pending;
         let live = self.live.as_mut()?;
         let strategy = if first {
             live.first_strategy
@@ -345,7 +353,11 @@ impl App {
         // Before the first rebuild there is nothing to show: wait for the
         // source to say where it is (connected, or records).
         let ready = !(first && live.conn == LiveConn::Connecting && live.incoming.is_empty());
-        if live.in_flight || !due || !work || !ready {
+        let held = view_busy
+            && live
+                .last_rebuild
+                .is_some_and(|t| now.saturating_duration_since(t) < HOLD_FOR_VIEW);
+        if live.in_flight || !due || !work || !ready || held {
             return None;
         }
         live.in_flight = true;
@@ -391,6 +403,10 @@ impl App {
         self.complete = true;
         if dropped > 0 {
             self.cursor = self.cursor.saturating_sub(dropped);
+            // Membership changes placed at an event move with it.
+            for r in &mut self.sim_opts.rebalances {
+                r.at = r.at.saturating_sub(dropped as u32);
+            }
             self.bookmarks = self
                 .bookmarks
                 .iter()

@@ -193,13 +193,16 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         _ => 0.0,
     };
     let busy_max = sim.sim.busy_ms.iter().copied().max().unwrap_or(0).max(1);
-    for &c in &members {
-        let owned: Vec<u32> = match sim.delivery {
-            Delivery::Sequential => vec![],
-            Delivery::Partitioned => (0..ds.store.partitions)
-                .filter(|&p| sim.owner_at(p, cursor) == c)
-                .collect(),
-        };
+    // Each partition's owner, looked up once (not once per member).
+    let mut owned_by: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    if sim.delivery == Delivery::Partitioned {
+        for p in 0..ds.store.partitions {
+            owned_by.entry(sim.owner_at(p, cursor)).or_default().push(p);
+        }
+    }
+    let visible = r.height.saturating_sub(1 + HEADER_LINES) as usize;
+    for &c in members.iter().take(visible) {
+        let owned: Vec<u32> = owned_by.remove(&c).unwrap_or_default();
         let events: u64 = owned
             .iter()
             .map(|&p| {
