@@ -218,6 +218,34 @@ fn python_state(b: &str, t: &str, group: &str, partitions: u32) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
+/// Starts an application's consumer group with an independent client
+/// (confluent-kafka): it joins, consumes 1000 records, commits and stays a
+/// member for `secs`. Returns it once the group is stable, with its state.
+fn group_app(b: &str, t: &str, g: &str, secs: u32) -> (std::process::Child, Value) {
+    let mut app = Command::new("python3")
+        .arg(root().join("tests/kafka_helpers/group_app.py"))
+        .args([b, t, g, "1000", &secs.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    let mut stdout = std::io::BufReader::new(app.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+    assert!(line.starts_with("consumed 1000"), "the app: {line:?}");
+    let started = Instant::now();
+    loop {
+        let s = python_state(b, t, g, 6);
+        if s["state"] == "Stable" && !s["members"].as_array().unwrap().is_empty() {
+            return (app, s);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the app's group never became stable: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 #[test]
 #[ignore = "needs the broker that scripts/test.sh starts"]
 fn group_observation_is_read_only() {
@@ -227,28 +255,7 @@ fn group_observation_is_read_only() {
     produce(&b, &t, "alert-flap", 2, None);
     // An independent client (confluent-kafka) joins the group, consumes and
     // commits, and stays a member while kord observes.
-    let mut app = Command::new("python3")
-        .arg(root().join("tests/kafka_helpers/group_app.py"))
-        .args([&b, &t, &g, "1000", "20"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    let mut stdout = std::io::BufReader::new(app.stdout.take().unwrap());
-    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-    assert!(line.starts_with("consumed 1000"), "the app: {line:?}");
-    let started = Instant::now();
-    let before = loop {
-        let s = python_state(&b, &t, &g, 6);
-        if s["state"] == "Stable" && !s["members"].as_array().unwrap().is_empty() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the app's group never became stable: {s}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    };
+    let (mut app, before) = group_app(&b, &t, &g, 20);
     let o = kord(&[
         "analyze", "-b", &b, "-t", &t, "--group", &g, "--format", "json",
     ]);
@@ -627,28 +634,7 @@ fn live_group_panel_shows_the_real_group_and_leaves_it_unchanged() {
     let t = topic("live-group");
     let g = format!("{t}-app");
     produce(&b, &t, "alert-flap", 3, None);
-    let mut app_proc = Command::new("python3")
-        .arg(root().join("tests/kafka_helpers/group_app.py"))
-        .args([&b, &t, &g, "1000", "30"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut line = String::new();
-    let mut stdout = std::io::BufReader::new(app_proc.stdout.take().unwrap());
-    std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-    assert!(line.starts_with("consumed 1000"), "the app: {line:?}");
-    let started = Instant::now();
-    let before = loop {
-        let s = python_state(&b, &t, &g, 6);
-        if s["state"] == "Stable" && !s["members"].as_array().unwrap().is_empty() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the app's group never became stable: {s}"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    };
+    let (mut app_proc, before) = group_app(&b, &t, &g, 30);
     // kord live --group, as the UI loop runs it.
     let cfg = KafkaConfig::new(&b, &t);
     let opts = LiveOptions {
