@@ -221,6 +221,8 @@ fn python_state(b: &str, t: &str, group: &str, partitions: u32) -> Value {
 /// Starts an application's consumer group with an independent client
 /// (confluent-kafka): it joins, consumes 1000 records, commits and stays a
 /// member for `secs`. Returns it once the group is stable, with its state.
+// The caller owns the child and waits for it (or kills it).
+#[allow(clippy::zombie_processes)]
 fn group_app(b: &str, t: &str, g: &str, secs: u32) -> (std::process::Child, Value) {
     let mut app = Command::new("python3")
         .arg(root().join("tests/kafka_helpers/group_app.py"))
