@@ -15,8 +15,9 @@ KORD_BIN="${KORD_BIN:-$PWD/target/release/kord}"
 command -v tmux >/dev/null || { echo "e2e-live: tmux is required" >&2; exit 1; }
 
 WORK="$(mktemp -d)"
-SOCK="kord-e2e-live-$$"
-T() { tmux -L "$SOCK" "$@"; }
+NAME=e2e-live S=live PAUSE=0.3
+# shellcheck source=scripts/tmux-lib.sh
+. scripts/tmux-lib.sh
 cleanup() {
   T kill-server 2>/dev/null || true
   scripts/tansu.sh stop "$WORK/broker" 2>/dev/null || true
@@ -24,29 +25,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-S=live
-fail() {
-  echo "e2e-live: FAIL: $*" >&2
-  echo "---- screen ----" >&2
-  T capture-pane -t "$S" -p >&2 || true
-  exit 1
-}
-screen() { T capture-pane -t "$S" -p; }
-wait_for() {
-  local deadline=$((SECONDS + ${2:-10}))
-  until screen | grep -qF -- "$1"; do
-    [ $SECONDS -lt $deadline ] || fail "never saw: $1"
-    sleep 0.2
-  done
-}
-wait_gone() {
-  local deadline=$((SECONDS + ${2:-10}))
-  while screen | grep -qF -- "$1"; do
-    [ $SECONDS -lt $deadline ] || fail "still showing: $1"
-    sleep 0.2
-  done
-}
-keys() { T send-keys -t "$S" "$@"; sleep 0.3; }
 # compact N: the title's short form of a count (999, 1.2k, 34k, 1.2M).
 compact() {
   awk -v n="$1" 'BEGIN { if (n < 1000) print n; else if (n < 10000) printf "%.1fk\n", n/1000;

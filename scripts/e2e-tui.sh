@@ -10,34 +10,11 @@ KORD_BIN="${KORD_BIN:-$PWD/target/release/kord}"
 [ -x "$KORD_BIN" ] || { echo "e2e-tui: $KORD_BIN not built" >&2; exit 1; }
 command -v tmux >/dev/null || { echo "e2e-tui: tmux is required" >&2; exit 1; }
 
-SOCK="kord-e2e-$$"
-T() { tmux -L "$SOCK" "$@"; }
+NAME=e2e-tui
+# shellcheck source=scripts/tmux-lib.sh
+. scripts/tmux-lib.sh
 cleanup() { T kill-server 2>/dev/null || true; }
 trap cleanup EXIT
-
-fail() {
-  echo "e2e-tui: FAIL: $*" >&2
-  echo "---- screen ----" >&2
-  T capture-pane -t "$S" -p >&2 || true
-  exit 1
-}
-screen() { T capture-pane -t "$S" -p; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT (fixed string).
-wait_for() {
-  local deadline=$((SECONDS + ${2:-10}))
-  until screen | grep -qF -- "$1"; do
-    [ $SECONDS -lt $deadline ] || fail "never saw: $1"
-    sleep 0.1
-  done
-}
-wait_gone() {
-  local deadline=$((SECONDS + ${2:-10}))
-  while screen | grep -qF -- "$1"; do
-    [ $SECONDS -lt $deadline ] || fail "still showing: $1"
-    sleep 0.1
-  done
-}
-keys() { T send-keys -t "$S" "$@"; sleep 0.2; }
 
 # start NAME WIDTH HEIGHT: a shell with a known prompt in a detached session.
 start() {
