@@ -285,11 +285,7 @@ pub fn group_text(g: &GroupSnapshot) -> String {
         "\nConsumer group {:?}: {} ({}), {} member(s), total lag {}, status {}",
         g.group,
         g.state,
-        if g.protocol.is_empty() {
-            "-"
-        } else {
-            &g.protocol
-        },
+        g.protocol_name(),
         g.members.len(),
         g.total_lag(),
         g.status

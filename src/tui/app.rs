@@ -522,6 +522,11 @@ impl App {
         }
     }
 
+    /// The strategy shown, or being computed to be shown next.
+    pub fn shown_strategy(&self) -> StrategyKind {
+        self.pending.unwrap_or(self.strategy)
+    }
+
     /// The recorded dataset (the one shown when no what-if is).
     pub fn recorded(&self) -> Option<Arc<Dataset>> {
         self.recorded.clone().or_else(|| self.ds.clone())
@@ -547,7 +552,7 @@ impl App {
             gen: self.gen,
             base: Base(base),
             what_if,
-            kind: self.pending.unwrap_or(self.strategy),
+            kind: self.shown_strategy(),
             sim: self.sim_settings(),
         });
     }
@@ -602,7 +607,7 @@ impl App {
 
     /// Adds a membership change at the cursor and re-simulates.
     fn change_members(&mut self, change: Change) {
-        if self.pending.unwrap_or(self.strategy).is_sequential() {
+        if self.shown_strategy().is_sequential() {
             self.set_status(
                 "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
                 true,
@@ -629,7 +634,7 @@ impl App {
         let pos = r.partition_point(|x| x.at <= at);
         r.insert(pos, Rebalance { at, change });
         self.set_status(format!("#{at}: {what}; rebalancing, re-simulating"), false);
-        self.request_strategy(self.pending.unwrap_or(self.strategy));
+        self.request_strategy(self.shown_strategy());
     }
 
     /// Members of the simulated group at the cursor.
@@ -651,7 +656,7 @@ impl App {
         let wanted = if first {
             view.kind
         } else {
-            self.pending.unwrap_or(self.strategy)
+            self.shown_strategy()
         };
         self.pending = None;
         self.consumers = self.consumers.or(ds.consumers);
@@ -868,7 +873,7 @@ impl App {
         if list.is_empty() {
             return;
         }
-        let cur = self.pending.unwrap_or(self.strategy);
+        let cur = self.shown_strategy();
         let pos = list.iter().position(|k| *k == cur).unwrap_or(0) as i64;
         let next = list[(pos + dir).rem_euclid(list.len() as i64) as usize];
         self.request_strategy(next);
@@ -876,7 +881,7 @@ impl App {
 
     fn set_consumers(&mut self, n: u32) {
         let n = n.clamp(1, 4096);
-        if self.pending.unwrap_or(self.strategy).is_sequential() {
+        if self.shown_strategy().is_sequential() {
             self.set_status(
                 "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
                 true,
@@ -890,7 +895,7 @@ impl App {
             format!("consumers: {n} from the start, re-simulating"),
             false,
         );
-        self.request_strategy(self.pending.unwrap_or(self.strategy));
+        self.request_strategy(self.shown_strategy());
     }
 
     fn command(&mut self, line: &str) {
@@ -985,14 +990,14 @@ impl App {
                 Ok(m) => {
                     self.sim_opts.model = m;
                     self.set_status(format!("delivery: {}, re-simulating", m.name()), false);
-                    self.request_strategy(self.pending.unwrap_or(self.strategy));
+                    self.request_strategy(self.shown_strategy());
                 }
                 Err(e) => self.set_status(e, true),
             },
             "rebalances" if arg == "clear" || arg == "reset" => {
                 self.sim_opts.rebalances.clear();
                 self.set_status("membership changes cleared, re-simulating", false);
-                self.request_strategy(self.pending.unwrap_or(self.strategy));
+                self.request_strategy(self.shown_strategy());
             }
             "find" | "kind" => {
                 if arg.is_empty() || arg == "all" || arg == "any" {

@@ -326,7 +326,7 @@ impl App {
     pub fn take_live_job(&mut self, now: Instant) -> Option<LiveJob> {
         let consumers = self.consumers;
         let first = self.ds.is_none();
-        let shown = self.pending.unwrap_or(self.strategy);
+        let shown = self.shown_strategy();
         // A strategy, simulation or what-if asked for on the last rebuild is
         // still being computed: let it land before the next rebuild replaces
         // the data under it (bounded, so a slow one cannot stop the stream).

@@ -63,6 +63,15 @@ pub struct GroupSnapshot {
 }
 
 impl GroupSnapshot {
+    /// The protocol as shown (`-` when the broker gives none).
+    pub fn protocol_name(&self) -> &str {
+        if self.protocol.is_empty() {
+            "-"
+        } else {
+            &self.protocol
+        }
+    }
+
     /// Total lag over the partitions with a commit.
     pub fn total_lag(&self) -> i64 {
         self.partitions.iter().filter_map(|p| p.lag).sum()

@@ -37,7 +37,8 @@ pub fn geometry(r: Rect) -> Geometry {
     }
 }
 
-fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {
+/// Writes `s` at (x, y), cut to `w` cells.
+pub(super) fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {
     if w == 0 {
         return;
     }

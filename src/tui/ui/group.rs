@@ -54,11 +54,7 @@ pub fn extend<'a>(app: &App, lines: &mut Vec<Line<'a>>) {
             format!(
                 "{} · {} · {} member(s) · lag {} · ",
                 g.state,
-                if g.protocol.is_empty() {
-                    "-"
-                } else {
-                    &g.protocol
-                },
+                g.protocol_name(),
                 g.members.len(),
                 g.total_lag()
             ),

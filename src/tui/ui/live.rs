@@ -7,7 +7,7 @@ use super::{compact, grid};
 use crate::tui::app::App;
 use crate::tui::live::{LiveConn, LiveState};
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::Frame;
 
@@ -81,18 +81,12 @@ pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
     spans
 }
 
-fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {
-    if w > 0 {
-        f.buffer_mut().set_stringn(x, y, s, w as usize, style);
-    }
-}
-
 /// Draws the strip in `r`; `grid_area` is the grid's, for the columns.
 pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area: Rect) {
     let t = &app.theme;
     if app.what_if.is_some() {
         // The columns are the what-if's partitions, not the topic's.
-        put(
+        grid::put(
             f,
             r.x,
             r.y,
@@ -121,7 +115,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
     };
     let rows = strip_height(live).min(r.height);
     for i in 0..rows {
-        put(
+        grid::put(
             f,
             r.x,
             r.y + i,
@@ -141,7 +135,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
                 compact(m.high.max(0) as u64)
             )
         });
-        put(f, x, r.y, &wm, w, t.dim());
+        grid::put(f, x, r.y, &wm, w, t.dim());
         if rows > 1 {
             let lag = m.map_or(0, |m| m.lag());
             let (s, st) = match m {
@@ -149,7 +143,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
                 Some(_) if lag > 0 => (format!("L{}", compact(lag as u64)), t.fg(t.warn)),
                 Some(_) => ("0".to_string(), t.fg(t.ok)),
             };
-            put(f, x, r.y + 1, &s, w, st);
+            grid::put(f, x, r.y + 1, &s, w, st);
         }
         if rows > 2 {
             if let Some(gp) = live
@@ -159,7 +153,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
             {
                 let status = super::group::status_style(app, gp.status);
                 let lag = gp.lag.map_or("-".to_string(), |l| compact(l.max(0) as u64));
-                put(
+                grid::put(
                     f,
                     x,
                     r.y + 2,
