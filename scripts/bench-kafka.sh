@@ -3,13 +3,15 @@
 #   1. kord produce: EVENTS scenario events to a fresh topic (the time
 #      includes generating the scenario, as kord synth would)
 #   2. an independent consumer (confluent-kafka, assign + read to EOF): the
-#      broker's own limit
+#      broker's own limit; the same at a 100 ms fetch wait; librdkafka alone
+#      and kord's read path without the engine (examples/drain.rs)
 #   3. kord record --until end (read only, to a file)
 #   4. kord analyze -b -t (read to the end + the engine), events/s
 #   5. kord analyze FILE of the recording (the engine alone), events/s
 # and which of broker and kord bounds the live read.
 # Env: EVENTS (1000000), SCENARIO (alert-flap), PARTITIONS (16),
-#      KORD_BIN (target/release/kord), KORD_BENCH_BROKER (else a tansu is started).
+#      KORD_BIN (target/release/kord), KORD_BENCH_BROKER (else a tansu is started),
+#      KORD_BENCH_TOPIC (a topic already produced there: skips step 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS="${EVENTS:-1000000}"
@@ -27,7 +29,7 @@ if [ -n "${KORD_BENCH_BROKER:-}" ]; then
 else
   B="$(scripts/tansu.sh start "$DIR/broker")"
 fi
-T="bench-$SCENARIO-$EVENTS-$$"
+T="${KORD_BENCH_TOPIC:-bench-$SCENARIO-$EVENTS-$$}"
 echo "broker $B, topic $T, $EVENTS $SCENARIO events, $PARTITIONS partitions"
 
 # secs CMD...: wall seconds of CMD (stdout discarded), fails if CMD fails.
@@ -42,18 +44,24 @@ print(f"{time.perf_counter() - t:.3f}")
 PY
 }
 
-produce_s=$(secs "$KORD" produce "$SCENARIO" -b "$B" -t "$T" --events "$EVENTS" --partitions "$PARTITIONS")
+if [ -n "${KORD_BENCH_TOPIC:-}" ]; then
+  produce_s=0 # a topic already produced (with KORD_BENCH_BROKER)
+else
+  produce_s=$(secs "$KORD" produce "$SCENARIO" -b "$B" -t "$T" --events "$EVENTS" --partitions "$PARTITIONS")
+fi
 
 # The independent consumer: assign every partition from the beginning, read
-# until each reports EOF, with fetch sizes as large as kord's.
-read -r indep_s indep_n < <(python3 - "$B" "$T" <<'PY'
+# until each reports EOF, with the fetch settings of kord's bounded reads
+# (WAIT ms fetch wait, deep queue). Prints "seconds records".
+independent() {
+  python3 - "$B" "$T" "$1" <<'PY'
 import sys, time
 from confluent_kafka import Consumer, KafkaError, TopicPartition, OFFSET_BEGINNING
-b, t = sys.argv[1], sys.argv[2]
+b, t, wait = sys.argv[1], sys.argv[2], int(sys.argv[3])
 c = Consumer({"bootstrap.servers": b, "group.id": "bench-independent", "enable.auto.commit": False,
-              "enable.partition.eof": True, "fetch.wait.max.ms": 100,
+              "enable.partition.eof": True, "fetch.wait.max.ms": wait,
               "max.partition.fetch.bytes": 8388608, "fetch.max.bytes": 67108864,
-              "queued.min.messages": 200000, "queued.max.messages.kbytes": 262144})
+              "queued.min.messages": 1000000, "queued.max.messages.kbytes": 262144})
 parts = [p for p in c.list_topics(t, timeout=10).topics[t].partitions]
 start = time.perf_counter()
 c.assign([TopicPartition(t, p, OFFSET_BEGINNING) for p in parts])
@@ -69,17 +77,26 @@ while len(eof) < len(parts):
 print(f"{time.perf_counter() - start:.3f} {n}")
 c.close()
 PY
-)
+}
+read -r indep_s indep_n < <(independent 10)
+# The same at a 100 ms fetch wait: tansu 0.6 holds every fetch for its full
+# wait (5 MB a response), so this one measures tansu's pacing.
+read -r indep100_s _ < <(independent 100)
+# librdkafka alone with kord's config, and kord's read path without the engine.
+cargo build --release -q --example drain
+read -r drain_s _ _ < <(target/release/examples/drain "$B" "$T")
+read -r merged_s _ _ < <(target/release/examples/drain --merged "$B" "$T")
 
 record_s=$(secs "$KORD" record -b "$B" -t "$T" -o "$DIR/rec.jsonl")
 rec_n=$(($(wc -l <"$DIR/rec.jsonl") - 1))
 live_s=$(secs "$KORD" analyze -b "$B" -t "$T" --strategy versioned --format json)
 file_s=$(secs "$KORD" analyze "$DIR/rec.jsonl" --strategy versioned --format json)
 
-python3 - "$EVENTS" "$produce_s" "$indep_s" "$indep_n" "$record_s" "$rec_n" "$live_s" "$file_s" <<'PY'
+python3 - "$EVENTS" "$produce_s" "$indep_s" "$indep_n" "$record_s" "$rec_n" "$live_s" "$file_s" \
+  "$indep100_s" "$drain_s" "$merged_s" <<'PY'
 import sys
 asked = int(sys.argv[1])
-produce, indep, indep_n, record, rec_n, live, file_ = (float(x) for x in sys.argv[2:])
+produce, indep, indep_n, record, rec_n, live, file_, indep100, drain, merged = (float(x) for x in sys.argv[2:])
 # A scenario may drop a few of the events asked for (lost versions): rates
 # are over what is in the topic.
 n = int(indep_n)
@@ -87,6 +104,9 @@ rate = lambda s: n / s if s > 0 else float("inf")
 rows = [
     ("kord produce (generating the scenario included)", produce),
     ("independent consumer (confluent-kafka), to EOF", indep),
+    ("  the same, fetch.wait.max.ms=100 (tansu's pacing)", indep100),
+    ("librdkafka alone, kord's config (examples/drain)", drain),
+    ("kord's read + merge, no engine (drain --merged)", merged),
     ("kord record --until end", record),
     ("kord analyze -b -t --strategy versioned", live),
     ("kord analyze FILE --strategy versioned", file_),

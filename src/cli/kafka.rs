@@ -6,7 +6,7 @@ use super::UsageError;
 use kord::detect::Kind;
 use kord::engine::Options;
 use kord::model::lens::LensConfig;
-use kord::model::Record;
+use kord::model::RecordBuf;
 use kord::model::{Ingest, Lens};
 use kord::report::{render_text, ReportOptions};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
@@ -113,10 +113,11 @@ fn read_pipelined(
     reader: &mut KafkaReader,
     until: &Until,
     order: ReadOrder,
-    work: &mut (dyn FnMut(Option<Vec<Record<'static>>>) -> Result<(), KafkaSourceError> + Send),
+    work: &mut (dyn FnMut(Option<RecordBuf>) -> Result<(), KafkaSourceError> + Send),
 ) -> Result<u64, KafkaSourceError> {
     const BATCH: usize = 4096;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record<'static>>>(32);
+    let fresh = || RecordBuf::with_capacity(BATCH, 256);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBuf>(32);
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || -> Result<(), KafkaSourceError> {
             loop {
@@ -128,17 +129,17 @@ fn read_pipelined(
             }
         });
         let stopped = || KafkaSourceError::Client("the consumer of the records stopped".into());
-        let batch = std::cell::RefCell::new(Vec::<Record<'static>>::with_capacity(BATCH));
-        let send = |b: Vec<Record<'static>>| tx.send(b).map_err(|_| stopped());
+        let batch = std::cell::RefCell::new(fresh());
+        let send = |b: RecordBuf| tx.send(b).map_err(|_| stopped());
         let read = read_bounded(
             reader,
             until,
             order,
             &mut |r| {
                 let mut b = batch.borrow_mut();
-                b.push(r.into_owned());
+                b.push(r);
                 if b.len() >= BATCH {
-                    send(std::mem::replace(&mut *b, Vec::with_capacity(BATCH)))?;
+                    send(std::mem::replace(&mut *b, fresh()))?;
                 }
                 Ok(())
             },
@@ -186,7 +187,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
         })
         .collect::<Result<_, _>>()?;
-    let cfg = config(&a.kafka, Some(&a.read))?;
+    let cfg = config(&a.kafka, Some(&a.read))?.bounded();
     let until = until(&a.read)?;
     if until == Until::Never {
         return Err(UsageError("analyze needs an end (--until)".into()).into());
@@ -206,7 +207,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     ingest.set_partitions(reader.topic_partition_count());
     let mut line = 0u64;
     read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        for r in batch.into_iter().flatten() {
+        for r in batch.iter().flat_map(RecordBuf::iter) {
             line += 1;
             ingest.push(&r, line, None);
         }
@@ -338,7 +339,7 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let Some(out) = &a.output else {
         return Err(UsageError("record needs -o FILE (or -o - for standard output)".into()).into());
     };
-    let cfg = config(&a.kafka, Some(&a.read))?;
+    let cfg = config(&a.kafka, Some(&a.read))?.bounded();
     let until = until(&a.read)?;
     let (_, lens_cfg) = live_lens(&a.lens)?;
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
@@ -374,7 +375,7 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let mut last_flush = Instant::now();
     let result = read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        for r in batch.iter().flatten() {
+        for r in batch.iter().flat_map(RecordBuf::iter) {
             w.write_all(r.to_json_line().as_bytes()).map_err(io)?;
             w.write_all(b"\n").map_err(io)?;
         }

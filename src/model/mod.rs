@@ -9,7 +9,7 @@ pub mod store;
 
 pub use intern::Interner;
 pub use lens::Lens;
-pub use record::{Payload, Record};
+pub use record::{Payload, Record, RecordBuf};
 pub use store::{EventStore, Ingest};
 
 /// Sentinel for "no version" in the version column.

@@ -1,7 +1,7 @@
 //! The blocking, read-only topic reader and the bounded read to `--until`.
 
 use super::{KafkaConfig, KafkaSourceError, KordContext, StartFrom, Until};
-use crate::model::{Payload, Record};
+use crate::model::{Payload, Record, RecordBuf};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
@@ -585,15 +585,59 @@ fn merge_key(r: &Record<'_>) -> (i64, i32, i64) {
     (seq.or(r.ts).unwrap_or(i64::MIN), r.partition, r.offset)
 }
 
-/// Reads until `until` and hands records to `sink` in `order` (by value:
-/// merged records are already owned, so `into_owned` costs nothing). `tick`
-/// runs at least every 200 ms (for flushing). Fails when the broker stays
-/// away longer than the config's timeout (unless `keep_waiting`).
+/// A partition's records waiting for the merge, packed in chunks.
+#[derive(Default)]
+struct Pending {
+    keys: VecDeque<(i64, i32, i64)>,
+    chunks: VecDeque<RecordBuf>,
+    /// The next record of the front chunk.
+    head: usize,
+}
+
+impl Pending {
+    const CHUNK: usize = 1024;
+
+    fn push(&mut self, r: &Record<'_>) {
+        if self.chunks.back().is_none_or(|c| c.len() >= Self::CHUNK) {
+            self.chunks
+                .push_back(RecordBuf::with_capacity(Self::CHUNK, 256));
+        }
+        if let Some(c) = self.chunks.back_mut() {
+            c.push(r);
+            self.keys.push_back(merge_key(r));
+        }
+    }
+
+    fn front_key(&self) -> Option<(i64, i32, i64)> {
+        self.keys.front().copied()
+    }
+
+    /// Hands the front record to `f` and drops it.
+    fn pop<T>(&mut self, f: impl FnOnce(&Record<'_>) -> T) -> Option<T> {
+        let front = self.chunks.front()?;
+        let out = f(&front.get(self.head)?);
+        self.keys.pop_front();
+        self.head += 1;
+        if self.head >= front.len() {
+            self.chunks.pop_front();
+            self.head = 0;
+        }
+        Some(out)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// Reads until `until` and hands records to `sink` in `order`. `tick` runs
+/// at least every 200 ms (for flushing). Fails when the broker stays away
+/// longer than the config's timeout (unless `keep_waiting`).
 pub fn read_bounded(
     reader: &mut KafkaReader,
     until: &Until,
     order: ReadOrder,
-    sink: &mut dyn FnMut(Record<'_>) -> Result<(), KafkaSourceError>,
+    sink: &mut dyn FnMut(&Record<'_>) -> Result<(), KafkaSourceError>,
     tick: &mut dyn FnMut(u64) -> Result<(), KafkaSourceError>,
 ) -> Result<u64, KafkaSourceError> {
     let limit = match until {
@@ -605,9 +649,7 @@ pub fn read_bounded(
     }
     let mut emitted = 0u64;
     let mut failed: Option<KafkaSourceError> = None;
-    // Each queued record with its merge key, computed once.
-    type Key = (i64, i32, i64);
-    let mut queues: BTreeMap<i32, VecDeque<(Key, Record<'static>)>> = BTreeMap::new();
+    let mut queues: BTreeMap<i32, Pending> = BTreeMap::new();
     let mut last_probe = Instant::now();
     let mut last_progress = Instant::now();
     while emitted < limit {
@@ -617,14 +659,11 @@ pub fn read_bounded(
                     return;
                 }
                 match order {
-                    ReadOrder::Arrival => match sink(r.clone()) {
+                    ReadOrder::Arrival => match sink(r) {
                         Ok(()) => emitted += 1,
                         Err(e) => failed = Some(e),
                     },
-                    ReadOrder::Merged => queues
-                        .entry(r.partition)
-                        .or_default()
-                        .push_back((merge_key(r), r.clone().into_owned())),
+                    ReadOrder::Merged => queues.entry(r.partition).or_default().push(r),
                 }
             };
             if reader.poll(Duration::from_millis(100), 50_000, &mut push) > 0 {
@@ -643,12 +682,12 @@ pub fn read_bounded(
             // Emit while every partition either has a head or has nothing coming now.
             let ids = reader.partitions();
             'merge: while emitted < limit {
-                let mut best: Option<(Key, i32)> = None;
+                let mut best: Option<((i64, i32, i64), i32)> = None;
                 for &p in &ids {
-                    match queues.get(&p).and_then(|q| q.front()) {
-                        Some((k, _)) => {
-                            if best.is_none_or(|(bk, _)| *k < bk) {
-                                best = Some((*k, p));
+                    match queues.get(&p).and_then(Pending::front_key) {
+                        Some(k) => {
+                            if best.is_none_or(|(bk, _)| k < bk) {
+                                best = Some((k, p));
                             }
                         }
                         None if reader.idle(p) => {}
@@ -656,15 +695,15 @@ pub fn read_bounded(
                     }
                 }
                 let Some((_, p)) = best else { break };
-                let Some((_, r)) = queues.get_mut(&p).and_then(|q| q.pop_front()) else {
-                    break;
-                };
-                sink(r)?;
+                match queues.get_mut(&p).and_then(|q| q.pop(&mut *sink)) {
+                    Some(r) => r?,
+                    None => break,
+                }
                 emitted += 1;
             }
         }
         tick(emitted)?;
-        let drained = queues.values().all(|q| q.is_empty());
+        let drained = queues.values().all(Pending::is_empty);
         if reader.all_done() && drained && !matches!(until, Until::Count(_) | Until::Never) {
             break;
         }
