@@ -205,6 +205,8 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     let mut ingest = Ingest::new(lens, false);
     ingest.set_partitions(reader.topic_partition_count());
+    let timing = std::env::var_os("KORD_TIMING").is_some();
+    let t0 = Instant::now();
     let mut line = 0u64;
     read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
         for r in batch.iter().flat_map(RecordBuf::iter) {
@@ -222,6 +224,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         None => None,
     };
     let (store, lens) = ingest.finish();
+    let t_read = t0.elapsed();
     let strategies = strategies(&a.lens, &lens, true)?;
     let engine_opts = Options {
         strategies,
@@ -247,6 +250,12 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         &a.whatif,
         &ropts,
     )?;
+    if timing {
+        eprintln!(
+            "kord: timing: read {t_read:?}, analyze {:?}",
+            t0.elapsed() - t_read
+        );
+    }
     if a.format == "json" {
         let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
         if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {

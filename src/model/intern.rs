@@ -10,14 +10,22 @@ use std::hash::BuildHasher;
 /// new string costs no allocation of its own, and a look-up hashes once.
 #[derive(Default, Clone)]
 pub struct Interner {
-    table: HashTable<u32>,
+    /// (short hash, id): the hash is kept so a probe compares strings only
+    /// when it matches and growing the table never reads the strings again.
+    table: HashTable<(u32, u32)>,
     text: String,
     /// `text[ends[id - 1]..ends[id]]` is string `id`.
     ends: Vec<usize>,
 }
 
-fn hash(s: &str) -> u64 {
-    FxBuildHasher.hash_one(s)
+/// A 32-bit hash of `s`, and the table's hash of that (spread over 64 bits).
+fn hash(s: &str) -> (u32, u64) {
+    let short = (FxBuildHasher.hash_one(s) >> 32) as u32;
+    (short, spread(short))
+}
+
+fn spread(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
@@ -30,23 +38,28 @@ fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
 impl Interner {
     /// The id of `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        let h = hash(s);
+        let (short, h) = hash(s);
         let (text, ends) = (&self.text, &self.ends);
-        if let Some(&id) = self.table.find(h, |&id| slice(text, ends, id) == s) {
+        if let Some(&(_, id)) = self
+            .table
+            .find(h, |&(e, id)| e == short && slice(text, ends, id) == s)
+        {
             return id;
         }
         let id = self.ends.len() as u32;
         self.text.push_str(s);
         self.ends.push(self.text.len());
-        let (text, ends) = (&self.text, &self.ends);
         self.table
-            .insert_unique(h, id, |&id| hash(slice(text, ends, id)));
+            .insert_unique(h, (short, id), |&(e, _)| spread(e));
         id
     }
 
     /// The id of `s` when already interned.
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.table.find(hash(s), |&id| self.name(id) == s).copied()
+        let (short, h) = hash(s);
+        self.table
+            .find(h, |&(e, id)| e == short && self.name(id) == s)
+            .map(|&(_, id)| id)
     }
 
     /// The string of `id` ("" when out of range).
