@@ -209,9 +209,12 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let t0 = Instant::now();
     let mut line = 0u64;
     read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        for r in batch.iter().flat_map(RecordBuf::iter) {
-            line += 1;
-            ingest.push(&r, line, None);
+        if let Some(b) = batch {
+            b.try_for_each(|r| {
+                line += 1;
+                ingest.push(r, line, None);
+                Ok(())
+            })?;
         }
         Ok(())
     })
@@ -383,10 +386,15 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     w.flush().map_err(io)?;
     let started = Instant::now();
     let mut last_flush = Instant::now();
+    let mut line = Vec::with_capacity(1024);
     let result = read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        for r in batch.iter().flat_map(RecordBuf::iter) {
-            w.write_all(r.to_json_line().as_bytes()).map_err(io)?;
-            w.write_all(b"\n").map_err(io)?;
+        if let Some(b) = &batch {
+            b.try_for_each(|r| {
+                line.clear();
+                r.write_json_line(&mut line);
+                line.push(b'\n');
+                w.write_all(&line).map_err(io)
+            })?;
         }
         // At least twice a second, and whenever the stream pauses.
         if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {

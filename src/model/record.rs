@@ -81,37 +81,61 @@ impl<'a> Record<'a> {
 
     /// The record as a recording line (kcat `-J` shape, payload as a string).
     pub fn to_json_line(&self) -> String {
-        let mut o = serde_json::Map::new();
-        if let Some(t) = &self.topic {
-            o.insert("topic".into(), t.as_ref().into());
+        let mut out = Vec::with_capacity(256);
+        self.write_json_line(&mut out);
+        // Only JSON text was written: always UTF-8.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Appends the recording line (no newline) to `out`, field by field,
+    /// without building a JSON value first.
+    pub fn write_json_line(&self, out: &mut Vec<u8>) {
+        use std::io::Write as _;
+        // Writing to a Vec cannot fail.
+        fn string(out: &mut Vec<u8>, s: &str) {
+            let _ = serde_json::to_writer(&mut *out, s);
         }
-        o.insert("partition".into(), self.partition.into());
-        o.insert("offset".into(), self.offset.into());
+        fn opt(out: &mut Vec<u8>, s: Option<&str>) {
+            match s {
+                Some(s) => string(out, s),
+                None => out.extend_from_slice(b"null"),
+            }
+        }
+        out.push(b'{');
+        if let Some(t) = &self.topic {
+            out.extend_from_slice(b"\"topic\":");
+            string(out, t);
+            out.push(b',');
+        }
+        let _ = write!(
+            out,
+            "\"partition\":{},\"offset\":{}",
+            self.partition, self.offset
+        );
         if let Some(ts) = self.ts {
-            o.insert("tstype".into(), "create".into());
-            o.insert("ts".into(), ts.into());
+            let _ = write!(out, ",\"tstype\":\"create\",\"ts\":{ts}");
         }
         if !self.headers.is_empty() {
-            let mut h = Vec::with_capacity(self.headers.len() * 2);
-            for (n, v) in &self.headers {
-                h.push(serde_json::Value::from(n.as_ref()));
-                h.push(v.as_deref().map_or(serde_json::Value::Null, Into::into));
+            out.extend_from_slice(b",\"headers\":[");
+            for (i, (n, v)) in self.headers.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(out, n);
+                out.push(b',');
+                opt(out, v.as_deref());
             }
-            o.insert("headers".into(), h.into());
+            out.push(b']');
         }
-        o.insert(
-            "key".into(),
-            self.key
-                .as_deref()
-                .map_or(serde_json::Value::Null, Into::into),
-        );
-        let payload = match &self.payload {
-            Payload::Null => serde_json::Value::Null,
-            Payload::Text(t) | Payload::Json(t) => t.as_ref().into(),
-            Payload::Binary(b) => String::from_utf8_lossy(b).into_owned().into(),
-        };
-        o.insert("payload".into(), payload);
-        serde_json::Value::Object(o).to_string()
+        out.extend_from_slice(b",\"key\":");
+        opt(out, self.key.as_deref());
+        out.extend_from_slice(b",\"payload\":");
+        match &self.payload {
+            Payload::Null => out.extend_from_slice(b"null"),
+            Payload::Text(t) | Payload::Json(t) => string(out, t),
+            Payload::Binary(b) => string(out, &String::from_utf8_lossy(b)),
+        }
+        out.push(b'}');
     }
 }
 
@@ -230,17 +254,24 @@ impl RecordBuf {
 
     /// Record `i`, borrowed from the buffer.
     pub fn get(&self, i: usize) -> Option<Record<'_>> {
-        let s = self.slots.get(i)?;
+        self.slots.get(i).map(|s| self.record(s, Vec::new()))
+    }
+
+    /// Record `s`, its headers collected into `headers` (cleared first).
+    fn record<'b>(&'b self, s: &Slot, mut headers: Headers<'b>) -> Record<'b> {
         let text = |sp: Span| Cow::Borrowed(self.str(sp));
-        Some(Record {
+        headers.clear();
+        headers.extend(
+            self.headers[s.headers.start..s.headers.end]
+                .iter()
+                .map(|&(n, v)| (text(n), v.map(text))),
+        );
+        Record {
             topic: s.topic.map(text),
             partition: s.partition,
             offset: s.offset,
             ts: s.ts,
-            headers: self.headers[s.headers.start..s.headers.end]
-                .iter()
-                .map(|&(n, v)| (text(n), v.map(text)))
-                .collect(),
+            headers,
             key: s.key.map(text),
             payload: match s.payload {
                 PayloadSlot::Null => Payload::Null,
@@ -250,7 +281,22 @@ impl RecordBuf {
                     Payload::Binary(Cow::Borrowed(&self.bytes[sp.start..sp.end]))
                 }
             },
-        })
+        }
+    }
+
+    /// Hands each record to `f` in order, stopping at the first error. One
+    /// header list serves every record, so this allocates nothing per record.
+    pub fn try_for_each<E>(
+        &self,
+        mut f: impl FnMut(&Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut headers = Vec::new();
+        for s in &self.slots {
+            let r = self.record(s, headers);
+            f(&r)?;
+            headers = r.headers;
+        }
+        Ok(())
     }
 
     /// The records in order, borrowed.
@@ -258,6 +304,8 @@ impl RecordBuf {
         (0..self.len()).filter_map(|i| self.get(i))
     }
 }
+
+type Headers<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
 
 #[cfg(test)]
 mod tests {
@@ -314,8 +362,46 @@ mod tests {
             }
             prop_assert_eq!(buf.len(), recs.len());
             let back: Vec<Record<'_>> = buf.iter().collect();
-            prop_assert_eq!(back, recs);
+            prop_assert_eq!(&back, &recs);
+            let mut each = Vec::new();
+            buf.try_for_each(|r| {
+                each.push(r.clone().into_owned());
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            prop_assert_eq!(each, recs);
             prop_assert!(buf.get(buf.len()).is_none());
+        }
+
+        /// The hand-written recording line is the JSON object it always was.
+        #[test]
+        fn json_line_matches_a_json_object(r in record()) {
+            let mut o = serde_json::Map::new();
+            if let Some(t) = &r.topic {
+                o.insert("topic".into(), t.as_ref().into());
+            }
+            o.insert("partition".into(), r.partition.into());
+            o.insert("offset".into(), r.offset.into());
+            if let Some(ts) = r.ts {
+                o.insert("tstype".into(), "create".into());
+                o.insert("ts".into(), ts.into());
+            }
+            if !r.headers.is_empty() {
+                let h: Vec<serde_json::Value> = r
+                    .headers
+                    .iter()
+                    .flat_map(|(n, v)| [n.as_ref().into(), v.as_deref().into()])
+                    .collect();
+                o.insert("headers".into(), h.into());
+            }
+            o.insert("key".into(), r.key.as_deref().into());
+            let payload = match &r.payload {
+                Payload::Null => serde_json::Value::Null,
+                Payload::Text(t) | Payload::Json(t) => t.as_ref().into(),
+                Payload::Binary(b) => String::from_utf8_lossy(b).into_owned().into(),
+            };
+            o.insert("payload".into(), payload);
+            prop_assert_eq!(r.to_json_line(), serde_json::Value::Object(o).to_string());
         }
     }
 }
