@@ -512,6 +512,106 @@ fn live_source_streams_records_and_watermarks() {
     assert!(marks.iter().all(|m| m.lag() == 0), "{marks:?}");
 }
 
+/// Reads the live source until `n` records came, returning their
+/// (partition, offset, kord-seq) in the order the channel gave them.
+fn live_records(cfg: &KafkaConfig, opts: LiveOptions, n: usize) -> Vec<(i64, i64, i64)> {
+    let (mut rx, handle) = KafkaSource::start(cfg, opts).unwrap();
+    let mut got = Vec::with_capacity(n);
+    let started = Instant::now();
+    while got.len() < n && started.elapsed() < Duration::from_secs(30) {
+        match rx.try_recv() {
+            Ok(SourceEvent::Records(rs)) => got.extend(rs.iter().map(|r| {
+                let seq = r.header("kord-seq").expect("a kord-seq header");
+                (r.partition as i64, r.offset, seq.parse::<i64>().unwrap())
+            })),
+            Ok(SourceEvent::Error(e)) => panic!("{e}"),
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    handle.stop();
+    got
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_from_the_beginning_merges_partitions_in_the_bounded_read_order() {
+    let b = broker();
+    let t = topic("live-merge");
+    // Produced all at once: the broker returns it partition burst by burst.
+    let n = 20_000;
+    produce(&b, &t, "alert-flap", 7, Some(n));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rec.jsonl");
+    let o = kord(&[
+        "record",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "-o",
+        out.to_str().unwrap(),
+        "--until",
+        "end",
+    ]);
+    ok(&o);
+    let bounded: Vec<(i64, i64, i64)> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let h = v["headers"].as_array().unwrap();
+            let seq = h
+                .chunks(2)
+                .find(|kv| kv[0] == "kord-seq")
+                .and_then(|kv| kv[1].as_str())
+                .unwrap();
+            (
+                v["partition"].as_i64().unwrap(),
+                v["offset"].as_i64().unwrap(),
+                seq.parse().unwrap(),
+            )
+        })
+        .collect();
+    let cfg = KafkaConfig::new(&b, &t);
+    let live = live_records(&cfg, LiveOptions::default(), bounded.len());
+    assert_eq!(live.len(), bounded.len(), "every record");
+    let partitions: std::collections::BTreeSet<i64> = live.iter().map(|r| r.0).collect();
+    assert!(
+        partitions.len() > 1,
+        "a multi-partition topic: {partitions:?}"
+    );
+    let seqs: Vec<i64> = live.iter().map(|r| r.2).collect();
+    let first_wrong = seqs.iter().zip(0..).position(|(s, i)| *s != i);
+    assert_eq!(first_wrong, None, "live order is kord-seq order");
+    assert!(live == bounded, "live order is `kord record`'s order");
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn live_merge_within_a_small_pending_budget_still_delivers_everything() {
+    let b = broker();
+    let t = topic("live-merge-budget");
+    let dir = tempfile::tempdir().unwrap();
+    let file = synth(dir.path(), "alert-flap", 8, Some(5000));
+    let n = std::fs::read_to_string(&file).unwrap().lines().count() - 1;
+    produce(&b, &t, "alert-flap", 8, Some(5000));
+    let cfg = KafkaConfig::new(&b, &t);
+    // Far less than one partition's burst: the merge must let records out
+    // rather than stall with polling paused.
+    let opts = LiveOptions {
+        max_pending: 300,
+        max_batch: 100,
+        ..LiveOptions::default()
+    };
+    let live = live_records(&cfg, opts, n);
+    assert_eq!(live.len(), n, "every record");
+    let mut seqs: Vec<i64> = live.iter().map(|r| r.2).collect();
+    seqs.sort_unstable();
+    assert!(seqs.iter().copied().eq(0..n as i64), "each record once");
+}
+
 /// Which partition `kord partition` names for each key, with N read from the topic.
 fn kord_partitions(b: &str, t: &str, partitioner: &str, keys: &[String]) -> BTreeMap<String, u64> {
     let mut args = vec!["partition", "-b", b, "-t", t, "--partitioner", partitioner];

@@ -205,8 +205,9 @@ pub struct KafkaReadArgs {
     /// lag); never joins it.
     #[arg(long, value_name = "GROUP")]
     pub group: Option<String>,
-    /// Order of a bounded read: `merged` (by kord-seq header, else timestamp:
-    /// the same on every run) or `arrival` (as polled).
+    /// Order across partitions: `merged` (by kord-seq header, else timestamp:
+    /// the same on every run; live lets caught-up partitions flow) or
+    /// `arrival` (as polled).
     #[arg(long, default_value = "merged", value_parser = ["merged", "arrival"])]
     pub order: String,
 }

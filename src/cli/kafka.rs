@@ -62,7 +62,8 @@ fn until(r: &KafkaReadArgs) -> anyhow::Result<Until> {
     }
 }
 
-fn order(r: &KafkaReadArgs) -> ReadOrder {
+/// `--order`: merged unless `arrival`.
+pub fn order(r: &KafkaReadArgs) -> ReadOrder {
     if r.order == "arrival" {
         ReadOrder::Arrival
     } else {

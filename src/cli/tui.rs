@@ -154,6 +154,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     // reported here, before the terminal is taken.
     let opts = LiveOptions {
         group: a.read.group.clone(),
+        order: super::kafka::order(&a.read),
         ..LiveOptions::default()
     };
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;

@@ -1,15 +1,22 @@
 //! The live source for the TUI: a reader thread feeding a bounded channel.
 //!
+//! Records pass through the same cross-partition merge as a bounded read
+//! ([`Merger`]): history read from the beginning comes out in `kord-seq` or
+//! timestamp order, not in the partition bursts the broker returns; once
+//! caught up, partitions at their end do not hold the merge, so new records
+//! flow as they come.
+//!
 //! The thread never waits on the UI: when the channel is full it keeps
 //! polling into a pending batch (up to a cap, then it stops polling, which
 //! lets librdkafka's own queue absorb the rest) and retries the send. The UI
 //! drains with `try_recv`/`recv_many` and applies whole batches.
 
 use super::group::{GroupObserver, GroupSnapshot};
-use super::reader::{Connection, KafkaReader, PartitionMarks};
+use super::reader::{Connection, KafkaReader, Merger, PartitionMarks, ReadOrder};
 use super::{KafkaConfig, KafkaSourceError};
 use crate::model::Record;
 use std::collections::VecDeque;
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -21,7 +28,7 @@ use tokio::sync::mpsc::{self, error::TrySendError, Receiver, Sender};
 pub enum SourceEvent {
     /// Reading started or the broker is back.
     Connected { topic: String, partitions: u32 },
-    /// Records in arrival order (as polled).
+    /// Records in merged order (see [`LiveOptions::order`]).
     Records(Vec<Record<'static>>),
     /// Per-partition watermarks and kord's position, about once a second.
     Watermarks {
@@ -51,8 +58,15 @@ pub struct LiveOptions {
     pub capacity: usize,
     /// Largest `Records` batch.
     pub max_batch: usize,
-    /// Records kept pending while the channel is full, before polling pauses.
+    /// Records kept pending (in the merge or while the channel is full),
+    /// before polling pauses.
     pub max_pending: usize,
+    /// `Merged`: partitions merged by `kord-seq`, else timestamp, while
+    /// every partition has a record queued or is at its end; `Arrival`: as polled.
+    pub order: ReadOrder,
+    /// How long a partition that neither delivers nor is at its end may
+    /// hold the merge before the others go on without it.
+    pub max_hold: Duration,
     /// Observe this consumer group (read-only).
     pub group: Option<String>,
     pub watermarks_every: Duration,
@@ -66,6 +80,8 @@ impl Default for LiveOptions {
             capacity: 64,
             max_batch: 20_000,
             max_pending: 500_000,
+            order: ReadOrder::Merged,
+            max_hold: Duration::from_secs(2),
             group: None,
             watermarks_every: Duration::from_secs(1),
             group_every: Duration::from_secs(5),
@@ -149,6 +165,8 @@ fn run(
         partitions: reader.topic_partition_count(),
     });
     let mut pending: Vec<Record<'static>> = Vec::new();
+    let mut merger = Merger::with_max_hold(opts.max_hold);
+    let merged = opts.order == ReadOrder::Merged;
     let mut was_connected = true;
     let mut last_marks = Instant::now();
     let mut last_group: Option<Instant> = None;
@@ -156,13 +174,35 @@ fn run(
     let mut counted = 0u64;
     let max_batch = opts.max_batch.max(1);
     while !stop.load(Ordering::Relaxed) {
-        if pending.len() < opts.max_pending {
-            let room = (opts.max_pending - pending.len()).min(max_batch);
+        let queued = pending.len() + merger.len();
+        if queued < opts.max_pending {
+            let room = (opts.max_pending - queued).min(max_batch);
             counted += reader.poll(Duration::from_millis(50), room, &mut |r| {
-                pending.push(r.clone().into_owned())
+                if merged {
+                    merger.push(r)
+                } else {
+                    pending.push(r.clone().into_owned())
+                }
             }) as u64;
         } else {
+            // Not polling: no partition can deliver, so none is blamed for it.
+            merger.reset_hold(Instant::now());
             std::thread::sleep(Duration::from_millis(10));
+        }
+        if merged {
+            let mut out = |r: &Record<'_>| {
+                pending.push(r.clone().into_owned());
+                Ok::<(), Infallible>(())
+            };
+            let ids = reader.partitions();
+            let Ok(_) =
+                merger.pop_ready(&ids, |p| reader.idle(p), Instant::now(), u64::MAX, &mut out);
+            // The merge holds the whole pending budget, so polling stopped
+            // and the partition it waits for cannot deliver: let the
+            // smallest out (out of order, but memory stays bounded).
+            if merger.len() >= opts.max_pending {
+                let Ok(_) = merger.pop_any(max_batch as u64, &mut out);
+            }
         }
         let connected = matches!(reader.connection(), Connection::Connected);
         if connected != was_connected {
@@ -186,7 +226,7 @@ fn run(
             control.push_back(SourceEvent::Watermarks {
                 marks,
                 events_per_sec: counted as f64 / secs.max(1e-3),
-                pending: pending.len(),
+                pending: pending.len() + merger.len(),
             });
             counted = 0;
         }

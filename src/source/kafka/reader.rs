@@ -7,7 +7,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{BorrowedMessage, Headers, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 /// The header `kord produce` stamps on each record: its arrival index in
@@ -492,7 +492,7 @@ impl KafkaReader {
     }
 
     /// Whether a partition is caught up (EOF) or done: nothing more is coming now.
-    fn idle(&self, p: i32) -> bool {
+    pub fn idle(&self, p: i32) -> bool {
         self.parts.get(&p).is_none_or(|x| x.done || x.eof)
     }
 
@@ -565,7 +565,7 @@ impl KafkaReader {
     }
 }
 
-/// The order of a bounded read's output.
+/// The order of a read's output across partitions (bounded or live).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadOrder {
     /// As the consumer polled them (depends on fetch timing).
@@ -630,6 +630,169 @@ impl Pending {
     }
 }
 
+/// The cross-partition merge of `--order merged`: records queue per
+/// partition and leave smallest key first (`kord-seq` header, else
+/// timestamp, then partition and offset), but only while every partition
+/// either has a queued head or is idle (nothing coming now), so a partition
+/// that is behind holds the others back instead of being overtaken.
+///
+/// With a hold limit (live mode), a partition that is neither idle nor
+/// delivering for that long (a broker that stopped answering for it) stops
+/// holding the merge until it delivers or goes idle again. Time is passed
+/// in, so tests drive the clock.
+pub struct Merger {
+    queues: BTreeMap<i32, Pending>,
+    /// Records queued over all partitions.
+    len: usize,
+    max_hold: Option<Duration>,
+    /// Per partition, when it last had a queued head or was idle.
+    active: BTreeMap<i32, Instant>,
+    /// Partitions past the hold limit, no longer waited for.
+    released: BTreeSet<i32>,
+}
+
+impl Default for Merger {
+    fn default() -> Self {
+        Merger::new()
+    }
+}
+
+impl Merger {
+    /// A merge that waits as long as it takes (bounded reads: the same order on every run).
+    pub fn new() -> Merger {
+        Merger {
+            queues: BTreeMap::new(),
+            len: 0,
+            max_hold: None,
+            active: BTreeMap::new(),
+            released: BTreeSet::new(),
+        }
+    }
+
+    /// A merge in which a partition holds the others for at most `max_hold`
+    /// while it neither delivers nor is idle (live mode).
+    pub fn with_max_hold(max_hold: Duration) -> Merger {
+        Merger {
+            max_hold: Some(max_hold),
+            ..Merger::new()
+        }
+    }
+
+    /// Queues a record (copied into the partition's packed chunks).
+    pub fn push(&mut self, r: &Record<'_>) {
+        self.queues.entry(r.partition).or_default().push(r);
+        self.len += 1;
+    }
+
+    /// Records queued.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Restarts every partition's hold clock at `now`: for when kord itself
+    /// stopped polling, so no partition is blamed for not delivering.
+    pub fn reset_hold(&mut self, now: Instant) {
+        for t in self.active.values_mut() {
+            *t = now;
+        }
+        self.released.clear();
+    }
+
+    fn has_head(&self, p: i32) -> bool {
+        self.queues.get(&p).is_some_and(|q| !q.is_empty())
+    }
+
+    /// Hands `sink` up to `limit` records in merge order, while each of
+    /// `partitions` has a queued head, is `idle`, or has held the merge past
+    /// the hold limit. Returns how many were handed over; stops at the
+    /// sink's first error.
+    pub fn pop_ready<E>(
+        &mut self,
+        partitions: &[i32],
+        idle: impl Fn(i32) -> bool,
+        now: Instant,
+        limit: u64,
+        sink: &mut dyn FnMut(&Record<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        // A partition that holds the merge: nothing queued, not idle, and
+        // (with a hold limit) not silent for longer than it.
+        let mut holding = Vec::new();
+        for &p in partitions {
+            if self.has_head(p) || idle(p) {
+                self.active.insert(p, now);
+                self.released.remove(&p);
+                continue;
+            }
+            let since = *self.active.entry(p).or_insert(now);
+            match self.max_hold {
+                Some(h) if now.saturating_duration_since(since) >= h => {
+                    if self.released.insert(p) {
+                        tracing::debug!("merge: partition {p} silent for {h:?}, not waited for");
+                    }
+                }
+                _ => holding.push(p),
+            }
+        }
+        if !holding.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0;
+        while n < limit {
+            let Some(p) = self.smallest_head() else { break };
+            self.pop_from(p, sink)?;
+            n += 1;
+            // A partition that just ran dry holds the merge again unless
+            // nothing is coming from it now (its clock was set above, so a
+            // hold limit counts from now).
+            if !self.has_head(p) && partitions.contains(&p) && !idle(p) {
+                break;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Hands `sink` up to `limit` records in merge order whatever the
+    /// partitions are doing (the merge is full and must let some out).
+    pub fn pop_any<E>(
+        &mut self,
+        limit: u64,
+        sink: &mut dyn FnMut(&Record<'_>) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut n = 0;
+        while n < limit {
+            let Some(p) = self.smallest_head() else { break };
+            self.pop_from(p, sink)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn smallest_head(&self) -> Option<i32> {
+        self.queues
+            .iter()
+            .filter_map(|(&p, q)| q.front_key().map(|k| (k, p)))
+            .min()
+            .map(|(_, p)| p)
+    }
+
+    fn pop_from<E>(
+        &mut self,
+        p: i32,
+        sink: &mut dyn FnMut(&Record<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if let Some(r) = self.queues.get_mut(&p).and_then(|q| q.pop(&mut *sink)) {
+            self.len -= 1;
+            r?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads until `until` and hands records to `sink` in `order`. `tick` runs
 /// at least every 200 ms (for flushing). Fails when the broker stays away
 /// longer than the config's timeout (unless `keep_waiting`).
@@ -649,7 +812,7 @@ pub fn read_bounded(
     }
     let mut emitted = 0u64;
     let mut failed: Option<KafkaSourceError> = None;
-    let mut queues: BTreeMap<i32, Pending> = BTreeMap::new();
+    let mut merger = Merger::new();
     let mut last_probe = Instant::now();
     let mut last_progress = Instant::now();
     while emitted < limit {
@@ -663,7 +826,7 @@ pub fn read_bounded(
                         Ok(()) => emitted += 1,
                         Err(e) => failed = Some(e),
                     },
-                    ReadOrder::Merged => queues.entry(r.partition).or_default().push(r),
+                    ReadOrder::Merged => merger.push(r),
                 }
             };
             if reader.poll(Duration::from_millis(100), 50_000, &mut push) > 0 {
@@ -679,32 +842,20 @@ pub fn read_bounded(
             _ => {}
         }
         if order == ReadOrder::Merged {
-            // Emit while every partition either has a head or has nothing coming now.
             let ids = reader.partitions();
-            'merge: while emitted < limit {
-                let mut best: Option<((i64, i32, i64), i32)> = None;
-                for &p in &ids {
-                    match queues.get(&p).and_then(Pending::front_key) {
-                        Some(k) => {
-                            if best.is_none_or(|(bk, _)| k < bk) {
-                                best = Some((k, p));
-                            }
-                        }
-                        None if reader.idle(p) => {}
-                        None => break 'merge,
-                    }
-                }
-                let Some((_, p)) = best else { break };
-                match queues.get_mut(&p).and_then(|q| q.pop(&mut *sink)) {
-                    Some(r) => r?,
-                    None => break,
-                }
-                emitted += 1;
-            }
+            emitted += merger.pop_ready(
+                &ids,
+                |p| reader.idle(p),
+                Instant::now(),
+                limit - emitted,
+                sink,
+            )?;
         }
         tick(emitted)?;
-        let drained = queues.values().all(Pending::is_empty);
-        if reader.all_done() && drained && !matches!(until, Until::Count(_) | Until::Never) {
+        if reader.all_done()
+            && merger.is_empty()
+            && !matches!(until, Until::Count(_) | Until::Never)
+        {
             break;
         }
         // Quiet for a second: ask the broker, so a lost one is noticed soon
@@ -737,4 +888,230 @@ pub fn read_bounded(
         }
     }
     Ok(emitted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    fn rec(partition: i32, offset: i64, ts: i64) -> Record<'static> {
+        Record {
+            topic: Some(Cow::Borrowed("t")),
+            partition,
+            offset,
+            ts: Some(ts),
+            headers: Vec::new(),
+            key: Some(Cow::Owned(format!("k{partition}"))),
+            payload: Payload::Text(Cow::Owned(format!("{{\"ts\":{ts}}}"))),
+        }
+    }
+
+    fn seq(partition: i32, offset: i64, seq: i64) -> Record<'static> {
+        let mut r = rec(partition, offset, 1000 - seq);
+        r.headers
+            .push((Cow::Borrowed(SEQ_HEADER), Some(Cow::Owned(seq.to_string()))));
+        r
+    }
+
+    /// Pops what is ready, as (partition, offset).
+    fn ready(
+        m: &mut Merger,
+        parts: &[i32],
+        idle: &[i32],
+        now: Instant,
+        limit: u64,
+    ) -> Vec<(i32, i64)> {
+        let mut out = Vec::new();
+        let n = m
+            .pop_ready(parts, |p| idle.contains(&p), now, limit, &mut |r| {
+                out.push((r.partition, r.offset));
+                Ok::<(), Infallible>(())
+            })
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(n as usize, out.len());
+        out
+    }
+
+    #[test]
+    fn interleaved_partitions_come_out_by_timestamp() {
+        let mut m = Merger::new();
+        let t = Instant::now();
+        // Partition 0 arrives whole first, as a broker serving it in a burst.
+        for (o, ts) in [10, 30, 50].into_iter().enumerate() {
+            m.push(&rec(0, o as i64, ts));
+        }
+        assert_eq!(ready(&mut m, &[0, 1], &[], t, u64::MAX), vec![], "1 holds");
+        for (o, ts) in [20, 40, 60].into_iter().enumerate() {
+            m.push(&rec(1, o as i64, ts));
+        }
+        assert_eq!(m.len(), 6);
+        // Neither is idle: the merge stops when either runs dry.
+        assert_eq!(
+            ready(&mut m, &[0, 1], &[], t, u64::MAX),
+            vec![(0, 0), (1, 0), (0, 1), (1, 1), (0, 2)]
+        );
+        assert_eq!(m.len(), 1);
+        // Partition 0 reached its end: 1 goes on alone.
+        assert_eq!(ready(&mut m, &[0, 1], &[0], t, u64::MAX), vec![(1, 2)]);
+        assert!(m.is_empty());
+    }
+
+    #[test]
+    fn the_seq_header_wins_over_the_timestamp_and_ties_go_by_partition() {
+        let mut m = Merger::new();
+        let t = Instant::now();
+        m.push(&seq(1, 0, 1));
+        m.push(&seq(1, 1, 2));
+        m.push(&seq(0, 0, 0));
+        m.push(&seq(0, 1, 3));
+        m.push(&rec(2, 0, 2));
+        m.push(&rec(3, 0, 2));
+        assert_eq!(
+            ready(&mut m, &[0, 1, 2, 3], &[0, 1, 2, 3], t, u64::MAX),
+            vec![(0, 0), (1, 0), (1, 1), (2, 0), (3, 0), (0, 1)]
+        );
+    }
+
+    #[test]
+    fn idle_partitions_do_not_hold_and_new_records_flow() {
+        let mut m = Merger::with_max_hold(Duration::from_secs(2));
+        let t = Instant::now();
+        // Caught up: 1 and 2 at their end, a new record on 0 leaves at once.
+        m.push(&rec(0, 7, 100));
+        assert_eq!(
+            ready(&mut m, &[0, 1, 2], &[1, 2], t, u64::MAX),
+            vec![(0, 7)]
+        );
+        // 0 ran dry and is no longer idle (a fetch is under way): it holds 1.
+        m.push(&rec(1, 3, 200));
+        assert_eq!(ready(&mut m, &[0, 1, 2], &[2], t, u64::MAX), vec![]);
+        assert_eq!(
+            ready(&mut m, &[0, 1, 2], &[0, 2], t, u64::MAX),
+            vec![(1, 3)]
+        );
+    }
+
+    #[test]
+    fn the_limit_stops_the_merge_and_keeps_the_rest() {
+        let mut m = Merger::new();
+        let t = Instant::now();
+        for o in 0..5 {
+            m.push(&rec(0, o, o));
+        }
+        assert_eq!(ready(&mut m, &[0], &[0], t, 2), vec![(0, 0), (0, 1)]);
+        assert_eq!(m.len(), 3);
+        assert_eq!(
+            ready(&mut m, &[0], &[0], t, 10),
+            vec![(0, 2), (0, 3), (0, 4)]
+        );
+    }
+
+    #[test]
+    fn a_silent_partition_holds_the_merge_only_up_to_the_limit() {
+        let hold = Duration::from_secs(2);
+        let mut m = Merger::with_max_hold(hold);
+        let t0 = Instant::now();
+        m.push(&rec(0, 0, 10));
+        m.push(&rec(0, 1, 20));
+        // Partition 1 neither delivers nor reaches its end.
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0, u64::MAX), vec![]);
+        let t1 = t0 + hold - Duration::from_millis(1);
+        assert_eq!(ready(&mut m, &[0, 1], &[], t1, u64::MAX), vec![]);
+        let t2 = t0 + hold;
+        assert_eq!(
+            ready(&mut m, &[0, 1], &[], t2, u64::MAX),
+            vec![(0, 0), (0, 1)],
+            "past the hold limit, what is queued goes"
+        );
+        // Still silent: later records of 0 are not held again.
+        m.push(&rec(0, 2, 30));
+        assert_eq!(ready(&mut m, &[0, 1], &[], t2, u64::MAX), vec![(0, 2)]);
+        // 1 delivers again: it holds the merge as before, its clock restarted.
+        m.push(&rec(1, 0, 40));
+        let t3 = t2 + Duration::from_millis(10);
+        assert_eq!(ready(&mut m, &[0, 1], &[], t3, u64::MAX), vec![]);
+        m.push(&rec(0, 3, 50));
+        assert_eq!(ready(&mut m, &[0, 1], &[], t3, u64::MAX), vec![(1, 0)]);
+        let t4 = t3 + Duration::from_millis(10);
+        assert_eq!(ready(&mut m, &[0, 1], &[], t4, u64::MAX), vec![]);
+        assert_eq!(
+            ready(&mut m, &[0, 1], &[], t3 + hold, u64::MAX),
+            vec![(0, 3)]
+        );
+    }
+
+    #[test]
+    fn without_a_hold_limit_the_merge_waits_forever() {
+        let mut m = Merger::new();
+        let t0 = Instant::now();
+        m.push(&rec(0, 0, 10));
+        let later = t0 + Duration::from_secs(3600);
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0, u64::MAX), vec![]);
+        assert_eq!(ready(&mut m, &[0, 1], &[], later, u64::MAX), vec![]);
+        assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn reset_hold_restarts_the_clock() {
+        let hold = Duration::from_secs(2);
+        let mut m = Merger::with_max_hold(hold);
+        let t0 = Instant::now();
+        m.push(&rec(0, 0, 10));
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0, u64::MAX), vec![]);
+        let t1 = t0 + Duration::from_secs(1);
+        m.reset_hold(t1);
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0 + hold, u64::MAX), vec![]);
+        assert_eq!(
+            ready(&mut m, &[0, 1], &[], t1 + hold, u64::MAX),
+            vec![(0, 0)]
+        );
+    }
+
+    #[test]
+    fn pop_any_ignores_the_partitions_and_keeps_merge_order() {
+        let mut m = Merger::new();
+        m.push(&rec(0, 0, 30));
+        m.push(&rec(1, 0, 10));
+        m.push(&rec(1, 1, 20));
+        let mut out = Vec::new();
+        let n = m
+            .pop_any(2, &mut |r| {
+                out.push((r.partition, r.offset));
+                Ok::<(), Infallible>(())
+            })
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(n, 2);
+        assert_eq!(out, vec![(1, 0), (1, 1)]);
+        assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn a_sink_error_stops_the_merge_and_counts_the_record_as_gone() {
+        let mut m = Merger::new();
+        m.push(&rec(0, 0, 1));
+        m.push(&rec(0, 1, 2));
+        let r = m.pop_ready(&[0], |_| true, Instant::now(), u64::MAX, &mut |_| {
+            Err("full")
+        });
+        assert_eq!(r, Err("full"));
+        assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn records_survive_the_chunks_intact() {
+        let mut m = Merger::new();
+        let n = Pending::CHUNK as i64 * 2 + 5;
+        for o in 0..n {
+            m.push(&rec((o % 3) as i32, o, o));
+        }
+        let mut got = Vec::new();
+        m.pop_ready(&[0, 1, 2], |_| true, Instant::now(), u64::MAX, &mut |r| {
+            got.push(r.clone().into_owned());
+            Ok::<(), Infallible>(())
+        })
+        .unwrap_or_else(|e| match e {});
+        let want: Vec<_> = (0..n).map(|o| rec((o % 3) as i32, o, o)).collect();
+        assert_eq!(got, want);
+    }
 }
