@@ -101,6 +101,13 @@ fn analyze_file(f: &Path) -> Value {
     ])))
 }
 
+/// `kord record -b B -t T -o OUT EXTRA...`, which must succeed.
+fn record(b: &str, t: &str, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["record", "-b", b, "-t", t, "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ok(&kord(&args))
+}
+
 fn assert_same(live: &Value, file: &Value, what: &str) {
     for k in ["events", "partitions", "entities", "stream", "strategies"] {
         assert_eq!(live.get(k), file.get(k), "{what}: `{k}` differs");
@@ -152,20 +159,12 @@ fn record_until_end_then_analyze_the_file() {
     let t = topic("record");
     produce(&b, &t, sc, seed, Some(n));
     let out = dir.path().join("rec.jsonl");
-    let o = kord(&[
-        "record",
-        "-b",
+    record(
         &b,
-        "-t",
         &t,
-        "-o",
-        out.to_str().unwrap(),
-        "--until",
-        "end",
-        "--lens",
-        file.to_str().unwrap(),
-    ]);
-    ok(&o);
+        &out,
+        &["--until", "end", "--lens", file.to_str().unwrap()],
+    );
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let synth_lines = std::fs::read_to_string(&file).unwrap().lines().count();
@@ -188,17 +187,7 @@ fn record_writes_no_secrets() {
     // Harmless for a plaintext broker, but secret-looking: must not be written.
     std::fs::write(&props, "ssl.key.password=hunter2\n").unwrap();
     let out = dir.path().join("rec.jsonl");
-    ok(&kord(&[
-        "record",
-        "-b",
-        &b,
-        "-t",
-        &t,
-        "-F",
-        props.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]));
+    record(&b, &t, &out, &["-F", props.to_str().unwrap()]);
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(!text.contains("hunter2"));
     assert_eq!(text.lines().count(), 201);
@@ -278,17 +267,7 @@ fn group_observation_is_read_only() {
     // A recording session too.
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("r.jsonl");
-    ok(&kord(&[
-        "record",
-        "-b",
-        &b,
-        "-t",
-        &t,
-        "--group",
-        &g,
-        "-o",
-        rec.to_str().unwrap(),
-    ]));
+    record(&b, &t, &rec, &["--group", &g]);
     let after = python_state(&b, &t, &g, 6);
     assert_eq!(before, after, "kord changed the group");
     let _ = app.kill();
@@ -543,18 +522,7 @@ fn live_from_the_beginning_merges_partitions_in_the_bounded_read_order() {
     produce(&b, &t, "alert-flap", 7, Some(n));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("rec.jsonl");
-    let o = kord(&[
-        "record",
-        "-b",
-        &b,
-        "-t",
-        &t,
-        "-o",
-        out.to_str().unwrap(),
-        "--until",
-        "end",
-    ]);
-    ok(&o);
+    record(&b, &t, &out, &["--until", "end"]);
     let bounded: Vec<(i64, i64, i64)> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()
