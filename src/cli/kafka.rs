@@ -55,6 +55,19 @@ pub fn config(k: &KafkaArgs, r: Option<&KafkaReadArgs>) -> anyhow::Result<KafkaC
     Ok(cfg)
 }
 
+/// The client config of a read to `until`: short fetch waits when it reads
+/// to the end (`KafkaConfig::bounded`), a live view's otherwise, so a
+/// `--until N` or `--until @TIME` waiting on a quiet topic costs the cluster
+/// no more than `kord live` does.
+fn read_config(k: &KafkaArgs, r: &KafkaReadArgs, until: &Until) -> anyhow::Result<KafkaConfig> {
+    let cfg = config(k, Some(r))?;
+    Ok(if *until == Until::End {
+        cfg.bounded()
+    } else {
+        cfg
+    })
+}
+
 fn until(r: &KafkaReadArgs) -> anyhow::Result<Until> {
     match &r.until {
         None => Ok(Until::End),
@@ -147,7 +160,7 @@ fn read_pipelined(
             &mut |_| {
                 let mut b = batch.borrow_mut();
                 if !b.is_empty() {
-                    send(std::mem::take(&mut *b))?;
+                    send(std::mem::replace(&mut *b, fresh()))?;
                 }
                 Ok(())
             },
@@ -188,8 +201,8 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
         })
         .collect::<Result<_, _>>()?;
-    let cfg = config(&a.kafka, Some(&a.read))?.bounded();
     let until = until(&a.read)?;
+    let cfg = read_config(&a.kafka, &a.read, &until)?;
     if until == Until::Never {
         return Err(UsageError("analyze needs an end (--until)".into()).into());
     }
@@ -352,8 +365,8 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let Some(out) = &a.output else {
         return Err(UsageError("record needs -o FILE (or -o - for standard output)".into()).into());
     };
-    let cfg = config(&a.kafka, Some(&a.read))?.bounded();
     let until = until(&a.read)?;
+    let cfg = read_config(&a.kafka, &a.read, &until)?;
     let (_, lens_cfg) = live_lens(&a.lens)?;
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
     let header = Header {

@@ -57,6 +57,24 @@ impl<'a> Record<'a> {
             .and_then(|(_, v)| v.as_deref())
     }
 
+    /// An owned copy of a borrowed record.
+    pub fn to_owned_record(&self) -> Record<'static> {
+        let own = |s: &str| Cow::Owned(s.to_string());
+        Record {
+            topic: self.topic.as_deref().map(own),
+            partition: self.partition,
+            offset: self.offset,
+            ts: self.ts,
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (own(n), v.as_deref().map(own)))
+                .collect(),
+            key: self.key.as_deref().map(own),
+            payload: self.payload.clone().into_owned(),
+        }
+    }
+
     /// An owned copy.
     pub fn into_owned(self) -> Record<'static> {
         Record {
@@ -365,7 +383,7 @@ mod tests {
             prop_assert_eq!(&back, &recs);
             let mut each = Vec::new();
             buf.try_for_each(|r| {
-                each.push(r.clone().into_owned());
+                each.push(r.to_owned_record());
                 Ok::<(), ()>(())
             })
             .unwrap();

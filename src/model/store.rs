@@ -58,24 +58,82 @@ pub struct EventStore {
     pub raw: Option<RawLines>,
 }
 
-/// Raw record lines, concatenated.
+/// Raw record lines, in chunks of [`RawLines::CHUNK`] lines shared between
+/// clones: cloning (a live rebuild, a what-if) copies a list of pointers,
+/// dropping the front frees whole chunks, and appending copies at most the
+/// last chunk when a clone still shares it.
 #[derive(Debug, Default, Clone)]
 pub struct RawLines {
+    chunks: std::collections::VecDeque<std::sync::Arc<RawChunk>>,
+    /// Lines of the first chunk already dropped.
+    skip: usize,
+    len: usize,
+}
+
+#[derive(Debug, Default, Clone)]
+struct RawChunk {
     data: Vec<u8>,
+    /// End of each line in `data`.
     ends: Vec<usize>,
 }
 
+impl RawChunk {
+    fn line(&self, k: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(k)?;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        self.data.get(start..end)
+    }
+}
+
 impl RawLines {
+    /// Lines per chunk.
+    pub const CHUNK: usize = 1024;
+
     /// Appends one record's text.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.data.extend_from_slice(bytes);
-        self.ends.push(self.data.len());
+        if self
+            .chunks
+            .back()
+            .is_none_or(|c| c.ends.len() >= Self::CHUNK)
+        {
+            self.chunks.push_back(Default::default());
+        }
+        if let Some(last) = self.chunks.back_mut() {
+            let c = std::sync::Arc::make_mut(last);
+            c.data.extend_from_slice(bytes);
+            c.ends.push(c.data.len());
+            self.len += 1;
+        }
     }
+
     /// The text of record `i`.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.data.get(start..end)
+        if i >= self.len {
+            return None;
+        }
+        let j = i + self.skip;
+        self.chunks.get(j / Self::CHUNK)?.line(j % Self::CHUNK)
+    }
+
+    /// How many lines are kept.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no line is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Drops the first `n` lines.
+    pub fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.len -= n;
+        self.skip += n;
+        while self.skip >= Self::CHUNK {
+            self.chunks.pop_front();
+            self.skip -= Self::CHUNK;
+        }
     }
 }
 
@@ -221,13 +279,7 @@ impl EventStore {
             *w -= cut as u32;
         }
         if let Some(raw) = &mut self.raw {
-            let mut rest = RawLines::default();
-            for i in n..raw.ends.len() {
-                if let Some(b) = raw.get(i) {
-                    rest.push(b);
-                }
-            }
-            *raw = rest;
+            raw.drop_front(n);
         }
     }
 }
@@ -411,5 +463,70 @@ impl Ingest {
     /// The finished store.
     pub fn finish(self) -> (EventStore, Lens) {
         (self.store, self.lens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RawLines;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Push(Vec<u8>),
+        Drop(usize),
+        /// Clone, keep writing to the clone, and check the original is untouched.
+        Fork(Vec<u8>),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => proptest::collection::vec(any::<u8>(), 0..6).prop_map(Op::Push),
+            1 => (0..3000usize).prop_map(Op::Drop),
+            1 => proptest::collection::vec(any::<u8>(), 0..6).prop_map(Op::Fork),
+        ]
+    }
+
+    fn same(raw: &RawLines, model: &[Vec<u8>]) -> Result<(), TestCaseError> {
+        prop_assert_eq!(raw.len(), model.len());
+        for (i, m) in model.iter().enumerate() {
+            prop_assert_eq!(raw.get(i), Some(m.as_slice()));
+        }
+        prop_assert_eq!(raw.get(model.len()), None);
+        Ok(())
+    }
+
+    proptest! {
+        /// RawLines behaves as a list of lines under pushes, front drops
+        /// (across chunk boundaries) and clones that go on growing.
+        #[test]
+        fn raw_lines_are_a_list_of_lines(ops in proptest::collection::vec(op(), 0..40), bulk in 0..3000usize) {
+            let mut raw = RawLines::default();
+            let mut model: Vec<Vec<u8>> = Vec::new();
+            for i in 0..bulk {
+                let line = i.to_string().into_bytes();
+                raw.push(&line);
+                model.push(line);
+            }
+            for op in ops {
+                match op {
+                    Op::Push(b) => {
+                        raw.push(&b);
+                        model.push(b);
+                    }
+                    Op::Drop(n) => {
+                        raw.drop_front(n);
+                        model.drain(..n.min(model.len()));
+                    }
+                    Op::Fork(b) => {
+                        let mut copy = raw.clone();
+                        copy.push(&b);
+                        copy.drop_front(1);
+                        same(&raw, &model)?;
+                    }
+                }
+                same(&raw, &model)?;
+            }
+        }
     }
 }

@@ -65,10 +65,12 @@ impl LiveAccumulator {
     /// (0: all). Returns how many events were dropped from the front.
     pub fn push(&mut self, records: &[Record<'static>], skipped: u64, window: usize) -> usize {
         self.received += skipped;
+        let mut raw = Vec::with_capacity(1024);
         for r in records {
             self.received += 1;
-            let raw = r.to_json_line();
-            self.ingest.push(r, self.received, Some(raw.as_bytes()));
+            raw.clear();
+            r.write_json_line(&mut raw);
+            self.ingest.push(r, self.received, Some(&raw));
         }
         let len = self.ingest.store.len();
         let mut cut = 0;

@@ -7,8 +7,9 @@
 //! flow as they come.
 //!
 //! The thread never waits on the UI: when the channel is full it keeps
-//! polling into a pending batch (up to a cap, then it stops polling, which
-//! lets librdkafka's own queue absorb the rest) and retries the send. The UI
+//! polling into a pending batch (up to a cap, then it stops polling, and
+//! librdkafka's own queue fills to its limits, 100,000 messages per
+//! partition or 256 MB, then stops fetching) and retries the send. The UI
 //! drains with `try_recv`/`recv_many` and applies whole batches.
 
 use super::group::{GroupObserver, GroupSnapshot};
@@ -184,7 +185,7 @@ fn run(
                 if merged {
                     merger.push(r)
                 } else {
-                    pending.push(r.clone().into_owned())
+                    pending.push(r.to_owned_record())
                 }
             }) as u64;
         } else {
@@ -194,7 +195,7 @@ fn run(
         }
         if merged {
             let mut out = |r: &Record<'_>| {
-                pending.push(r.clone().into_owned());
+                pending.push(r.to_owned_record());
                 Ok::<(), Infallible>(())
             };
             let ids = reader.partitions();
@@ -220,10 +221,19 @@ fn run(
                 },
             });
         }
+        // Broker round trips below stop polling: that time is excused from
+        // the merge's hold clocks.
+        let work = Instant::now();
         if last_marks.elapsed() >= opts.watermarks_every {
             let secs = last_marks.elapsed().as_secs_f64();
             last_marks = Instant::now();
-            let marks = reader.refresh_watermarks(Duration::from_millis(500));
+            // Watermarks from the fetch responses cost no round trip; only
+            // a quiet stream asks the broker (one partition), to notice a
+            // lost broker and its return.
+            if counted == 0 {
+                reader.probe(Duration::from_millis(500));
+            }
+            let marks = reader.cached_watermarks();
             // Only the newest watermarks matter: drop stale ones still queued.
             control.retain(|e| !matches!(e, SourceEvent::Watermarks { .. }));
             control.push_back(SourceEvent::Watermarks {
@@ -254,6 +264,7 @@ fn run(
                 });
             }
         }
+        merger.excuse(work.elapsed());
         // Records first (in batches of at most max_batch), then control events.
         while !pending.is_empty() {
             let batch: Vec<Record<'static>> = if pending.len() > max_batch {

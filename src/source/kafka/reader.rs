@@ -138,10 +138,13 @@ fn unreachable_error(
     started: Instant,
     e: KafkaError,
 ) -> KafkaSourceError {
-    // Errors queued while waiting say why (refused, SASL, SSL...).
+    // Errors and log lines queued while waiting say why (refused, SASL,
+    // SSL...). Serving them takes polls; a poll that serves an event of
+    // another kind (statistics) returns nothing, so poll a while.
     let mut why = None;
-    while let Some(r) = consumer.poll(Duration::ZERO) {
-        if let Err(e) = r {
+    let until = Instant::now() + Duration::from_millis(100);
+    while Instant::now() < until {
+        if let Some(Err(e)) = consumer.poll(Duration::from_millis(5)) {
             why = Some(e.to_string());
         }
     }
@@ -527,6 +530,45 @@ impl KafkaReader {
         self.marks()
     }
 
+    /// Watermarks as the last fetch responses carried them (librdkafka's
+    /// statistics), without a round trip; partitions not reported yet keep
+    /// what was last seen.
+    pub fn cached_watermarks(&mut self) -> Vec<PartitionMarks> {
+        for (p, low, high) in self.consumer.context().cached_watermarks(&self.cfg.topic) {
+            if let Some(part) = self.parts.get_mut(&p) {
+                part.low = low;
+                part.high = high.max(part.next);
+            }
+        }
+        self.marks()
+    }
+
+    /// One round trip (the watermarks of the first partition read): whether
+    /// the broker answers. A failure marks the connection lost; success
+    /// marks it back.
+    pub fn probe(&mut self, timeout: Duration) {
+        let Some(&p) = self.parts.keys().next() else {
+            return;
+        };
+        match self.consumer.fetch_watermarks(&self.cfg.topic, p, timeout) {
+            Ok((low, high)) => {
+                if let Some(part) = self.parts.get_mut(&p) {
+                    part.low = low;
+                    part.high = high.max(part.next);
+                }
+                self.connected();
+            }
+            Err(e) => {
+                let why = self
+                    .consumer
+                    .context()
+                    .last_error()
+                    .unwrap_or(e.to_string());
+                self.disconnected(why);
+            }
+        }
+    }
+
     /// The watermarks last seen, without a round trip.
     pub fn marks(&self) -> Vec<PartitionMarks> {
         self.parts
@@ -599,8 +641,14 @@ impl Pending {
 
     fn push(&mut self, r: &Record<'_>) {
         if self.chunks.back().is_none_or(|c| c.len() >= Self::CHUNK) {
-            self.chunks
-                .push_back(RecordBuf::with_capacity(Self::CHUNK, 256));
+            // A queue starting afresh (a live trickle) starts small; one
+            // running on (a backlog) takes whole chunks.
+            let n = if self.chunks.is_empty() {
+                16
+            } else {
+                Self::CHUNK
+            };
+            self.chunks.push_back(RecordBuf::with_capacity(n, 256));
         }
         if let Some(c) = self.chunks.back_mut() {
             c.push(r);
@@ -701,6 +749,14 @@ impl Merger {
             *t = now;
         }
         self.released.clear();
+    }
+
+    /// Moves every partition's hold clock forward by `stalled`: time kord
+    /// spent not polling (a broker round trip) is nobody's silence.
+    pub fn excuse(&mut self, stalled: Duration) {
+        for t in self.active.values_mut() {
+            *t += stalled;
+        }
     }
 
     fn has_head(&self, p: i32) -> bool {
@@ -1038,6 +1094,28 @@ mod tests {
         assert_eq!(
             ready(&mut m, &[0, 1], &[], t3 + hold, u64::MAX),
             vec![(0, 3)]
+        );
+    }
+
+    #[test]
+    fn time_kord_spent_not_polling_is_excused() {
+        let hold = Duration::from_secs(2);
+        let mut m = Merger::with_max_hold(hold);
+        let t0 = Instant::now();
+        m.push(&rec(0, 0, 10));
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0, u64::MAX), vec![]);
+        // 1.5 s of broker round trips: partition 1 gets 1.5 s more.
+        m.excuse(Duration::from_millis(1500));
+        assert_eq!(ready(&mut m, &[0, 1], &[], t0 + hold, u64::MAX), vec![]);
+        assert_eq!(
+            ready(
+                &mut m,
+                &[0, 1],
+                &[],
+                t0 + hold + Duration::from_millis(1500),
+                u64::MAX
+            ),
+            vec![(0, 0)]
         );
     }
 
