@@ -87,6 +87,9 @@ read -r indep100_s _ < <(independent 100)
 cargo build --release -q --example drain
 read -r drain_s _ _ < <(target/release/examples/drain "$B" "$T")
 read -r merged_s _ _ < <(target/release/examples/drain --merged "$B" "$T")
+# kord live's source catching up on the whole topic (its defaults).
+cargo build --release -q --example live_catchup
+read -r live_catchup_s live_catchup_n live_late < <(target/release/examples/live_catchup "$B" "$T" "$indep_n")
 
 record_s=$(secs "$KORD" record -b "$B" -t "$T" -o "$DIR/rec.jsonl")
 rec_n=$(($(wc -l <"$DIR/rec.jsonl") - 1))
@@ -94,10 +97,11 @@ live_s=$(secs "$KORD" analyze -b "$B" -t "$T" --strategy versioned --format json
 file_s=$(secs "$KORD" analyze "$DIR/rec.jsonl" --strategy versioned --format json)
 
 python3 - "$EVENTS" "$produce_s" "$indep_s" "$indep_n" "$record_s" "$rec_n" "$live_s" "$file_s" \
-  "$indep100_s" "$drain_s" "$merged_s" <<'PY'
+  "$indep100_s" "$drain_s" "$merged_s" "$live_catchup_s" "$live_catchup_n" "$live_late" <<'PY'
 import sys
 asked = int(sys.argv[1])
-produce, indep, indep_n, record, rec_n, live, file_, indep100, drain, merged = (float(x) for x in sys.argv[2:])
+produce, indep, indep_n, record, rec_n, live, file_, indep100, drain, merged, catchup, catchup_n, late = (
+    float(x) for x in sys.argv[2:])
 # A scenario may drop a few of the events asked for (lost versions): rates
 # are over what is in the topic.
 n = int(indep_n)
@@ -108,6 +112,7 @@ rows = [
     ("  the same, fetch.wait.max.ms=100 (tansu's pacing)", indep100),
     ("librdkafka alone, kord's config (examples/drain)", drain),
     ("kord's read + merge, no engine (drain --merged)", merged),
+    ("kord live's source catching up (live_catchup)", catchup),
     ("kord record --until end", record),
     ("kord analyze -b -t --strategy versioned", live),
     ("kord analyze FILE --strategy versioned", file_),
@@ -116,6 +121,7 @@ print(f"\n{'run':<50} {'wall (s)':>9} {'events/s':>12}")
 for name, s in rows:
     print(f"{name:<50} {s:>9.2f} {rate(s):>12,.0f}")
 print(f"\n{n:,} records in the topic ({asked:,} events asked of the scenario)")
+print(f"kord live's source delivered {int(catchup_n):,} of them, {int(late):,} out of kord-seq order")
 if int(rec_n) != n:
     print(f"WARNING: kord recorded {int(rec_n):,} records, the independent consumer read {n:,}")
 broker = rate(indep)
