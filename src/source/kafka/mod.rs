@@ -559,6 +559,56 @@ mod tests {
     }
 
     #[test]
+    fn watermarks_come_from_the_statistics_of_the_topic_asked_for() {
+        use rdkafka::statistics::{Partition, Topic};
+        let part = |p: i32, lo: i64, hi: i64| Partition {
+            partition: p,
+            lo_offset: lo,
+            hi_offset: hi,
+            ..Partition::default()
+        };
+        let topic = |name: &str, parts: Vec<Partition>| Topic {
+            topic: name.into(),
+            partitions: parts.into_iter().map(|p| (p.partition, p)).collect(),
+            ..Topic::default()
+        };
+        let mut stats = Statistics::default();
+        // Partition -1 is librdkafka's own; -1001 means "not known yet".
+        stats.topics.insert(
+            "orders".into(),
+            topic(
+                "orders",
+                vec![
+                    part(1, 5, 90),
+                    part(0, 0, 40),
+                    part(-1, 0, 7),
+                    part(2, -1, -1001),
+                ],
+            ),
+        );
+        stats
+            .topics
+            .insert("other".into(), topic("other", vec![part(0, 0, 3)]));
+        let ctx = KordContext::default();
+        assert!(ctx.cached_watermarks("orders").is_empty());
+        ctx.stats(stats.clone());
+        assert_eq!(
+            ctx.cached_watermarks("orders"),
+            vec![(0, 0, 40), (1, 5, 90)]
+        );
+        // Newer statistics replace older ones; partitions not in them stay.
+        stats
+            .topics
+            .insert("orders".into(), topic("orders", vec![part(1, 6, 120)]));
+        ctx.stats(stats);
+        assert_eq!(
+            ctx.cached_watermarks("orders"),
+            vec![(0, 0, 40), (1, 6, 120)]
+        );
+        assert_eq!(ctx.cached_watermarks("other"), vec![(0, 0, 3)]);
+    }
+
+    #[test]
     fn config_errors_never_echo_values() {
         let mut c = KafkaConfig::new("127.0.0.1:1", "t");
         c.add_property("sasl.pasword=hunter2").unwrap();
