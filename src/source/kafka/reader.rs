@@ -458,10 +458,7 @@ impl KafkaReader {
                 .fetch_watermarks(&self.cfg.topic, p, Duration::from_secs(2))
             {
                 Ok((low, high)) => {
-                    if let Some(part) = self.parts.get_mut(&p) {
-                        part.low = low;
-                        part.high = high.max(part.next);
-                    }
+                    self.set_marks(p, low, high);
                     if high <= next {
                         self.finish(p);
                     }
@@ -499,30 +496,45 @@ impl KafkaReader {
         self.parts.get(&p).is_none_or(|x| x.done || x.eof)
     }
 
+    /// Records a partition's watermarks (the high one never below kord's
+    /// position: tansu under-reports it).
+    fn set_marks(&mut self, p: i32, low: i64, high: i64) {
+        if let Some(part) = self.parts.get_mut(&p) {
+            part.low = low;
+            part.high = high.max(part.next);
+        }
+    }
+
+    /// Asks the broker for a partition's watermarks (one round trip). A
+    /// failure marks the connection lost, with librdkafka's reason, and
+    /// returns false.
+    fn query_marks(&mut self, p: i32, timeout: Duration) -> bool {
+        match self.consumer.fetch_watermarks(&self.cfg.topic, p, timeout) {
+            Ok((low, high)) => {
+                self.set_marks(p, low, high);
+                true
+            }
+            Err(e) => {
+                let why = self
+                    .consumer
+                    .context()
+                    .last_error()
+                    .unwrap_or(e.to_string());
+                self.disconnected(why);
+                false
+            }
+        }
+    }
+
     /// Fresh watermarks of every partition read (one round trip each).
     /// A failure marks the connection lost; success marks it back.
     pub fn refresh_watermarks(&mut self, timeout: Duration) -> Vec<PartitionMarks> {
-        let ids = self.partitions();
         let mut ok = false;
-        for p in ids {
-            match self.consumer.fetch_watermarks(&self.cfg.topic, p, timeout) {
-                Ok((low, high)) => {
-                    ok = true;
-                    if let Some(part) = self.parts.get_mut(&p) {
-                        part.low = low;
-                        part.high = high.max(part.next);
-                    }
-                }
-                Err(e) => {
-                    let why = self
-                        .consumer
-                        .context()
-                        .last_error()
-                        .unwrap_or(e.to_string());
-                    self.disconnected(why);
-                    break;
-                }
+        for p in self.partitions() {
+            if !self.query_marks(p, timeout) {
+                break;
             }
+            ok = true;
         }
         if ok {
             self.connected();
@@ -535,10 +547,7 @@ impl KafkaReader {
     /// what was last seen.
     pub fn cached_watermarks(&mut self) -> Vec<PartitionMarks> {
         for (p, low, high) in self.consumer.context().cached_watermarks(&self.cfg.topic) {
-            if let Some(part) = self.parts.get_mut(&p) {
-                part.low = low;
-                part.high = high.max(part.next);
-            }
+            self.set_marks(p, low, high);
         }
         self.marks()
     }
@@ -550,22 +559,8 @@ impl KafkaReader {
         let Some(&p) = self.parts.keys().next() else {
             return;
         };
-        match self.consumer.fetch_watermarks(&self.cfg.topic, p, timeout) {
-            Ok((low, high)) => {
-                if let Some(part) = self.parts.get_mut(&p) {
-                    part.low = low;
-                    part.high = high.max(part.next);
-                }
-                self.connected();
-            }
-            Err(e) => {
-                let why = self
-                    .consumer
-                    .context()
-                    .last_error()
-                    .unwrap_or(e.to_string());
-                self.disconnected(why);
-            }
+        if self.query_marks(p, timeout) {
+            self.connected();
         }
     }
 
