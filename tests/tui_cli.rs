@@ -7,6 +7,11 @@ fn kord() -> Command {
     Command::cargo_bin("kord").unwrap()
 }
 
+/// `kord ARGS` exits 2 and its error says `says`.
+fn exits_2(args: &[&str], says: &str) {
+    kord().args(args).assert().code(2).stderr(contains(says));
+}
+
 #[test]
 fn demo_list_names_the_scenarios_first_one_first() {
     let out = kord().args(["demo", "--list"]).assert().success();
@@ -17,52 +22,37 @@ fn demo_list_names_the_scenarios_first_one_first() {
 
 #[test]
 fn usage_errors_exit_2() {
-    kord()
-        .args(["demo", "nope"])
-        .assert()
-        .code(2)
-        .stderr(contains("unknown scenario"));
-    kord()
-        .args(["replay", "no/such/file.jsonl"])
-        .assert()
-        .code(2)
-        .stderr(contains("no such file"));
-    kord()
-        .args(["replay", "recordings/alert-flap.jsonl", "--theme", "nope"])
-        .assert()
-        .code(2)
-        .stderr(contains("--theme"));
-    kord()
-        .args([
+    exits_2(&["demo", "nope"], "unknown scenario");
+    exits_2(&["replay", "no/such/file.jsonl"], "no such file");
+    exits_2(
+        &["replay", "recordings/alert-flap.jsonl", "--theme", "nope"],
+        "--theme",
+    );
+    exits_2(
+        &[
             "replay",
             "recordings/alert-flap.jsonl",
             "--strategy",
             "bogus",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("unknown strategy"));
+        ],
+        "unknown strategy",
+    );
 }
 
 #[test]
 fn without_a_terminal_the_tui_says_so() {
-    kord()
-        .args(["replay", "recordings/alert-flap.jsonl"])
-        .assert()
-        .code(2)
-        .stderr(contains("needs a terminal"));
+    exits_2(
+        &["replay", "recordings/alert-flap.jsonl"],
+        "needs a terminal",
+    );
     kord().assert().code(2).stderr(contains("needs a terminal"));
 }
 
 #[test]
 fn live_usage_errors_exit_2_before_any_connection() {
-    kord()
-        .args(["live", "-t", "alerts"])
-        .assert()
-        .code(2)
-        .stderr(contains("-b BROKERS is required"));
-    kord()
-        .args([
+    exits_2(&["live", "-t", "alerts"], "-b BROKERS is required");
+    exits_2(
+        &[
             "live",
             "-b",
             "127.0.0.1:9",
@@ -70,12 +60,11 @@ fn live_usage_errors_exit_2_before_any_connection() {
             "alerts",
             "--until",
             "end",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("live has no end"));
-    kord()
-        .args([
+        ],
+        "live has no end",
+    );
+    exits_2(
+        &[
             "live",
             "-b",
             "127.0.0.1:9",
@@ -83,18 +72,16 @@ fn live_usage_errors_exit_2_before_any_connection() {
             "alerts",
             "-X",
             "group.id=x",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("group.id"));
-    kord()
-        .args(["live", "-b", "127.0.0.1:9", "-t", "alerts", "--window", "x"])
-        .assert()
-        .code(2)
-        .stderr(contains("--window"));
+        ],
+        "group.id",
+    );
+    exits_2(
+        &["live", "-b", "127.0.0.1:9", "-t", "alerts", "--window", "x"],
+        "--window",
+    );
     // No terminal: said before connecting (port 9 has no broker).
-    kord()
-        .args([
+    exits_2(
+        &[
             "live",
             "-b",
             "127.0.0.1:9",
@@ -102,8 +89,7 @@ fn live_usage_errors_exit_2_before_any_connection() {
             "alerts",
             "--timeout",
             "1s",
-        ])
-        .assert()
-        .code(2)
-        .stderr(contains("needs a terminal"));
+        ],
+        "needs a terminal",
+    );
 }
