@@ -3,7 +3,7 @@
 //! Review changes with `cargo insta review` (or INSTA_UPDATE=always).
 
 mod common;
-use common::tui::{app_for, run_jobs, screen};
+use common::tui::{app_for, consumers_join_at, run_jobs, screen};
 
 use kord::tui::{dispatch, Action, App};
 
@@ -99,11 +99,7 @@ fn too_small() {
 fn hot_key_consumers_panel_then_composite_key() {
     let mut app = app_for("hot-key", 140, 44);
     dispatch(&mut app, Action::ToggleConsumers);
-    dispatch(&mut app, Action::Seek(1000));
-    dispatch(&mut app, Action::AddConsumer);
-    run_jobs(&mut app);
-    dispatch(&mut app, Action::AddConsumer);
-    run_jobs(&mut app);
+    consumers_join_at(&mut app, 1000, 2);
     dispatch(&mut app, Action::Seek(3000));
     insta::assert_snapshot!("hot_key_two_consumers_joined", screen(&app));
     dispatch(&mut app, Action::NextWhatIf);

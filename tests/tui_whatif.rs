@@ -4,7 +4,7 @@
 //! more consumers do not cool the hot partition, a composite key does.
 
 mod common;
-use common::tui::{run_jobs, screen};
+use common::tui::{consumers_join_at, run_jobs, screen};
 
 fn app_for(name: &str) -> App {
     common::tui::app_for(name, 150, 44)
@@ -62,11 +62,7 @@ fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
     let hol_before = app.view.as_ref().unwrap().sim.sim.blocks.len();
 
     // Two consumers join at #1000: a rebalance each, and two idle members.
-    dispatch(&mut app, Action::Seek(1000));
-    dispatch(&mut app, Action::AddConsumer);
-    run_jobs(&mut app);
-    dispatch(&mut app, Action::AddConsumer);
-    run_jobs(&mut app);
+    consumers_join_at(&mut app, 1000, 2);
     dispatch(&mut app, Action::Seek(3000));
     let m = members(&app);
     assert_eq!(m.len(), 10);

@@ -31,6 +31,16 @@ pub fn run_jobs(app: &mut App) {
     }
 }
 
+/// `n` consumers join at event `at` (`a` pressed `n` times there), each
+/// rebalance re-simulated before the next.
+pub fn consumers_join_at(app: &mut App, at: usize, n: usize) {
+    dispatch(app, Action::Seek(at));
+    for _ in 0..n {
+        dispatch(app, Action::AddConsumer);
+        run_jobs(app);
+    }
+}
+
 /// The screen at `w` x `h`, as text.
 pub fn draw(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
