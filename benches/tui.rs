@@ -63,6 +63,7 @@ fn setup() -> App {
     let t0 = Instant::now();
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let source = kord::tui::Source::File(path.clone());

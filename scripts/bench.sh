@@ -4,7 +4,8 @@
 # `kord synth`, then times on that one file:
 #   kord analyze --strategy versioned   (wall time, peak RSS)
 #   kord analyze --compare              (wall time, peak RSS)
-#   jq -c '.payload|fromjson|.version'  (the baseline) and the ratio.
+#   jq -c '.payload|fromjson|.version'  (the baseline) and the ratio;
+#   the same stream as Avro (scripts/avro-recording.py, fastavro).
 # Then, when present, the Kafka bench (scripts/bench-kafka.sh) and the TUI
 # criterion benches (KORD_BENCH_TUI=1).
 set -euo pipefail
@@ -48,6 +49,20 @@ one, cmp_, jq, mb, n = map(float, sys.argv[1:])
 print(f"\none strategy: {n/one:,.0f} events/s; {jq/one:.1f}x faster than jq (target >= 10x)")
 print(f"--compare / one strategy: {cmp_/one:.2f}x (target <= 2x)")
 print(f"peak RSS one strategy: {mb:.0f} MB (target <= 150 MB)")
+PY
+
+# The same stream as Avro (fastavro, Confluent framing, the schema inside
+# the file): decoding must not be the bottleneck (target >= 300k records/s).
+AVRO="$DIR/alert-flap-${EVENTS}-avro.jsonl"
+if [ ! -s "$AVRO" ]; then
+  python3 scripts/avro-recording.py "$FILE" "$AVRO"
+fi
+read -r avro_s avro_mb < <(measure $KORD analyze "$AVRO" --strategy versioned --format json)
+printf '\n%-44s %10s %12s\n' "kord analyze (Avro) --strategy versioned" "$avro_s" "$avro_mb"
+python3 - "$avro_s" "$one_s" "$EVENTS" <<'PY'
+import sys
+avro, one, n = map(float, sys.argv[1:])
+print(f"Avro: {n/avro:,.0f} records/s decoded and analysed (target >= 300,000); {avro/one:.2f}x the JSON file")
 PY
 
 if [ -x scripts/bench-kafka.sh ] && [ "${KORD_BENCH_KAFKA:-1}" = 1 ]; then

@@ -16,6 +16,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi
 python3 -c 'import confluent_kafka' 2>/dev/null || python3 -m pip install -q confluent-kafka
+python3 -c 'import fastavro, google.protobuf, confluent_kafka.schema_registry.avro' 2>/dev/null || python3 -m pip install -q 'confluent-kafka[avro,protobuf,schemaregistry]'
 scripts/tansu.sh install
 
 step "format and lints"

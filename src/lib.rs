@@ -8,6 +8,7 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod decode;
 pub mod detect;
 pub mod engine;
 pub mod model;

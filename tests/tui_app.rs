@@ -410,6 +410,7 @@ fn the_inspector_reads_records_from_an_uncompressed_file() {
     let source = kord::tui::Source::File("recordings/alert-flap.jsonl".into());
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let (loaded, raw) = kord::tui::load(&source, &opts, &mut |_, _| {}).unwrap();
@@ -451,6 +452,7 @@ fn line_numbers_hold_when_a_big_file_loads_in_parallel() {
     let source = kord::tui::Source::File(f.path().to_path_buf());
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let (loaded, raw) = kord::tui::load(&source, &opts, &mut |_, _| {}).unwrap();

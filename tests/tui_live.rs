@@ -87,7 +87,7 @@ fn batches_append_and_the_cursor_follows_the_live_end() {
     for i in [0, 999, 1000, 2499] {
         assert_eq!(s.offset[i], recs[i].offset);
         assert_eq!(s.partition[i] as i32, recs[i].partition);
-        assert_eq!(s.entity_name(i), recs[i].key.as_deref().unwrap());
+        assert_eq!(s.entity_name(i), recs[i].key_name().unwrap());
     }
     assert!(
         s.version_of(0).is_some(),

@@ -298,6 +298,7 @@ fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
     // time; a what-if asked for just before must survive it.
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let load =
@@ -352,6 +353,7 @@ fn a_delivery_flag_keeps_the_lens_strategy_on_first_load() {
     app.sim_opts.model = "sqs-fifo".parse().unwrap();
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let loaded =

@@ -179,6 +179,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         lens_origin: origin,
         lenient: a.lenient,
         keep_raw: needs_raw(&a.whatif),
+        decoder: super::payload::decoder(&a.payload, None)?,
     };
     // Flags are checked before the (possibly long) load.
     whatif_options(&a.whatif, 1)?;

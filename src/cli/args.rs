@@ -71,6 +71,29 @@ pub struct LensArgs {
     pub assignor: Option<String>,
 }
 
+/// How keys and payloads are decoded (README "Payloads").
+#[derive(Args, Debug, Clone, Default)]
+pub struct PayloadArgs {
+    /// Confluent-compatible schema registry URL: decode Avro, Protobuf and
+    /// JSON Schema keys and payloads in the Confluent wire format.
+    #[arg(long, value_name = "URL")]
+    pub schema_registry: Option<String>,
+    /// Registry option as the Confluent clients name it (repeatable):
+    /// basic.auth.user.info=USER:PASS, bearer.auth.token=T,
+    /// ssl.ca.location=FILE, timeout=5s.
+    #[arg(long = "registry-property", value_name = "KEY=VALUE")]
+    pub registry_property: Vec<String>,
+    /// Avro schema (.avsc) of every payload, framed or not (no registry).
+    #[arg(long, value_name = "FILE", conflicts_with = "proto")]
+    pub avro_schema: Option<PathBuf>,
+    /// Protobuf schema (.proto) of every payload, with --proto-message.
+    #[arg(long, value_name = "FILE", requires = "proto_message")]
+    pub proto: Option<PathBuf>,
+    /// The message type of --proto (full name, e.g. shop.OrderEvent).
+    #[arg(long, value_name = "NAME", requires = "proto")]
+    pub proto_message: Option<String>,
+}
+
 /// `kord analyze`.
 #[derive(Args, Debug)]
 pub struct AnalyzeArgs {
@@ -99,6 +122,8 @@ pub struct AnalyzeArgs {
     pub kafka: KafkaArgs,
     #[command(flatten)]
     pub read: KafkaReadArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 }
 
 /// What-ifs (docs/whatif.md): re-partitioning, rebalances, delivery models.
@@ -224,13 +249,29 @@ pub struct RecordArgs {
     pub read: KafkaReadArgs,
     #[command(flatten)]
     pub lens: LensArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 }
 
 /// `kord produce`.
 #[derive(Args, Debug)]
 pub struct ProduceArgs {
-    /// Scenario name (see `kord synth --list`).
+    /// Scenario name (see `kord synth --list`), or a recording FILE to
+    /// publish byte for byte.
     pub scenario: String,
+    /// Write into a topic that already holds records (a recording only).
+    #[arg(long)]
+    pub append: bool,
+    /// Payload format of a scenario: json (default) or avro (registered
+    /// with --schema-registry, Confluent wire format).
+    #[arg(long, value_name = "FORMAT", value_parser = ["json", "avro"], default_value = "json")]
+    pub format: String,
+    /// Schema registry URL (for --format avro).
+    #[arg(long, value_name = "URL")]
+    pub schema_registry: Option<String>,
+    /// Registry option KEY=VALUE (as for the readers).
+    #[arg(long = "registry-property", value_name = "KEY=VALUE")]
+    pub registry_property: Vec<String>,
     #[command(flatten)]
     pub kafka: KafkaArgs,
     /// Partitions: the scenario is generated for N partitions (as `kord
@@ -276,6 +317,8 @@ pub struct ReplayArgs {
     pub whatif: WhatIfArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 }
 
 /// `kord live`.
@@ -294,6 +337,8 @@ pub struct LiveArgs {
     pub whatif: WhatIfArgs,
     #[command(flatten)]
     pub tui: TuiArgs,
+    #[command(flatten)]
+    pub payload: PayloadArgs,
 }
 
 /// `kord demo`.

@@ -3,6 +3,7 @@
 use super::analyze::{analyze_and_report, lens_options, strategies};
 use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
 use super::UsageError;
+use kord::decode::{framing, Stage};
 use kord::detect::Kind;
 use kord::engine::Options;
 use kord::model::lens::LensConfig;
@@ -10,7 +11,9 @@ use kord::model::RecordBuf;
 use kord::model::{Ingest, Lens};
 use kord::report::{render_text, ReportOptions};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
-use kord::source::kafka::produce::{ensure_topic, produce as publish};
+use kord::source::kafka::produce::{
+    ensure_topic, produce as publish, produce_records, topic_is_empty,
+};
 use kord::source::kafka::reader::{read_bounded, KafkaReader, ReadOrder};
 use kord::source::kafka::{parse_duration, KafkaConfig, KafkaSourceError, StartFrom, Until};
 use kord::source::recording::{header_line, Header, RecordingReader};
@@ -112,6 +115,7 @@ pub fn live_lens(a: &LensArgs) -> anyhow::Result<(Lens, Option<LensConfig>)> {
         lens_origin: origin,
         lenient: false,
         keep_raw: false,
+        decoder: None,
     };
     let lens = resolve_lens("command line", header.as_ref(), &opts)?;
     let mut combined = header.and_then(|h| h.lens).unwrap_or_default();
@@ -207,6 +211,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         return Err(UsageError("analyze needs an end (--until)".into()).into());
     }
     let (lens, _) = live_lens(&a.lens)?;
+    let decoder = super::payload::decoder(&a.payload, None)?;
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
     let mut observer = match &a.read.group {
         Some(g) => Some(GroupObserver::new(&cfg, g).map_err(kerr)?),
@@ -222,11 +227,18 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = Instant::now();
     let mut line = 0u64;
+    let mut stage = decoder.map(Stage::new).filter(Stage::is_active);
     read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
         if let Some(b) = batch {
             b.try_for_each(|r| {
                 line += 1;
-                ingest.push(r, line, None);
+                match &mut stage {
+                    Some(st) => {
+                        let s = st.apply(r);
+                        ingest.push_noted(&s.record, line, None, s.failure.as_deref());
+                    }
+                    None => ingest.push(r, line, None),
+                }
                 Ok(())
             })?;
         }
@@ -368,6 +380,7 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let until = until(&a.read)?;
     let cfg = read_config(&a.kafka, &a.read, &until)?;
     let (_, lens_cfg) = live_lens(&a.lens)?;
+    let decoder = super::payload::decoder(&a.payload, None)?.filter(|d| d.has_lookup());
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
     let header = Header {
         kord: 1,
@@ -401,9 +414,29 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let mut last_flush = Instant::now();
     let mut line = Vec::with_capacity(1024);
+    // Schema ids whose lines are written (or could not be fetched).
+    let mut schemas_done = std::collections::HashSet::new();
     let result = read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
         if let Some(b) = &batch {
             b.try_for_each(|r| {
+                if let Some(d) = &decoder {
+                    // The schemas a record needs go in before it (SPEC §2).
+                    for part in [&r.key, &r.payload] {
+                        let Some(Some(Ok((id, _)))) = part.bytes().map(framing) else {
+                            continue;
+                        };
+                        if !schemas_done.insert(id) {
+                            continue;
+                        }
+                        if let Ok(docs) = d.docs_for(id) {
+                            for doc in docs {
+                                if doc.id == id || schemas_done.insert(doc.id) {
+                                    writeln!(w, "{}", doc.to_line()).map_err(io)?;
+                                }
+                            }
+                        }
+                    }
+                }
                 line.clear();
                 r.write_json_line(&mut line);
                 line.push(b'\n');
@@ -439,8 +472,137 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// `kord produce`: publish a scenario to a topic, creating it if missing.
+/// `kord produce FILE`: publish a recording byte for byte (each record to
+/// its recorded partition, in order within each partition), creating the
+/// topic with the recording's partition count when missing; refuses a
+/// topic that holds records unless `--append`.
+fn produce_file(a: &ProduceArgs, path: &Path) -> anyhow::Result<u8> {
+    use kord::source::recording::parse_record;
+    let cfg = config(&a.kafka, None)?;
+    let mut reader = RecordingReader::open(path)?;
+    let header_partitions = reader.header().and_then(|h| h.partitions).unwrap_or(0);
+    let mut records = Vec::new();
+    let mut buf = Vec::new();
+    while reader.next_line(&mut buf)? {
+        if kord::decode::SchemaDoc::from_line(&buf).is_some() {
+            continue;
+        }
+        let r = parse_record(&buf).map_err(|e| reader.line_error(e))?;
+        if matches!(r.key, kord::model::Payload::Json(_))
+            || matches!(r.payload, kord::model::Payload::Json(_))
+        {
+            return Err(UsageError(format!(
+                "{}:{}: a key or payload written as a JSON value (a decoded kcat -s dump) \
+                 has lost its original bytes; kord produce publishes only raw records",
+                path.display(),
+                reader.line()
+            ))
+            .into());
+        }
+        records.push(r.into_owned());
+    }
+    let needed = records
+        .iter()
+        .map(|r| r.partition as u32 + 1)
+        .max()
+        .unwrap_or(1)
+        .max(header_partitions)
+        .max(1);
+    let want = a.partitions.unwrap_or(needed);
+    if want < needed {
+        return Err(UsageError(format!(
+            "--partitions {want}: the recording has records for partitions 0..{}",
+            needed - 1
+        ))
+        .into());
+    }
+    let (have, created) = ensure_topic(&cfg, want, a.replication).map_err(kerr)?;
+    if have < needed {
+        return Err(UsageError(format!(
+            "topic {:?} has {have} partitions; the recording needs {needed}",
+            cfg.topic
+        ))
+        .into());
+    }
+    if !created && !a.append && !topic_is_empty(&cfg).map_err(kerr)? {
+        return Err(UsageError(format!(
+            "topic {:?} already holds records; --append writes into it anyway",
+            cfg.topic
+        ))
+        .into());
+    }
+    let started = Instant::now();
+    let n = produce_records(&cfg, &records, false, &mut |_| {}).map_err(kerr)?;
+    let secs = started.elapsed().as_secs_f64();
+    stderr_line(&format!(
+        "produced {n} records of {} to {} ({have} partitions{}) in {secs:.1}s",
+        path.display(),
+        cfg.describe(),
+        if created { ", created" } else { "" },
+    ));
+    Ok(0)
+}
+
+/// Encodes a scenario's payloads as Avro in the Confluent wire format,
+/// registering the inferred schema as `TOPIC-value`.
+fn avro_scenario(
+    a: &ProduceArgs,
+    topic: &str,
+    records: &mut [kord::model::Record<'static>],
+) -> anyhow::Result<u32> {
+    use kord::model::Payload;
+    let Some(url) = super::payload::registry_url(a.schema_registry.as_deref(), None) else {
+        return Err(UsageError("--format avro needs --schema-registry URL".into()).into());
+    };
+    let reg = super::payload::registry(&url, &a.registry_property)?;
+    let payloads: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            r.payload
+                .json_text()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or(serde_json::Value::Null)
+        })
+        .collect();
+    let name: String = a
+        .scenario
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let text = kord::decode::encode::infer_schema(&format!("kord_{name}"), &payloads);
+    let schema = apache_avro::Schema::parse_str(&text)?;
+    let id = reg
+        .register(&format!("{topic}-value"), kord::decode::Format::Avro, &text)
+        .map_err(UsageError)?;
+    for (r, p) in records.iter_mut().zip(&payloads) {
+        if r.payload.is_null() {
+            continue;
+        }
+        let mut bytes = vec![0u8];
+        bytes.extend_from_slice(&id.to_be_bytes());
+        bytes.extend(kord::decode::encode::encode(&schema, p).map_err(anyhow::Error::msg)?);
+        r.payload = Payload::from_vec(bytes);
+    }
+    Ok(id)
+}
+
+/// `kord produce`: publish a scenario (or a recording) to a topic,
+/// creating it if missing.
 pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
+    let path = Path::new(&a.scenario);
+    let is_scenario = kord::source::synth::scenario_names().contains(&a.scenario.as_str());
+    if !is_scenario && path.is_file() {
+        if a.format != "json" {
+            return Err(UsageError(
+                "--format applies to scenarios; a recording is published as it is".into(),
+            )
+            .into());
+        }
+        return produce_file(&a, path);
+    }
+    if a.append {
+        return Err(UsageError("--append applies to a recording FILE".into()).into());
+    }
     let cfg = config(&a.kafka, None)?;
     let params = kord::source::synth::SynthParams {
         events: a.events,
@@ -448,7 +610,12 @@ pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
         entities: a.entities,
         seed: a.seed,
     };
-    let synth = kord::source::synth::generate_with(&a.scenario, &params).map_err(UsageError)?;
+    let mut synth = kord::source::synth::generate_with(&a.scenario, &params).map_err(UsageError)?;
+    let schema_id = if a.format == "avro" {
+        Some(avro_scenario(&a, &cfg.topic, &mut synth.records)?)
+    } else {
+        None
+    };
     let needed = synth
         .records
         .iter()
@@ -478,9 +645,10 @@ pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
     let n = publish(&cfg, &synth.records, &mut |_| {}).map_err(kerr)?;
     let secs = started.elapsed().as_secs_f64();
     stderr_line(&format!(
-        "produced {n} records of {} (seed {}) to {} ({have} partitions{}) in {secs:.1}s, {:.0} records/s",
+        "produced {n} records of {} (seed {}{}) to {} ({have} partitions{}) in {secs:.1}s, {:.0} records/s",
         a.scenario,
         a.seed,
+        schema_id.map_or(String::new(), |id| format!(", avro schema id {id}")),
         cfg.describe(),
         if created { ", created" } else { "" },
         n as f64 / secs.max(1e-9)

@@ -4,6 +4,7 @@ mod analyze;
 mod args;
 mod kafka;
 mod partition;
+mod payload;
 mod synth;
 mod tui;
 

@@ -55,6 +55,7 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
         lens_origin: origin,
         lenient,
         keep_raw: true,
+        decoder: None,
     })
 }
 
@@ -71,8 +72,9 @@ fn terminal_check() -> anyhow::Result<()> {
 
 /// Runs `kord replay FILE`.
 pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
-    let load = load_options(&a.lens, a.lenient)?;
+    let mut load = load_options(&a.lens, a.lenient)?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
+    load.decoder = super::payload::decoder(&a.payload, None)?;
     if !a.file.is_file() {
         return Err(UsageError(format!("{}: no such file", a.file.display())).into());
     }
@@ -147,6 +149,8 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
     let (lens, _) = super::kafka::live_lens(&a.lens)?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
+    // Installed for the live ingest and the inspector.
+    super::payload::decoder(&a.payload, None)?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;

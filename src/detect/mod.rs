@@ -245,7 +245,9 @@ impl Detector {
         }
         if store.flags[i] & flag::UNPARSED != 0 {
             self.counts.unparsed += 1;
-            let why = if store.flags[i] & flag::BINARY != 0 {
+            let why = if let Some(r) = store.undecoded_reason(i) {
+                r
+            } else if store.flags[i] & flag::BINARY != 0 {
                 "payload is not UTF-8"
             } else if store.flags[i] & flag::TOMBSTONE != 0 {
                 "tombstone: the lens reads the entity from the payload"

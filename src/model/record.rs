@@ -1,26 +1,75 @@
 //! A record as a source delivers it: the fields `kcat -C -J` prints.
+//!
+//! Keys, payloads and header values are bytes on the wire. A [`Payload`]
+//! keeps them losslessly: valid UTF-8 as text, anything else as bytes.
 
 use std::borrow::Cow;
 
-/// The message bytes of a record.
+/// The bytes of a payload, a key or a header value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload<'a> {
-    /// A tombstone (`null`).
+    /// Absent: a tombstone, a null key, a null header value.
     Null,
-    /// The message bytes as text (kcat's `payload` string): JSON or not.
+    /// The bytes as text (kcat's `payload` string): JSON or not.
     Text(Cow<'a, str>),
-    /// An inline JSON value in the recording (kord's extension).
+    /// An inline JSON value in the recording (kord's extension; kcat's
+    /// `-s value=avro` shape), or a value the decoding stage decoded.
     Json(Cow<'a, str>),
     /// Bytes that are not valid UTF-8.
     Binary(Cow<'a, [u8]>),
 }
 
-impl Payload<'_> {
+impl<'a> Payload<'a> {
+    /// Bytes as they came: text when valid UTF-8, else binary.
+    pub fn from_bytes(b: &'a [u8]) -> Payload<'a> {
+        match std::str::from_utf8(b) {
+            Ok(s) => Payload::Text(Cow::Borrowed(s)),
+            Err(_) => Payload::Binary(Cow::Borrowed(b)),
+        }
+    }
+
+    /// Owned bytes: text when valid UTF-8, else binary.
+    pub fn from_vec(b: Vec<u8>) -> Payload<'static> {
+        match String::from_utf8(b) {
+            Ok(s) => Payload::Text(Cow::Owned(s)),
+            Err(e) => Payload::Binary(Cow::Owned(e.into_bytes())),
+        }
+    }
+
     /// The payload as JSON text when it may hold JSON.
     pub fn json_text(&self) -> Option<&str> {
         match self {
             Payload::Text(t) | Payload::Json(t) => Some(t),
             _ => None,
+        }
+    }
+
+    /// The bytes (None when null). An inline JSON value gives its JSON text.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Payload::Null => None,
+            Payload::Text(t) | Payload::Json(t) => Some(t.as_bytes()),
+            Payload::Binary(b) => Some(b),
+        }
+    }
+
+    /// Whether it is null.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Payload::Null)
+    }
+
+    /// As a name (a key, an entity): text as it is, a JSON string's
+    /// content, other JSON as its text, bytes as `0x` and hex.
+    pub fn as_name(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Payload::Null => None,
+            Payload::Text(t) => Some(Cow::Borrowed(t)),
+            Payload::Json(t) if t.starts_with('"') => serde_json::from_str::<String>(t)
+                .ok()
+                .map(Cow::Owned)
+                .or(Some(Cow::Borrowed(t))),
+            Payload::Json(t) => Some(Cow::Borrowed(t)),
+            Payload::Binary(b) => Some(Cow::Owned(hex(b))),
         }
     }
 
@@ -35,6 +84,19 @@ impl Payload<'_> {
     }
 }
 
+/// `0x` and the bytes in lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * b.len());
+    s.push_str("0x");
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+/// A record's headers: names and values (values may be null or bytes).
+pub type Headers<'a> = Vec<(Cow<'a, str>, Payload<'a>)>;
+
 /// One Kafka record (SPEC §2).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record<'a> {
@@ -43,36 +105,30 @@ pub struct Record<'a> {
     pub offset: i64,
     /// Broker (or producer) timestamp, epoch ms.
     pub ts: Option<i64>,
-    pub headers: Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>,
-    pub key: Option<Cow<'a, str>>,
+    pub headers: Headers<'a>,
+    /// The key ([`Payload::Null`] when the record has none).
+    pub key: Payload<'a>,
     pub payload: Payload<'a>,
 }
 
 impl<'a> Record<'a> {
-    /// The value of the first header called `name` (None when absent or null).
+    /// The value of the first header called `name`, as text (None when
+    /// absent, null or not UTF-8).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
+            .and_then(|(_, v)| v.json_text())
+    }
+
+    /// The key as a name (see [`Payload::as_name`]).
+    pub fn key_name(&self) -> Option<Cow<'_, str>> {
+        self.key.as_name()
     }
 
     /// An owned copy of a borrowed record.
     pub fn to_owned_record(&self) -> Record<'static> {
-        let own = |s: &str| Cow::Owned(s.to_string());
-        Record {
-            topic: self.topic.as_deref().map(own),
-            partition: self.partition,
-            offset: self.offset,
-            ts: self.ts,
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| (own(n), v.as_deref().map(own)))
-                .collect(),
-            key: self.key.as_deref().map(own),
-            payload: self.payload.clone().into_owned(),
-        }
+        self.clone().into_owned()
     }
 
     /// An owned copy.
@@ -85,14 +141,9 @@ impl<'a> Record<'a> {
             headers: self
                 .headers
                 .into_iter()
-                .map(|(n, v)| {
-                    (
-                        Cow::Owned(n.into_owned()),
-                        v.map(|v| Cow::Owned(v.into_owned())),
-                    )
-                })
+                .map(|(n, v)| (Cow::Owned(n.into_owned()), v.into_owned()))
                 .collect(),
-            key: self.key.map(|k| Cow::Owned(k.into_owned())),
+            key: self.key.into_owned(),
             payload: self.payload.into_owned(),
         }
     }
@@ -106,17 +157,44 @@ impl<'a> Record<'a> {
     }
 
     /// Appends the recording line (no newline) to `out`, field by field,
-    /// without building a JSON value first.
+    /// without building a JSON value first. Lossless (SPEC §2): text stays
+    /// a JSON string; bytes that are not UTF-8 go as base64 in `key_b64` /
+    /// `payload_b64`, or as `{"b64":"..."}` for a header value.
     pub fn write_json_line(&self, out: &mut Vec<u8>) {
         use std::io::Write as _;
         // Writing to a Vec cannot fail.
         fn string(out: &mut Vec<u8>, s: &str) {
             let _ = serde_json::to_writer(&mut *out, s);
         }
-        fn opt(out: &mut Vec<u8>, s: Option<&str>) {
-            match s {
-                Some(s) => string(out, s),
-                None => out.extend_from_slice(b"null"),
+        fn b64(out: &mut Vec<u8>, b: &[u8]) {
+            use base64::Engine as _;
+            out.push(b'"');
+            let start = out.len();
+            out.resize(start + base64::encoded_len(b.len(), true).unwrap_or(0), 0);
+            let n = base64::engine::general_purpose::STANDARD
+                .encode_slice(b, &mut out[start..])
+                .unwrap_or(0);
+            out.truncate(start + n);
+            out.push(b'"');
+        }
+        // `"name":value` or `"name_b64":"..."`.
+        fn field(out: &mut Vec<u8>, name: &str, p: &Payload<'_>) {
+            out.push(b'"');
+            out.extend_from_slice(name.as_bytes());
+            match p {
+                Payload::Null => out.extend_from_slice(b"\":null"),
+                Payload::Text(t) => {
+                    out.extend_from_slice(b"\":");
+                    string(out, t);
+                }
+                Payload::Json(t) => {
+                    out.extend_from_slice(b"\":");
+                    out.extend_from_slice(t.as_bytes());
+                }
+                Payload::Binary(b) => {
+                    out.extend_from_slice(b"_b64\":");
+                    b64(out, b);
+                }
             }
         }
         out.push(b'{');
@@ -141,18 +219,22 @@ impl<'a> Record<'a> {
                 }
                 string(out, n);
                 out.push(b',');
-                opt(out, v.as_deref());
+                match v {
+                    Payload::Null => out.extend_from_slice(b"null"),
+                    Payload::Text(t) | Payload::Json(t) => string(out, t),
+                    Payload::Binary(b) => {
+                        out.extend_from_slice(b"{\"b64\":");
+                        b64(out, b);
+                        out.push(b'}');
+                    }
+                }
             }
             out.push(b']');
         }
-        out.extend_from_slice(b",\"key\":");
-        opt(out, self.key.as_deref());
-        out.extend_from_slice(b",\"payload\":");
-        match &self.payload {
-            Payload::Null => out.extend_from_slice(b"null"),
-            Payload::Text(t) | Payload::Json(t) => string(out, t),
-            Payload::Binary(b) => string(out, &String::from_utf8_lossy(b)),
-        }
+        out.push(b',');
+        field(out, "key", &self.key);
+        out.push(b',');
+        field(out, "payload", &self.payload);
         out.push(b'}');
     }
 }
@@ -178,7 +260,7 @@ struct Slot {
     offset: i64,
     ts: Option<i64>,
     topic: Option<Span>,
-    key: Option<Span>,
+    key: PayloadSlot,
     payload: PayloadSlot,
     /// `headers[h.start..h.end]` of the buffer.
     headers: Span,
@@ -192,7 +274,7 @@ struct Slot {
 pub struct RecordBuf {
     text: String,
     bytes: Vec<u8>,
-    headers: Vec<(Span, Option<Span>)>,
+    headers: Vec<(Span, PayloadSlot)>,
     slots: Vec<Slot>,
 }
 
@@ -216,14 +298,8 @@ impl RecordBuf {
         }
     }
 
-    /// Copies a record in. A topic equal to the previous record's is stored once.
-    pub fn push(&mut self, r: &Record<'_>) {
-        let topic = r.topic.as_deref().map(|t| match self.slots.last() {
-            Some(Slot { topic: Some(s), .. }) if &self.text[s.start..s.end] == t => *s,
-            _ => self.put(t),
-        });
-        let key = r.key.as_deref().map(|k| self.put(k));
-        let payload = match &r.payload {
+    fn put_payload(&mut self, p: &Payload<'_>) -> PayloadSlot {
+        match p {
             Payload::Null => PayloadSlot::Null,
             Payload::Text(t) => PayloadSlot::Text(self.put(t)),
             Payload::Json(t) => PayloadSlot::Json(self.put(t)),
@@ -235,11 +311,32 @@ impl RecordBuf {
                     end: self.bytes.len(),
                 })
             }
-        };
+        }
+    }
+
+    fn payload(&self, p: PayloadSlot) -> Payload<'_> {
+        match p {
+            PayloadSlot::Null => Payload::Null,
+            PayloadSlot::Text(sp) => Payload::Text(Cow::Borrowed(self.str(sp))),
+            PayloadSlot::Json(sp) => Payload::Json(Cow::Borrowed(self.str(sp))),
+            PayloadSlot::Binary(sp) => {
+                Payload::Binary(Cow::Borrowed(&self.bytes[sp.start..sp.end]))
+            }
+        }
+    }
+
+    /// Copies a record in. A topic equal to the previous record's is stored once.
+    pub fn push(&mut self, r: &Record<'_>) {
+        let topic = r.topic.as_deref().map(|t| match self.slots.last() {
+            Some(Slot { topic: Some(s), .. }) if &self.text[s.start..s.end] == t => *s,
+            _ => self.put(t),
+        });
+        let key = self.put_payload(&r.key);
+        let payload = self.put_payload(&r.payload);
         let first = self.headers.len();
         for (n, v) in &r.headers {
             let n = self.put(n);
-            let v = v.as_deref().map(|v| self.put(v));
+            let v = self.put_payload(v);
             self.headers.push((n, v));
         }
         self.slots.push(Slot {
@@ -282,7 +379,7 @@ impl RecordBuf {
         headers.extend(
             self.headers[s.headers.start..s.headers.end]
                 .iter()
-                .map(|&(n, v)| (text(n), v.map(text))),
+                .map(|&(n, v)| (text(n), self.payload(v))),
         );
         Record {
             topic: s.topic.map(text),
@@ -290,15 +387,8 @@ impl RecordBuf {
             offset: s.offset,
             ts: s.ts,
             headers,
-            key: s.key.map(text),
-            payload: match s.payload {
-                PayloadSlot::Null => Payload::Null,
-                PayloadSlot::Text(sp) => Payload::Text(text(sp)),
-                PayloadSlot::Json(sp) => Payload::Json(text(sp)),
-                PayloadSlot::Binary(sp) => {
-                    Payload::Binary(Cow::Borrowed(&self.bytes[sp.start..sp.end]))
-                }
-            },
+            key: self.payload(s.key),
+            payload: self.payload(s.payload),
         }
     }
 
@@ -323,35 +413,40 @@ impl RecordBuf {
     }
 }
 
-type Headers<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use base64::Engine as _;
     use proptest::prelude::*;
 
     fn cow(s: String) -> Cow<'static, str> {
         Cow::Owned(s)
     }
 
-    fn payload() -> impl Strategy<Value = Payload<'static>> {
+    /// Any bytes: text, inline JSON, non-UTF-8 bytes or null.
+    pub(crate) fn payload() -> impl Strategy<Value = Payload<'static>> {
         prop_oneof![
             Just(Payload::Null),
             ".*".prop_map(|s| Payload::Text(cow(s))),
-            ".*".prop_map(|s| Payload::Json(cow(s))),
-            proptest::collection::vec(any::<u8>(), 0..40)
-                .prop_map(|b| Payload::Binary(Cow::Owned(b))),
+            prop_oneof![
+                Just("{\"v\":1}".to_string()),
+                Just("[1,\"a\"]".to_string()),
+                Just("\"s\\u0000\"".to_string()),
+                Just("5".to_string())
+            ]
+            .prop_map(|s| Payload::Json(cow(s))),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| Payload::from_vec(b)),
         ]
     }
 
-    fn record() -> impl Strategy<Value = Record<'static>> {
+    pub(crate) fn record() -> impl Strategy<Value = Record<'static>> {
         (
             proptest::option::of(prop_oneof![Just("orders".to_string()), "[a-zé]{0,8}"]),
-            any::<i32>(),
+            0..=i32::MAX,
             any::<i64>(),
             any::<Option<i64>>(),
-            proptest::collection::vec((".{0,6}", proptest::option::of(".{0,6}")), 0..4),
-            proptest::option::of(".{0,12}"),
+            proptest::collection::vec((".{0,6}", payload()), 0..4),
+            payload(),
             payload(),
         )
             .prop_map(
@@ -362,12 +457,42 @@ mod tests {
                     ts,
                     headers: headers
                         .into_iter()
-                        .map(|(n, v)| (cow(n), v.map(cow)))
+                        .map(|(n, v)| {
+                            // Header values are text, bytes or null (no inline JSON).
+                            let v = match v {
+                                Payload::Json(t) => Payload::Text(t),
+                                v => v,
+                            };
+                            (cow(n), v)
+                        })
                         .collect(),
-                    key: key.map(cow),
+                    key,
                     payload,
                 },
             )
+    }
+
+    #[test]
+    fn binary_parts_are_written_as_base64() {
+        let r = Record {
+            topic: None,
+            partition: 0,
+            offset: 1,
+            ts: None,
+            headers: vec![
+                (
+                    Cow::Borrowed("h"),
+                    Payload::Binary(Cow::Borrowed(&[0xff, 0])),
+                ),
+                (Cow::Borrowed("n"), Payload::Null),
+            ],
+            key: Payload::Binary(Cow::Borrowed(&[0x80])),
+            payload: Payload::Binary(Cow::Borrowed(&[0, 0, 0, 0, 1, 0xfe])),
+        };
+        assert_eq!(
+            r.to_json_line(),
+            r#"{"partition":0,"offset":1,"headers":["h",{"b64":"/wA="},"n",null],"key_b64":"gA==","payload_b64":"AAAAAAH+"}"#
+        );
     }
 
     proptest! {
@@ -391,9 +516,10 @@ mod tests {
             prop_assert!(buf.get(buf.len()).is_none());
         }
 
-        /// The hand-written recording line is the JSON object it always was.
+        /// The hand-written recording line is the JSON object it describes.
         #[test]
         fn json_line_matches_a_json_object(r in record()) {
+            let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
             let mut o = serde_json::Map::new();
             if let Some(t) = &r.topic {
                 o.insert("topic".into(), t.as_ref().into());
@@ -408,18 +534,35 @@ mod tests {
                 let h: Vec<serde_json::Value> = r
                     .headers
                     .iter()
-                    .flat_map(|(n, v)| [n.as_ref().into(), v.as_deref().into()])
+                    .flat_map(|(n, v)| {
+                        let v = match v {
+                            Payload::Null => serde_json::Value::Null,
+                            Payload::Text(t) | Payload::Json(t) => t.as_ref().into(),
+                            Payload::Binary(b) => serde_json::json!({"b64": b64(b)}),
+                        };
+                        [n.as_ref().into(), v]
+                    })
                     .collect();
                 o.insert("headers".into(), h.into());
             }
-            o.insert("key".into(), r.key.as_deref().into());
-            let payload = match &r.payload {
-                Payload::Null => serde_json::Value::Null,
-                Payload::Text(t) | Payload::Json(t) => t.as_ref().into(),
-                Payload::Binary(b) => String::from_utf8_lossy(b).into_owned().into(),
-            };
-            o.insert("payload".into(), payload);
-            prop_assert_eq!(r.to_json_line(), serde_json::Value::Object(o).to_string());
+            for (name, p) in [("key", &r.key), ("payload", &r.payload)] {
+                match p {
+                    Payload::Null => {
+                        o.insert(name.into(), serde_json::Value::Null);
+                    }
+                    Payload::Text(t) => {
+                        o.insert(name.into(), t.as_ref().into());
+                    }
+                    Payload::Json(t) => {
+                        o.insert(name.into(), serde_json::from_str(t).unwrap());
+                    }
+                    Payload::Binary(b) => {
+                        o.insert(format!("{name}_b64"), b64(b).into());
+                    }
+                }
+            }
+            let line: serde_json::Value = serde_json::from_str(&r.to_json_line()).unwrap();
+            prop_assert_eq!(line, serde_json::Value::Object(o));
         }
     }
 }

@@ -19,6 +19,16 @@ pub mod flag {
     pub const OWN_TIME: u8 = 8;
     /// The record had a broker timestamp.
     pub const HAS_TS: u8 = 16;
+    /// The key or payload could not be decoded (reason in `undecoded`).
+    pub const UNDECODED: u8 = 32;
+}
+
+/// Why events could not be decoded: sparse, by event index.
+#[derive(Debug, Default, Clone)]
+pub struct Undecoded {
+    pub reasons: Interner,
+    /// (event index, reason id), by index.
+    pub at: Vec<(u32, u32)>,
 }
 
 /// Events stored column-wise, indexed by arrival index.
@@ -56,6 +66,8 @@ pub struct EventStore {
     pub partitions: u32,
     /// Raw records, kept only when asked (for the inspector).
     pub raw: Option<RawLines>,
+    /// Why the events flagged `UNDECODED` could not be decoded.
+    pub undecoded: Undecoded,
 }
 
 /// Raw record lines, in chunks of [`RawLines::CHUNK`] lines shared between
@@ -178,6 +190,15 @@ impl EventStore {
         let k = self.key[i];
         (k != NONE).then(|| self.keys.name(k))
     }
+    /// Why event `i` could not be decoded, if it could not.
+    pub fn undecoded_reason(&self, i: usize) -> Option<&str> {
+        if self.flags.get(i)? & flag::UNDECODED == 0 {
+            return None;
+        }
+        let at = &self.undecoded.at;
+        let k = at.binary_search_by_key(&(i as u32), |&(e, _)| e).ok()?;
+        Some(self.undecoded.reasons.name(at[k].1))
+    }
     /// The payload field writes of event `i`.
     pub fn writes_of(&self, i: usize) -> &[(u32, u32)] {
         let a = self.writes[i] as usize;
@@ -245,6 +266,13 @@ impl EventStore {
                 .map(|&(f, v)| (fields[f as usize], values[v as usize])),
         );
         self.partitions = self.partitions.max(other.partitions);
+        for &(e, r) in &other.undecoded.at {
+            let r = self
+                .undecoded
+                .reasons
+                .intern(other.undecoded.reasons.name(r));
+            self.undecoded.at.push((e + base as u32, r));
+        }
         if let (Some(raw), Some(o)) = (&mut self.raw, &other.raw) {
             for i in 0..other.len() {
                 if let Some(b) = o.get(i) {
@@ -274,6 +302,14 @@ impl EventStore {
         self.flags.drain(..n);
         self.line.drain(..n);
         self.field_writes.drain(..cut);
+        let gone = self
+            .undecoded
+            .at
+            .partition_point(|&(e, _)| (e as usize) < n);
+        self.undecoded.at.drain(..gone);
+        for (e, _) in &mut self.undecoded.at {
+            *e -= n as u32;
+        }
         self.writes.drain(..n);
         for w in &mut self.writes {
             *w -= cut as u32;
@@ -335,6 +371,18 @@ impl Ingest {
 
     /// Reads one record through the lens and appends it as an event.
     pub fn push(&mut self, rec: &Record<'_>, line: u64, raw: Option<&[u8]>) {
+        self.push_noted(rec, line, raw, None)
+    }
+
+    /// As [`Ingest::push`]; `undecoded` says why the decoding stage could
+    /// not decode the record (it then counts as unparsed, with that reason).
+    pub fn push_noted(
+        &mut self,
+        rec: &Record<'_>,
+        line: u64,
+        raw: Option<&[u8]>,
+        undecoded: Option<&str>,
+    ) {
         let s = &mut self.store;
         let index = s.len() as i64;
         let partition = rec.partition.max(0) as u32;
@@ -348,10 +396,11 @@ impl Ingest {
         }
         let top = payload_text.and_then(TopLevel::parse);
         let json_ok = top.is_some() || matches!(rec.payload, Payload::Null);
+        let key_name = rec.key_name();
         let lens = &self.lens;
         let read = |f: &FieldRef| -> Option<Resolved<'_>> {
             match f {
-                FieldRef::Key => rec.key.as_deref().map(Resolved::Text),
+                FieldRef::Key => key_name.as_deref().map(Resolved::Text),
                 FieldRef::Header(h) => rec.header(h).map(Resolved::Text),
                 FieldRef::Pointer(p) => top.as_ref().and_then(|t| p.resolve(t)),
             }
@@ -392,9 +441,14 @@ impl Ingest {
                 .and_then(|h| h.trim().parse().ok()),
         };
 
-        let unparsed = !json_ok || entity.is_none();
+        let unparsed = !json_ok || entity.is_none() || undecoded.is_some();
         if unparsed {
             flags |= flag::UNPARSED;
+        }
+        if let Some(why) = undecoded {
+            flags |= flag::UNDECODED;
+            let r = s.undecoded.reasons.intern(why);
+            s.undecoded.at.push((index as u32, r));
         }
         let arrival = match rec.ts {
             Some(ts) => {
@@ -429,7 +483,7 @@ impl Ingest {
             entity.as_deref().map_or(NONE, |e| s.entities.intern(e))
         });
         s.key
-            .push(rec.key.as_deref().map_or(NONE, |k| s.keys.intern(k)));
+            .push(key_name.as_deref().map_or(NONE, |k| s.keys.intern(k)));
         s.version.push(if unparsed {
             NO_VERSION
         } else {

@@ -770,7 +770,7 @@ pub(crate) mod tests {
                 offset: i as i64,
                 ts: None,
                 headers: vec![],
-                key: Some(Cow::Borrowed(e)),
+                key: Payload::Text(Cow::Borrowed(e)),
                 payload: Payload::Text(Cow::Owned(payload)),
             };
             ing.push(&rec, i as u64 + 1, None);

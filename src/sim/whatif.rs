@@ -245,6 +245,7 @@ fn clone_without_raw(s: &EventStore) -> EventStore {
         lww_sets: s.lww_sets.clone(),
         partitions: s.partitions,
         raw: None,
+        undecoded: s.undecoded.clone(),
     }
 }
 
@@ -268,7 +269,7 @@ mod tests {
                 offset: i as i64,
                 ts: None,
                 headers: vec![],
-                key: k.map(|k| Cow::Owned(k.to_string())),
+                key: k.map_or(Payload::Null, |k| Payload::Text(Cow::Owned(k.to_string()))),
                 payload: Payload::Text(Cow::Owned(payload.to_string())),
             };
             let line = rec.to_json_line();

@@ -3,12 +3,15 @@
 
 pub mod kafka;
 pub mod recording;
+pub mod registry;
 pub mod synth;
 
+use crate::decode::{Decoder, SchemaDoc, Stage};
 use crate::model::lens::LensConfig;
 use crate::model::{EventStore, Ingest, Lens};
 use recording::{parse_record, Header, InputError, RecordingReader};
 use std::path::Path;
+use std::sync::Arc;
 
 /// A recording read into a store.
 pub struct Loaded {
@@ -30,6 +33,19 @@ pub struct LoadOptions {
     pub lens_origin: String,
     pub lenient: bool,
     pub keep_raw: bool,
+    /// The decoding stage's schemas (registry, `--avro-schema`, `--proto`);
+    /// a recording's schema lines are added to it. None: a fresh one.
+    pub decoder: Option<Arc<Decoder>>,
+}
+
+impl LoadOptions {
+    /// The decoder to read with (the given one, or a fresh one for the
+    /// recording's own schema lines).
+    pub fn decoder(&self) -> Arc<Decoder> {
+        self.decoder
+            .clone()
+            .unwrap_or_else(|| Arc::new(Decoder::new()))
+    }
 }
 
 /// Compiles the header's lens overlaid with the user's.
@@ -96,7 +112,15 @@ pub fn load_recording(
         ingest.set_partitions(p);
     }
     let mut skips = Skips::default();
-    read_into(&mut reader, &mut ingest, opts, &mut skips, progress)?;
+    let mut stage = Stage::new(opts.decoder());
+    read_into(
+        &mut reader,
+        &mut ingest,
+        opts,
+        &mut stage,
+        &mut skips,
+        progress,
+    )?;
     let (store, lens) = ingest.finish();
     Ok(Loaded {
         store,
@@ -137,6 +161,7 @@ fn read_into(
     reader: &mut RecordingReader,
     ingest: &mut Ingest,
     opts: &LoadOptions,
+    stage: &mut Stage,
     skips: &mut Skips,
     progress: &mut dyn FnMut(&Ingest, u64),
 ) -> Result<(), InputError> {
@@ -144,12 +169,25 @@ fn read_into(
     loop {
         match reader.next_line(&mut buf) {
             Ok(false) => break,
+            Ok(true) if buf.starts_with(SCHEMA_LINE_START) => {
+                schema_line(reader, &buf, stage, opts, skips)?;
+            }
             Ok(true) => match parse_record(&buf) {
                 Ok(rec) => {
-                    ingest.push(&rec, reader.line(), opts.keep_raw.then_some(&buf[..]));
+                    let raw = opts.keep_raw.then_some(&buf[..]);
+                    if stage.is_active() {
+                        let st = stage.apply(&rec);
+                        ingest.push_noted(&st.record, reader.line(), raw, st.failure.as_deref());
+                    } else {
+                        ingest.push(&rec, reader.line(), raw);
+                    }
                     if ingest.store.len() % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
                     }
+                }
+                // A schema line written with other spacing.
+                Err(_) if SchemaDoc::from_line(&buf).is_some() => {
+                    schema_line(reader, &buf, stage, opts, skips)?;
                 }
                 Err(le) => {
                     let e = reader.line_error(le);
@@ -160,6 +198,74 @@ fn read_into(
         }
     }
     progress(ingest, reader.bytes_read);
+    Ok(())
+}
+
+/// Adds a schema line's schema to the stage (or reports a bad one).
+fn schema_line(
+    reader: &RecordingReader,
+    buf: &[u8],
+    stage: &mut Stage,
+    opts: &LoadOptions,
+    skips: &mut Skips,
+) -> Result<(), InputError> {
+    match SchemaDoc::from_line(buf) {
+        Some(Ok(doc)) => stage.decoder().add_doc(doc),
+        Some(Err(m)) => {
+            let e = reader.line_error(recording::LineError {
+                field: Some(crate::decode::SCHEMA_LINE_KEY.into()),
+                message: m,
+            });
+            skips.skip(e, opts.lenient)?;
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// How a schema line starts (as kord writes it).
+const SCHEMA_LINE_START: &[u8] = b"{\"kord_schema\"";
+
+/// The schema lines of a plain file, wherever they are (a parallel read's
+/// later slices need the schemas an earlier slice holds). A byte search,
+/// so a file without any costs one quick pass.
+fn scan_schema_lines(path: &Path, decoder: &Decoder) -> std::io::Result<()> {
+    use std::io::{BufRead, Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let needle = b"\n{\"kord_schema\"";
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut found = Vec::new();
+    let mut buf = vec![0u8; 4 << 20];
+    // The chunk starts with the last bytes of the previous one (or a
+    // newline before the file's first byte).
+    buf[0] = b'\n';
+    let mut keep = 1usize;
+    let mut base: i64 = -1;
+    loop {
+        let n = f.read(&mut buf[keep..])?;
+        if n == 0 {
+            break;
+        }
+        let end = keep + n;
+        for at in finder.find_iter(&buf[..end]) {
+            found.push((base + at as i64 + 1) as u64);
+        }
+        let tail = needle.len().min(end) - 1;
+        buf.copy_within(end - tail..end, 0);
+        base += (end - tail) as i64;
+        keep = tail;
+    }
+    found.dedup();
+    let mut r = std::io::BufReader::new(f);
+    let mut line = Vec::new();
+    for at in found {
+        r.seek(SeekFrom::Start(at))?;
+        line.clear();
+        r.read_until(b'\n', &mut line)?;
+        if let Some(Ok(doc)) = SchemaDoc::from_line(&line) {
+            decoder.add_doc(doc);
+        }
+    }
     Ok(())
 }
 
@@ -210,6 +316,14 @@ fn load_parallel(
     // The first slice carries the header, so it decides the lens.
     let header = RecordingReader::open(path)?.header().cloned();
     let lens = resolve_lens(&name, header.as_ref(), opts)?;
+    let decoder = opts.decoder();
+    scan_schema_lines(path, &decoder).map_err(|e| InputError {
+        file: name.clone(),
+        line: 0,
+        field: None,
+        message: format!("cannot read: {e}"),
+        fatal: true,
+    })?;
     let first_end = cuts.get(1).copied().unwrap_or(size);
     type Part = Result<(EventStore, Skips, u64), InputError>;
     let read_part = |k: usize, progress: &mut dyn FnMut(&Ingest, u64)| -> Part {
@@ -229,7 +343,15 @@ fn load_parallel(
         };
         let mut ingest = Ingest::new(lens.clone(), opts.keep_raw);
         let mut skips = Skips::default();
-        read_into(&mut reader, &mut ingest, opts, &mut skips, progress)?;
+        let mut stage = Stage::new(decoder.clone());
+        read_into(
+            &mut reader,
+            &mut ingest,
+            opts,
+            &mut stage,
+            &mut skips,
+            progress,
+        )?;
         let lines = reader.lines_read();
         Ok((ingest.finish().0, skips, lines))
     };

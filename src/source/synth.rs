@@ -189,9 +189,11 @@ fn arrange(topic: &str, mut pubs: Vec<Pub>) -> Vec<Record<'static>> {
                 headers: p
                     .headers
                     .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k), Some(Cow::Owned(v))))
+                    .map(|(k, v)| (Cow::Owned(k), Payload::Text(Cow::Owned(v))))
                     .collect(),
-                key: p.key.map(Cow::Owned),
+                key: p
+                    .key
+                    .map_or(Payload::Null, |k| Payload::Text(Cow::Owned(k))),
                 payload: Payload::Text(Cow::Owned(p.payload.to_string())),
             }
         })

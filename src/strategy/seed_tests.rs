@@ -27,7 +27,7 @@ fn store(payloads: &[&str]) -> (EventStore, Lens) {
             offset: i as i64,
             ts: Some(1_000 + i as i64),
             headers: vec![],
-            key: Some(Cow::Borrowed("a1")),
+            key: Payload::Text(Cow::Borrowed("a1")),
             payload: Payload::Text(Cow::Borrowed(p)),
         };
         ing.push(&rec, i as u64 + 1, None);

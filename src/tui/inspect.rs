@@ -4,6 +4,8 @@
 //! state as of the cursor.
 
 use super::data::{Dataset, Marker, StrategyView};
+use crate::decode::{Decoded, Stage};
+use crate::model::record::hex;
 use crate::model::{Outcome, Payload, NONE};
 use crate::sim::HolBlock;
 use crate::source::recording::parse_record;
@@ -85,7 +87,11 @@ impl Inspect {
         push("cost", format!("{} ms", s.cost[ev]));
         push("line", s.line[ev].to_string());
 
-        let (headers, payload) = raw_parts(ds, ev);
+        let (headers, payload, about_payload) = raw_parts(ds, ev);
+        fields.extend(about_payload);
+        if let Some(why) = s.undecoded_reason(ev) {
+            fields.push(("undecoded".to_string(), why.to_string()));
+        }
 
         let (about, caused_d, state) = view.inspect(ds, ev, cursor);
         let line = |d: &crate::strategy::Decision| DecisionLine {
@@ -175,15 +181,52 @@ fn later_markers(view: &StrategyView, ev: usize, cursor: usize) -> impl Iterator
     view.markers[range].iter()
 }
 
-/// Headers and payload lines from the raw record (kept, or read from the file).
-fn raw_parts(ds: &Dataset, ev: usize) -> (Vec<(String, String)>, Vec<String>) {
+type Rows = Vec<(String, String)>;
+
+/// How a decoded part is described: format, schema id, subject.
+fn describe(d: &Decoded) -> String {
+    let mut s = d.format.name().to_string();
+    if let Some(id) = d.id {
+        s.push_str(&format!(", schema {id}"));
+    }
+    if let Some(sub) = &d.subject {
+        s.push_str(&format!(", subject {sub}"));
+    }
+    s
+}
+
+/// Pretty JSON lines of a JSON text (the text's lines if it is not JSON).
+fn pretty(t: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(t) {
+        Ok(v) => serde_json::to_string_pretty(&v)
+            .unwrap_or_else(|_| t.to_string())
+            .lines()
+            .take(MAX_PAYLOAD_LINES)
+            .map(str::to_string)
+            .collect(),
+        Err(_) => t
+            .lines()
+            .take(MAX_PAYLOAD_LINES)
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+/// Headers, payload lines and rows about the key and payload (format,
+/// schema, raw key bytes) from the raw record (kept, or read from the file).
+fn raw_parts(ds: &Dataset, ev: usize) -> (Rows, Vec<String>, Rows) {
     let Some(bytes) = ds.raw_record(ev) else {
-        return (Vec::new(), vec!["(raw record not available)".into()]);
+        return (
+            Vec::new(),
+            vec!["(raw record not available)".into()],
+            Vec::new(),
+        );
     };
     let Ok(rec) = parse_record(&bytes) else {
         return (
             Vec::new(),
             vec![String::from_utf8_lossy(&bytes).into_owned()],
+            Vec::new(),
         );
     };
     let (p, o) = ds.recorded_position(ev).unwrap_or((u32::MAX, -1));
@@ -191,36 +234,63 @@ fn raw_parts(ds: &Dataset, ev: usize) -> (Vec<(String, String)>, Vec<String>) {
         return (
             Vec::new(),
             vec!["(the file changed since it was loaded)".into()],
+            Vec::new(),
         );
     }
     let headers = rec
         .headers
         .iter()
         .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.as_deref().map_or("null".into(), |v| v.to_string()),
-            )
+            let v = match v {
+                Payload::Null => "null".to_string(),
+                Payload::Text(t) | Payload::Json(t) => t.to_string(),
+                Payload::Binary(b) => hex(b),
+            };
+            (k.to_string(), v)
         })
         .collect();
+    let mut about = Vec::new();
+    let mut stage = crate::decode::session().map(Stage::new);
+    if let Payload::Binary(_) | Payload::Text(_) = &rec.key {
+        let b = rec.key.bytes().unwrap_or_default();
+        let framed = b.first() == Some(&0);
+        if framed || matches!(rec.key, Payload::Binary(_)) {
+            about.push(("key bytes".to_string(), hex(b)));
+        }
+        if let Some(st) = stage.as_mut() {
+            match st.decode_key(&rec.key) {
+                Some(Ok(d)) => {
+                    about.push(("key format".to_string(), describe(&d)));
+                    about.push(("key decoded".to_string(), d.json));
+                }
+                Some(Err(e)) => about.push(("key format".to_string(), e)),
+                None => {}
+            }
+        }
+    }
+    if let Some(st) = stage.as_mut() {
+        match st.decode_value(&rec.payload) {
+            Some(Ok(d)) => {
+                about.push(("format".to_string(), describe(&d)));
+                let mut lines = pretty(&d.json);
+                if let Some(b) = rec.payload.bytes() {
+                    lines.push(String::new());
+                    lines.push(format!("raw ({} bytes):", b.len()));
+                    lines.extend(hex_dump(b));
+                }
+                lines.truncate(MAX_PAYLOAD_LINES);
+                return (headers, lines, about);
+            }
+            Some(Err(e)) => about.push(("format".to_string(), format!("not decoded: {e}"))),
+            None => {}
+        }
+    }
     let payload = match &rec.payload {
         Payload::Null => vec!["null (tombstone)".into()],
-        Payload::Text(t) | Payload::Json(t) => match serde_json::from_str::<serde_json::Value>(t) {
-            Ok(v) => serde_json::to_string_pretty(&v)
-                .unwrap_or_else(|_| t.to_string())
-                .lines()
-                .take(MAX_PAYLOAD_LINES)
-                .map(str::to_string)
-                .collect(),
-            Err(_) => t
-                .lines()
-                .take(MAX_PAYLOAD_LINES)
-                .map(str::to_string)
-                .collect(),
-        },
+        Payload::Text(t) | Payload::Json(t) => pretty(t),
         Payload::Binary(b) => hex_dump(b),
     };
-    (headers, payload)
+    (headers, payload, about)
 }
 
 /// A hex dump, 8 bytes a line with an ASCII column.

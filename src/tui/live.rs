@@ -49,6 +49,8 @@ pub struct LiveAccumulator {
     pub received: u64,
     /// Events dropped from the front by the window.
     pub dropped: u64,
+    /// The decoding stage (`--schema-registry`, `--avro-schema`, `--proto`).
+    stage: Option<crate::decode::Stage>,
 }
 
 impl LiveAccumulator {
@@ -58,6 +60,7 @@ impl LiveAccumulator {
             ingest: Ingest::new(lens, true),
             received: 0,
             dropped: 0,
+            stage: crate::decode::session().map(crate::decode::Stage::new),
         }
     }
 
@@ -70,7 +73,15 @@ impl LiveAccumulator {
             self.received += 1;
             raw.clear();
             r.write_json_line(&mut raw);
-            self.ingest.push(r, self.received, Some(&raw));
+            match &mut self.stage {
+                Some(stage) => {
+                    let st = stage.apply(r);
+                    let why = st.failure.as_deref();
+                    self.ingest
+                        .push_noted(&st.record, self.received, Some(&raw), why);
+                }
+                None => self.ingest.push(r, self.received, Some(&raw)),
+            }
         }
         let len = self.ingest.store.len();
         let mut cut = 0;

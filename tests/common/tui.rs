@@ -12,6 +12,7 @@ use std::sync::Arc;
 pub fn app_for(name: &str, w: u16, h: u16) -> App {
     let opts = LoadOptions {
         keep_raw: true,
+        decoder: None,
         ..LoadOptions::default()
     };
     let path = format!("recordings/{name}.jsonl");

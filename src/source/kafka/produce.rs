@@ -5,7 +5,7 @@
 
 use super::reader::SEQ_HEADER;
 use super::{KafkaConfig, KafkaSourceError, KordContext};
-use crate::model::{Payload, Record};
+use crate::model::Record;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -106,11 +106,39 @@ pub fn ensure_topic(
     }
 }
 
-/// Publishes records in order, each to its own partition. `progress(sent)`
-/// runs every 10,000 records. Returns how many were delivered.
+/// Whether every partition of the topic is empty (high watermark = low).
+pub fn topic_is_empty(cfg: &KafkaConfig) -> Result<bool, KafkaSourceError> {
+    use rdkafka::consumer::Consumer as _;
+    let consumer = super::reader::create_consumer(cfg)?;
+    for p in super::reader::topic_partitions(&consumer, cfg)? {
+        let (low, high) = consumer
+            .fetch_watermarks(&cfg.topic, p, cfg.timeout)
+            .map_err(|e| KafkaSourceError::Client(format!("watermarks of partition {p}: {e}")))?;
+        if high > low {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Publishes records in order, each to its own partition, with a
+/// `kord-seq` header (a scenario). `progress(sent)` runs every 10,000
+/// records. Returns how many were delivered.
 pub fn produce(
     cfg: &KafkaConfig,
     records: &[Record<'_>],
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, KafkaSourceError> {
+    produce_records(cfg, records, true, progress)
+}
+
+/// Publishes records in order, each to its recorded partition, with its
+/// key, value, headers and timestamp as they are; `seq` adds kord's
+/// `kord-seq` header (a recording is published without it: byte for byte).
+pub fn produce_records(
+    cfg: &KafkaConfig,
+    records: &[Record<'_>],
+    seq: bool,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, KafkaSourceError> {
     let mut c = cfg.client_config()?;
@@ -137,24 +165,22 @@ pub fn produce(
         for (k, v) in &r.headers {
             headers = headers.insert(Header {
                 key: k.as_ref(),
-                value: v.as_deref(),
+                value: v.bytes(),
             });
         }
-        let seq = i.to_string();
-        headers = headers.insert(Header {
-            key: SEQ_HEADER,
-            value: Some(seq.as_str()),
-        });
-        let payload: Option<&[u8]> = match &r.payload {
-            Payload::Null => None,
-            Payload::Text(t) | Payload::Json(t) => Some(t.as_bytes()),
-            Payload::Binary(b) => Some(b.as_ref()),
-        };
+        let seq_text = i.to_string();
+        if seq {
+            headers = headers.insert(Header {
+                key: SEQ_HEADER,
+                value: Some(seq_text.as_str()),
+            });
+        }
+        let payload = r.payload.bytes();
         let mut rec: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(&cfg.topic)
             .partition(r.partition)
             .headers(headers);
-        if let Some(k) = r.key.as_deref() {
-            rec = rec.key(k.as_bytes());
+        if let Some(k) = r.key.bytes() {
+            rec = rec.key(k);
         }
         if let Some(p) = payload {
             rec = rec.payload(p);

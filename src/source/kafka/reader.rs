@@ -162,18 +162,17 @@ fn unreachable_error(
 
 /// A record borrowing from a librdkafka message.
 pub fn to_record<'m>(m: &'m BorrowedMessage<'_>) -> Record<'m> {
-    let payload = match m.payload() {
-        None => Payload::Null,
-        Some(b) => match std::str::from_utf8(b) {
-            Ok(s) => Payload::Text(Cow::Borrowed(s)),
-            Err(_) => Payload::Binary(Cow::Borrowed(b)),
-        },
-    };
+    let payload = m.payload().map_or(Payload::Null, Payload::from_bytes);
     let headers = m
         .headers()
         .map(|hs| {
             hs.iter()
-                .map(|h| (Cow::Borrowed(h.key), h.value.map(String::from_utf8_lossy)))
+                .map(|h| {
+                    (
+                        Cow::Borrowed(h.key),
+                        h.value.map_or(Payload::Null, Payload::from_bytes),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -183,7 +182,7 @@ pub fn to_record<'m>(m: &'m BorrowedMessage<'_>) -> Record<'m> {
         offset: m.offset(),
         ts: m.timestamp().to_millis(),
         headers,
-        key: m.key().map(String::from_utf8_lossy),
+        key: m.key().map_or(Payload::Null, Payload::from_bytes),
         payload,
     }
 }
@@ -617,7 +616,7 @@ fn merge_key(r: &Record<'_>) -> (i64, i32, i64) {
         .headers
         .iter()
         .find(|(n, _)| n == SEQ_HEADER)
-        .and_then(|(_, v)| v.as_deref())
+        .and_then(|(_, v)| v.json_text())
         .and_then(|v| v.parse::<i64>().ok());
     (seq.or(r.ts).unwrap_or(i64::MIN), r.partition, r.offset)
 }
@@ -953,15 +952,17 @@ mod tests {
             offset,
             ts: Some(ts),
             headers: Vec::new(),
-            key: Some(Cow::Owned(format!("k{partition}"))),
+            key: Payload::Text(Cow::Owned(format!("k{partition}"))),
             payload: Payload::Text(Cow::Owned(format!("{{\"ts\":{ts}}}"))),
         }
     }
 
     fn seq(partition: i32, offset: i64, seq: i64) -> Record<'static> {
         let mut r = rec(partition, offset, 1000 - seq);
-        r.headers
-            .push((Cow::Borrowed(SEQ_HEADER), Some(Cow::Owned(seq.to_string()))));
+        r.headers.push((
+            Cow::Borrowed(SEQ_HEADER),
+            Payload::Text(Cow::Owned(seq.to_string())),
+        ));
         r
     }
 

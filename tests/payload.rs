@@ -1,0 +1,593 @@
+//! Payload decoding and lossless recordings (issue 10), against fixtures
+//! encoded by independent code (tests/kafka_helpers/payload_fixtures.py:
+//! confluent-kafka's serializers, fastavro, google.protobuf) and a small
+//! Confluent-compatible registry (tests/registry.py). Tests that need a
+//! broker are `#[ignore]`d; scripts/test.sh runs them with tansu
+//! (KORD_TEST_BROKER). Needs python3 with `confluent-kafka[avro,protobuf,
+//! schemaregistry]` (installed by scripts/test.sh).
+
+mod common;
+
+use common::{kord_bin, root};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn kord(args: &[&str]) -> Output {
+    Command::new(kord_bin())
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kord")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "kord failed ({:?}): {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn fixtures() -> PathBuf {
+    root().join("tests/kafka_helpers/payload_fixtures.py")
+}
+
+/// Runs the fixture script (independent encoders); returns its stdout.
+fn py(args: &[&str]) -> String {
+    let o = Command::new("python3")
+        .arg(fixtures())
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        o.status.success(),
+        "payload_fixtures.py {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The test registry on a free port, stopped on drop.
+struct Registry {
+    child: Child,
+    url: String,
+}
+
+impl Registry {
+    fn start(extra: &[&str]) -> Registry {
+        let mut child = Command::new("python3")
+            .arg(root().join("tests/registry.py"))
+            .args(["--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 tests/registry.py");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().expect("registry port");
+        Registry {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The report without the fields that name where it came from.
+fn report(json: &str) -> Value {
+    let mut v: Value = serde_json::from_str(json).expect("report JSON");
+    let o = v.as_object_mut().unwrap();
+    o.remove("source");
+    o.remove("group");
+    v
+}
+
+fn analyze(file: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["analyze", file.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    report(&ok(&kord(&args)))
+}
+
+fn unparsed(r: &Value) -> u64 {
+    r["stream"]["unparsed"].as_u64().unwrap()
+}
+
+/// Details of the `unparsed` findings.
+fn reasons(r: &Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "unparsed")
+        .map(|f| f["detail"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn files(dir: &Path, id: u32) {
+    py(&["files", dir.to_str().unwrap(), &id.to_string()]);
+}
+
+#[test]
+fn avro_files_with_an_avsc_read_like_their_json_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), 1);
+    let twin = analyze(&dir.path().join("alerts-json.jsonl"), &[]);
+    assert_eq!(unparsed(&twin), 0);
+    assert!(twin["stream"]["version_gap"].as_u64().unwrap() > 0);
+    let avsc = dir.path().join("alerts.avsc");
+    let avsc = avsc.to_str().unwrap();
+    // Bare Avro bodies (as tansu cat and many services write them) ...
+    let plain = analyze(
+        &dir.path().join("alerts-avro.jsonl"),
+        &["--avro-schema", avsc],
+    );
+    assert_eq!(plain, twin);
+    // ... and framed ones.
+    let framed = analyze(
+        &dir.path().join("alerts-framed.jsonl"),
+        &["--avro-schema", avsc],
+    );
+    assert_eq!(framed, twin);
+    // Without the schema they are unparsed, not an error.
+    let raw = analyze(&dir.path().join("alerts-avro.jsonl"), &[]);
+    assert_eq!(unparsed(&raw), twin["events"].as_u64().unwrap());
+}
+
+#[test]
+fn a_registry_decodes_framed_records_and_unknown_ids_are_reasons() {
+    let reg = Registry::start(&[]);
+    let id: u32 = py(&["register", &reg.url, "alerts-value"])
+        .trim()
+        .parse()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), id);
+    let twin = analyze(&dir.path().join("alerts-json.jsonl"), &[]);
+    let framed = dir.path().join("alerts-framed.jsonl");
+    let decoded = analyze(&framed, &["--schema-registry", &reg.url]);
+    assert_eq!(decoded, twin);
+
+    // The same bodies under an id the registry does not have.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    files(&other, 999);
+    let r = analyze(
+        &other.join("alerts-framed.jsonl"),
+        &["--schema-registry", &reg.url],
+    );
+    assert_eq!(unparsed(&r), twin["events"].as_u64().unwrap());
+    assert!(
+        reasons(&r)
+            .iter()
+            .all(|d| d == "schema 999: not in the registry"),
+        "{:?}",
+        reasons(&r)
+    );
+}
+
+#[test]
+fn registry_failures_are_reasons_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), 1);
+    let framed = dir.path().join("alerts-framed.jsonl");
+    for (fault, want) in [
+        ("500", "the registry answered 500"),
+        ("garbage", "not JSON"),
+        ("hang", "the registry gave no answer within 1.0s"),
+    ] {
+        let reg = Registry::start(&["--fault", fault]);
+        let r = analyze(
+            &framed,
+            &[
+                "--schema-registry",
+                &reg.url,
+                "--registry-property",
+                "timeout=1s",
+            ],
+        );
+        let n = r["events"].as_u64().unwrap();
+        assert!(n > 0);
+        assert_eq!(unparsed(&r), n, "{fault}: every record kept, unparsed");
+        let why = reasons(&r);
+        assert!(
+            why.iter()
+                .all(|d| d.contains("schema 1") && d.contains(want)),
+            "{fault}: {why:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_registry_or_a_bad_avsc_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), 1);
+    let framed = dir.path().join("alerts-framed.jsonl");
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let o = kord(&[
+        "analyze",
+        framed.to_str().unwrap(),
+        "--schema-registry",
+        &url,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("schema registry"), "{}", stderr(&o));
+
+    let bad = dir.path().join("bad.avsc");
+    std::fs::write(&bad, "{\"type\": \"record\", \"name\": ").unwrap();
+    let o = kord(&[
+        "analyze",
+        framed.to_str().unwrap(),
+        "--avro-schema",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bad.avsc"), "{}", stderr(&o));
+
+    // Registry credentials are checked options, and never echoed.
+    let o = kord(&[
+        "analyze",
+        framed.to_str().unwrap(),
+        "--schema-registry",
+        &url,
+        "--registry-property",
+        "basic.auth.user.info=me:s3cret",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("s3cret"), "{}", stderr(&o));
+}
+
+#[test]
+fn basic_auth_reaches_a_registry_that_requires_it() {
+    let reg = Registry::start(&["--basic", "kord:pw"]);
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), 1);
+    let framed = dir.path().join("alerts-framed.jsonl");
+    let o = kord(&[
+        "analyze",
+        framed.to_str().unwrap(),
+        "--schema-registry",
+        &reg.url,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "no credentials: refused at start");
+    assert!(stderr(&o).contains("401"), "{}", stderr(&o));
+    let o = kord(&[
+        "analyze",
+        framed.to_str().unwrap(),
+        "--schema-registry",
+        &reg.url,
+        "--registry-property",
+        "basic.auth.user.info=kord:pw",
+        "--format",
+        "json",
+    ]);
+    // Reached (the schema is not registered there: a reason, not an error).
+    let r = report(&ok(&o));
+    assert!(reasons(&r)
+        .iter()
+        .all(|d| d == "schema 1: not in the registry"));
+}
+
+#[test]
+fn schema_lines_with_missing_references_are_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    files(dir.path(), 1);
+    let body: Vec<String> = std::fs::read_to_string(dir.path().join("alerts-framed.jsonl"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let schema = serde_json::json!({"kord_schema": {
+        "id": 1,
+        "schema": "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"kord.test.Missing\"}]}",
+        "references": [{"name": "kord.test.Missing", "subject": "missing", "version": 1}]
+    }});
+    let mut lines = vec![body[0].clone(), schema.to_string()];
+    lines.extend(body[1..].iter().cloned());
+    let f = dir.path().join("refs.jsonl");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let r = analyze(&f, &[]);
+    assert_eq!(unparsed(&r), r["events"].as_u64().unwrap());
+    assert!(
+        reasons(&r)
+            .iter()
+            .all(|d| d.contains("schema 1") && d.contains("is missing")),
+        "{:?}",
+        reasons(&r)
+    );
+}
+
+#[test]
+fn truncated_framing_and_wrong_magic_are_reasons() {
+    let reg = Registry::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &f,
+        [
+            r#"{"partition":0,"offset":0,"key":"a","payload_b64":"AAAB"}"#,
+            r#"{"partition":0,"offset":1,"key":"b","payload_b64":"/wAAAAE="}"#,
+            r#"{"partition":0,"offset":2,"key":"c","payload":"{\"x\":1}"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let r = analyze(&f, &["--schema-registry", &reg.url]);
+    assert_eq!(r["events"], 3);
+    assert_eq!(unparsed(&r), 2);
+    let why = reasons(&r);
+    assert!(why[0].contains("truncated Confluent framing"), "{why:?}");
+    assert!(why[1].contains("magic byte"), "{why:?}");
+}
+
+#[test]
+fn a_kcat_avro_dump_loads() {
+    // `kcat -C -J -s key=avro -s value=avro`: key and payload as JSON values.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("kcat.jsonl");
+    let lines: Vec<String> = (0..4)
+        .map(|i| {
+            serde_json::json!({"topic":"t","partition":0,"offset":i,"tstype":"create","ts":1000+i,
+                "broker":1,"key":{"id":"e1"},"key_schema_id":1,
+                "payload":{"alert_id":"e1","alert_version":i+1},"value_schema_id":2})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let r = analyze(&f, &["--version", "/alert_version"]);
+    assert_eq!(r["events"], 4);
+    assert_eq!(r["entities"], 1);
+    assert_eq!(unparsed(&r), 0);
+}
+
+// ---- against a broker (scripts/test.sh starts tansu) ----
+
+fn broker() -> String {
+    std::env::var("KORD_TEST_BROKER").expect(
+        "KORD_TEST_BROKER is not set: run scripts/test.sh, or start a broker with \
+         scripts/tansu.sh start DIR and export KORD_TEST_BROKER=127.0.0.1:PORT",
+    )
+}
+
+fn topic(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+fn create(b: &str, t: &str, partitions: u32) {
+    // kord creates a topic with a recording's partition count; for the
+    // fixtures, an empty recording with a header does it.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("h.jsonl");
+    std::fs::write(&f, format!("{{\"kord\":1,\"partitions\":{partitions}}}\n")).unwrap();
+    ok(&kord(&["produce", f.to_str().unwrap(), "-b", b, "-t", t]));
+}
+
+const ALERT_LENS: &[&str] = &[
+    "--entity",
+    "/alert_id",
+    "--version",
+    "/alert_version",
+    "--type",
+    "/type",
+    "--time",
+    "/occurred_at",
+];
+
+fn analyze_topic(b: &str, t: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["analyze", "-b", b, "-t", t, "--format", "json"];
+    args.extend_from_slice(ALERT_LENS);
+    args.extend_from_slice(extra);
+    report(&ok(&kord(&args)))
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn an_avro_topic_reads_like_its_json_twin_live_recorded_and_replayed() {
+    let b = broker();
+    let reg = Registry::start(&[]);
+    let (ta, tj) = (topic("avro"), topic("avro-twin"));
+    create(&b, &ta, 3);
+    create(&b, &tj, 3);
+    py(&["avro", &b, &reg.url, &ta, &tj]);
+    let twin = analyze_topic(&b, &tj, &[]);
+    assert_eq!(unparsed(&twin), 0);
+    let avro = analyze_topic(&b, &ta, &["--schema-registry", &reg.url]);
+    assert_eq!(avro, twin, "analyze -b: Avro vs JSON");
+
+    // Recorded with the registry, the schemas travel in the file ...
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("avro.jsonl");
+    let mut args = vec!["record", "-b", &b, "-t", &ta, "-o", rec.to_str().unwrap()];
+    args.extend_from_slice(ALERT_LENS);
+    args.extend(["--schema-registry", &reg.url]);
+    ok(&kord(&args));
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert_eq!(
+        text.matches("\"kord_schema\"").count(),
+        2,
+        "key and value schemas"
+    );
+    // ... so with the registry gone it decodes the same.
+    drop(reg);
+    let replayed = analyze(&rec, &[]);
+    assert_eq!(replayed, twin, "the recording, no registry");
+
+    // Published again from the recording: byte for byte.
+    let copy = topic("avro-copy");
+    ok(&kord(&[
+        "produce",
+        rec.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        &copy,
+    ]));
+    assert_eq!(dump(&b, &copy), dump(&b, &ta));
+}
+
+fn dump(b: &str, t: &str) -> Value {
+    let v: Value = serde_json::from_str(&py(&["dump", b, t])).unwrap();
+    // Offsets are the topic's own; everything else must match.
+    v
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn record_then_produce_is_byte_for_byte() {
+    let b = broker();
+    let t = topic("bytes");
+    create(&b, &t, 2);
+    py(&["bytes", &b, &t]);
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("bytes.jsonl");
+    ok(&kord(&[
+        "record",
+        "-b",
+        &b,
+        "-t",
+        &t,
+        "-o",
+        rec.to_str().unwrap(),
+    ]));
+    let copy = topic("bytes-copy");
+    ok(&kord(&[
+        "produce",
+        rec.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        &copy,
+    ]));
+    let (orig, back) = (dump(&b, &t), dump(&b, &copy));
+    assert_eq!(orig["records"].as_array().unwrap().len(), 7);
+    assert_eq!(back, orig, "every partition, key, value and header byte");
+
+    // A topic with records is refused without --append.
+    let o = kord(&["produce", rec.to_str().unwrap(), "-b", &b, "-t", &copy]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--append"), "{}", stderr(&o));
+    ok(&kord(&[
+        "produce",
+        rec.to_str().unwrap(),
+        "-b",
+        &b,
+        "-t",
+        &copy,
+        "--append",
+    ]));
+    assert_eq!(dump(&b, &copy)["records"].as_array().unwrap().len(), 14);
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn protobuf_and_json_schema_topics_decode() {
+    let b = broker();
+    let reg = Registry::start(&[]);
+    let (tp, tj, tw) = (topic("proto"), topic("jsonschema"), topic("twin"));
+    for t in [&tp, &tj, &tw] {
+        create(&b, t, 3);
+    }
+    py(&["protobuf", &b, &reg.url, &tp]);
+    py(&["jsonschema", &b, &reg.url, &tj]);
+    let twin_avro = topic("twin-avro");
+    create(&b, &twin_avro, 3);
+    py(&["avro", &b, &reg.url, &twin_avro, &tw]);
+    // Times as epoch ms here: compare what does not depend on them.
+    let twin = analyze_topic(&b, &tw, &[]);
+    for t in [&tp, &tj] {
+        let r = analyze_topic(&b, t, &["--schema-registry", &reg.url]);
+        assert_eq!(unparsed(&r), 0, "{t}: {:?}", reasons(&r));
+        for k in ["events", "entities", "partitions"] {
+            assert_eq!(r[k], twin[k], "{t}: {k}");
+        }
+        for k in ["version_gap", "unfilled_gap", "out_of_order", "duplicate"] {
+            assert_eq!(r["stream"][k], twin["stream"][k], "{t}: {k}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn undecodable_records_on_a_topic_are_kept_with_reasons() {
+    let b = broker();
+    let reg = Registry::start(&[]);
+    let t = topic("bad");
+    create(&b, &t, 1);
+    py(&["bad", &b, &reg.url, &t]);
+    let r = analyze_topic(&b, &t, &["--schema-registry", &reg.url]);
+    assert_eq!(r["events"], 5);
+    assert_eq!(unparsed(&r), 4);
+    let why = reasons(&r).join(" | ");
+    for want in [
+        "schema 999: not in the registry",
+        "truncated Confluent framing",
+        "magic byte",
+        "schema 1: avro: the body ends too early",
+    ] {
+        assert!(why.contains(want), "{want}: {why}");
+    }
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn a_scenario_published_as_avro_decodes() {
+    let b = broker();
+    let reg = Registry::start(&[]);
+    let (ta, tj) = (topic("sc-avro"), topic("sc-json"));
+    ok(&kord(&[
+        "produce",
+        "alert-flap",
+        "-b",
+        &b,
+        "-t",
+        &ta,
+        "--format",
+        "avro",
+        "--schema-registry",
+        &reg.url,
+    ]));
+    ok(&kord(&["produce", "alert-flap", "-b", &b, "-t", &tj]));
+    let lens = root().join("recordings/alert-flap.jsonl");
+    let lens = lens.to_str().unwrap();
+    let get = |t: &str, extra: &[&str]| {
+        let mut args = vec![
+            "analyze", "-b", &b, "-t", t, "--format", "json", "--lens", lens,
+        ];
+        args.extend_from_slice(extra);
+        report(&ok(&kord(&args)))
+    };
+    let json = get(&tj, &[]);
+    let avro = get(&ta, &["--schema-registry", &reg.url]);
+    assert_eq!(unparsed(&avro), 0);
+    for k in ["events", "entities", "partitions", "stream"] {
+        assert_eq!(avro[k], json[k], "{k}");
+    }
+    // Without the registry the values are bytes: unparsed.
+    let raw = get(&ta, &[]);
+    assert_eq!(unparsed(&raw), raw["events"].as_u64().unwrap());
+}
