@@ -150,6 +150,36 @@ fn avro_files_with_an_avsc_read_like_their_json_twin() {
 }
 
 #[test]
+fn protobuf_files_with_a_proto_read_like_their_json_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    py(&["proto-files", dir.path().to_str().unwrap()]);
+    let twin = analyze(&dir.path().join("alerts-proto-twin.jsonl"), &[]);
+    assert_eq!(unparsed(&twin), 0);
+    let proto = dir.path().join("alert.proto");
+    let r = analyze(
+        &dir.path().join("alerts-proto.jsonl"),
+        &[
+            "--proto",
+            proto.to_str().unwrap(),
+            "--proto-message",
+            "kordtest.Alert",
+        ],
+    );
+    assert_eq!(r, twin);
+    // A message the file does not define is a usage error.
+    let o = kord(&[
+        "analyze",
+        dir.path().join("alerts-proto.jsonl").to_str().unwrap(),
+        "--proto",
+        proto.to_str().unwrap(),
+        "--proto-message",
+        "kordtest.Nope",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("kordtest.Nope"), "{}", stderr(&o));
+}
+
+#[test]
 fn a_registry_decodes_framed_records_and_unknown_ids_are_reasons() {
     let reg = Registry::start(&[]);
     let id: u32 = py(&["register", &reg.url, "alerts-value"])

@@ -19,6 +19,9 @@ usage:
       DIR/alerts.avsc, DIR/alerts-avro.jsonl (Avro bodies, fastavro, no
       framing, as payload_b64), DIR/alerts-framed.jsonl (the same framed
       with schema id ID, default 1), DIR/alerts-json.jsonl (the JSON twin)
+  payload_fixtures.py proto-files DIR
+      DIR/alert.proto, DIR/alerts-proto.jsonl (bare Protobuf bodies by
+      google.protobuf), DIR/alerts-proto-twin.jsonl (the JSON twin)
   payload_fixtures.py register REGISTRY SUBJECT
       registers the alert Avro schema; prints its id
 """
@@ -291,10 +294,48 @@ def register(url, subject):
     print(registry(url).register_schema(subject, Schema(json.dumps(ALERT_SCHEMA), "AVRO")))
 
 
+PROTO_TEXT = """syntax = "proto3";
+package kordtest;
+
+message Other { string x = 1; }
+
+message Alert {
+  string alert_id = 1;
+  int64 alert_version = 2;
+  string type = 3;
+  int64 occurred_at = 4;
+}
+"""
+
+
+def proto_files(d):
+    import os
+    Alert = proto_class()
+    with open(os.path.join(d, "alert.proto"), "w") as f:
+        f.write(PROTO_TEXT)
+    header = json.dumps({"kord": 1, "partitions": 3, "lens": {
+        "entity": "/alert_id", "version": "/alert_version", "type": "/type",
+        "time": "/occurred_at"}})
+    enc, twin = [header], [header]
+    offsets = {}
+    for part, key, val, ts in alerts():
+        o = offsets.get(part, 0)
+        offsets[part] = o + 1
+        v = {k: val[k] for k in ("alert_id", "alert_version", "type", "occurred_at")}
+        body = Alert(**v).SerializeToString()
+        base = {"partition": part, "offset": o, "ts": ts, "key": key}
+        enc.append(json.dumps(dict(base, payload_b64=b64(body))))
+        twin.append(json.dumps(dict(base, payload=json.dumps(v))))
+    for name, lines in [("alerts-proto.jsonl", enc), ("alerts-proto-twin.jsonl", twin)]:
+        with open(os.path.join(d, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {"avro": avro, "protobuf": protobuf, "jsonschema": jsonschema, "bad": bad,
-     "bytes": bytes_topic, "dump": dump, "files": files, "register": register}[cmd](*args)
+     "bytes": bytes_topic, "dump": dump, "files": files, "register": register,
+     "proto-files": proto_files}[cmd](*args)
 
 
 if __name__ == "__main__":
