@@ -435,7 +435,7 @@ pub(crate) mod tests {
                 Just("5".to_string())
             ]
             .prop_map(|s| Payload::Json(cow(s))),
-            proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| Payload::from_vec(b)),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Payload::from_vec),
         ]
     }
 
