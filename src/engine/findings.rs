@@ -55,8 +55,14 @@ mod tests {
 
     #[test]
     fn only_losses_are_findings() {
-        let kinds: Vec<_> = Outcome::ALL.iter().filter_map(|&o| finding_kind(o)).collect();
-        assert_eq!(kinds, vec![Kind::Rejected, Kind::Expired, Kind::DeadLettered]);
+        let kinds: Vec<_> = Outcome::ALL
+            .iter()
+            .filter_map(|&o| finding_kind(o))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![Kind::Rejected, Kind::Expired, Kind::DeadLettered]
+        );
         assert_eq!(finding_kind(Outcome::Buffered), None);
     }
 

@@ -71,7 +71,10 @@ pub fn run_pass(
         decisions.clear();
         runner.step(store, i, &mut |d| decisions.push(d));
         // Blocks are in event order: one cursor finds each event's block.
-        while blocks.get(next_block).is_some_and(|b| (b.event as usize) < i) {
+        while blocks
+            .get(next_block)
+            .is_some_and(|b| (b.event as usize) < i)
+        {
             next_block += 1;
         }
         let block = blocks.get(next_block).filter(|b| b.event as usize == i);

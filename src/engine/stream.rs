@@ -288,4 +288,3 @@ impl Dataset {
             .partition_point(|&e| e as usize <= cursor)
     }
 }
-

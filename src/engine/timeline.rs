@@ -125,7 +125,6 @@ impl SimView {
     }
 }
 
-
 /// Sentinel: the event has one decision only.
 pub const NO_LATER: u32 = u32::MAX;
 
@@ -347,7 +346,11 @@ impl Timeline {
                 .block_of(m.event)
                 .map(|b| hol_block_detail(&ds.store, &b, HolWording::Marker))
                 .unwrap_or_default(),
-            Note::Stream(k) => ds.stream_details.get(k as usize).cloned().unwrap_or_default(),
+            Note::Stream(k) => ds
+                .stream_details
+                .get(k as usize)
+                .cloned()
+                .unwrap_or_default(),
         }
     }
 
@@ -488,4 +491,3 @@ impl Timeline {
         self.runner_after(store, c).map(|r| r.state(entity))
     }
 }
-

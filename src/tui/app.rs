@@ -1111,14 +1111,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
             let target = {
                 let ms = app.jump_markers();
                 if fwd {
-                    ms.iter()
-                        .find(|m| m.at > cur)
-                        .map(|m| **m)
+                    ms.iter().find(|m| m.at > cur).map(|m| **m)
                 } else {
-                    ms.iter()
-                        .rev()
-                        .find(|m| m.at < cur)
-                        .map(|m| **m)
+                    ms.iter().rev().find(|m| m.at < cur).map(|m| **m)
                 }
             };
             match target {
