@@ -432,7 +432,11 @@ assignor = "range"
     #[test]
     fn unknown_names_are_errors_with_their_line() {
         for (text, line, path) in [
-            ("entity = \"/a\"\n\n[strategy]\ndefault = \"nosuch\"\n", 4, "strategy.default"),
+            (
+                "entity = \"/a\"\n\n[strategy]\ndefault = \"nosuch\"\n",
+                4,
+                "strategy.default",
+            ),
             (
                 "[strategy]\ndefault = \"lww\"\nby_type = { A = \"lww\", B = \"nosuch\" }\n",
                 3,
@@ -462,7 +466,10 @@ assignor = "range"
         let cfg: LensConfig =
             serde_json::from_str(r#"{"strategy":{"by_type":{"A":"nosuch"}}}"#).unwrap();
         let err = Lens::compile(cfg).unwrap_err();
-        assert!(err.contains("strategy.by_type.A") && err.contains("nosuch"), "{err}");
+        assert!(
+            err.contains("strategy.by_type.A") && err.contains("nosuch"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ pub fn render_text(r: &Report, width: u16) -> String {
     out.push_str(&format!(
         "kord report: {}\n{} events, {} partitions, {} entities\n\n",
         clip(&r.source),
-        r.events, r.partitions, r.entity_count
+        r.events,
+        r.partitions,
+        r.entity_count
     ));
     if let Some(s) = &r.skipped_lines {
         out.push_str(&format!(

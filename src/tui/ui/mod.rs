@@ -308,7 +308,10 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
     }
     if app.load_failed.is_some() {
         spans.push(Span::styled(
-            format!(" (loading stopped: {} events kept)", compact(ds.len() as u64)),
+            format!(
+                " (loading stopped: {} events kept)",
+                compact(ds.len() as u64)
+            ),
             t.fg(t.error),
         ));
     }
