@@ -51,7 +51,7 @@ done
 
 echo "e2e-hostile: a recording truncated while it loads"
 BIG="$WORK/big.jsonl"
-"$KORD_BIN" synth alert-flap -o "$BIG" --events 800000 --partitions 16 --entities 50000 >/dev/null
+"$KORD_BIN" synth alert-flap -o "$BIG" --events 300000 --partitions 16 --entities 50000 >/dev/null
 start trunc 140 40
 T send-keys -t "$S" "clear; KORD_THREADS=1 $KORD_BIN replay $BIG" Enter
 # The first part is on screen while the rest loads; then the file shrinks.
