@@ -354,7 +354,7 @@ fn a_file_that_shrinks_while_read_is_reported_not_taken_as_shorter() {
     let path = f.path().to_path_buf();
     let mut cut = false;
     let r = load_recording(&path, &LoadOptions::default(), &mut |ing, _| {
-        if !cut && ing.store.len() > 0 {
+        if !cut && !ing.store.is_empty() {
             cut = true;
             let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
             file.set_len(text.len() as u64 / 4).unwrap();
