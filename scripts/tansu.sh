@@ -3,8 +3,6 @@
 # on a free loopback port with memory storage.
 #   scripts/tansu.sh install        install into $KORD_CACHE/tansu (default ~/.cache/kord)
 #   scripts/tansu.sh start DIR      start; writes DIR/port and DIR/pid, prints 127.0.0.1:PORT
-#   scripts/tansu.sh start-tls DIR  the same over TLS: a CA made with openssl (DIR/ca.pem)
-#                                   signs the broker's certificate for 127.0.0.1 and localhost
 #   scripts/tansu.sh stop DIR       stop the broker started in DIR
 set -euo pipefail
 CACHE="${KORD_CACHE:-$HOME/.cache/kord}"
@@ -25,12 +23,12 @@ free_port() {
 }
 
 start() {
-  local dir="$1"; shift; mkdir -p "$dir"
+  local dir="$1"; mkdir -p "$dir"
   install
   local port; port=$(free_port)
   "$TANSU" broker --listener-url "tcp://127.0.0.1:$port" \
     --advertised-listener-url "tcp://127.0.0.1:$port" \
-    --storage-engine memory://tansu/ "$@" >"$dir/tansu.log" 2>&1 &
+    --storage-engine memory://tansu/ >"$dir/tansu.log" 2>&1 &
   echo $! >"$dir/pid"
   echo "$port" >"$dir/port"
   for _ in $(seq 1 100); do
@@ -38,24 +36,6 @@ start() {
     sleep 0.1
   done
   echo "tansu did not start; log:" >&2; cat "$dir/tansu.log" >&2; return 1
-}
-
-# A throw-away CA and a broker certificate it signs (valid two days).
-make_certs() {
-  local dir="$1"
-  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kord-test-ca" \
-    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-    -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$dir/san.ext"
-  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
-    -CAcreateserial -days 2 -extfile "$dir/san.ext" -out "$dir/server.pem" 2>/dev/null
-}
-
-start_tls() {
-  local dir="$1"; mkdir -p "$dir"
-  make_certs "$dir"
-  start "$dir" --cert "$dir/server.pem" --key "$dir/server.key"
 }
 
 stop() {
@@ -66,7 +46,6 @@ stop() {
 case "${1:-}" in
   install) install ;;
   start) start "${2:?dir}" ;;
-  start-tls) start_tls "${2:?dir}" ;;
   stop) stop "${2:?dir}" ;;
-  *) echo "usage: $0 install|start DIR|start-tls DIR|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start DIR|stop DIR" >&2; exit 2 ;;
 esac
