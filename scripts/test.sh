@@ -12,7 +12,6 @@ step "tools"
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v jq >/dev/null || need_apt+=(jq)
-command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi
