@@ -59,7 +59,7 @@ wait_for '(loading' 30
 truncate -s 20000000 "$BIG"
 wait_for 'loading stopped' 60
 wait_for 'changed while being read'
-wait_gone '(loading'
+wait_gone 'events read)'
 screen | grep -q 'events kept' || fail "the title should say the loaded events are kept"
 keys '.'
 keys 'q'
