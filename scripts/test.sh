@@ -34,6 +34,8 @@ export KORD_TEST_BROKER
 echo "tansu at $KORD_TEST_BROKER"
 
 step "tests (ignored ones included: they need the broker started above)"
+# tests/fuzz.rs runs its mutation loop this long (CI bound: 60 s).
+export KORD_FUZZ_SECS="${KORD_FUZZ_SECS:-60}"
 cargo test --release --lib --bins --tests -- --include-ignored
 cargo test --release --benches   # criterion benches, once each, as a smoke test
 

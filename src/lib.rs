@@ -13,6 +13,7 @@ pub mod engine;
 pub mod model;
 pub mod partition;
 pub mod report;
+pub mod signals;
 pub mod sim;
 pub mod source;
 pub mod strategy;

@@ -395,6 +395,9 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     };
     let mut w = BufWriter::with_capacity(1 << 20, sink);
     let name = out.display().to_string();
+    // A signal stops the recording between batches: the file is flushed and
+    // closed with only complete lines, then kord exits with 128+N.
+    kord::signals::defer();
     let io = |e: std::io::Error| KafkaSourceError::Client(format!("{name}: {e}"));
     writeln!(w, "{}", header_line(&header)).map_err(io)?;
     w.flush().map_err(io)?;
@@ -414,6 +417,14 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
         if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {
             last_flush = Instant::now();
             w.flush().map_err(io)?;
+        }
+        if let Some(code) = kord::signals::exit_code() {
+            w.flush().map_err(io)?;
+            stderr_line(&format!(
+                "recording to {name} stopped by signal {}; every line written is complete",
+                code - 128
+            ));
+            std::process::exit(code.into());
         }
         Ok(())
     });

@@ -34,6 +34,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Runs the command line; returns the exit code.
 pub fn run() -> anyhow::Result<u8> {
+    kord::signals::install();
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return tui::demo(args::DemoArgs {

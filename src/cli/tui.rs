@@ -58,6 +58,15 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
     })
 }
 
+/// The TUI's exit status: 128+N after a signal (the terminal is restored
+/// by then), else 0 or the load error (exit 2).
+fn finish(r: anyhow::Result<Option<String>>) -> anyhow::Result<u8> {
+    if let Some(code) = kord::signals::exit_code() {
+        return Ok(code);
+    }
+    r?.map_or(Ok(0), |e| Err(UsageError(e).into()))
+}
+
 fn terminal_check() -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -78,7 +87,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
     }
     terminal_check()?;
     let name = a.file.display().to_string();
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::File(a.file),
         name,
         load,
@@ -88,8 +97,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: None,
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }
 
 /// Runs `kord demo [SCENARIO]` (and bare `kord`).
@@ -115,7 +123,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
     let load = load_options(&a.lens, false)?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     terminal_check()?;
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::Scenario {
             name: name.clone(),
             events: a.events,
@@ -129,8 +137,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: None,
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }
 
 /// Runs `kord live -b BROKERS -t TOPIC`: the TUI over a live topic, read-only.
@@ -160,7 +167,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;
     let name = cfg.describe();
     let state = LiveState::new(name.clone(), lens, a.window, a.read.group.clone());
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::Live,
         name,
         load: LoadOptions::default(),
@@ -170,6 +177,5 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: Some(LiveInput { rx, handle, state }),
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }

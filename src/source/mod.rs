@@ -7,7 +7,7 @@ pub mod synth;
 
 use crate::model::lens::LensConfig;
 use crate::model::{EventStore, Ingest, Lens};
-use recording::{parse_record, Header, InputError, RecordingReader};
+use recording::{is_header, parse_record, Header, InputError, LineError, RecordingReader};
 use std::path::Path;
 
 /// A recording read into a store.
@@ -145,7 +145,7 @@ fn read_into(
     loop {
         match reader.next_line(&mut buf) {
             Ok(false) => break,
-            Ok(true) => match parse_record(&buf) {
+            Ok(true) => match parse_record(&buf).and_then(in_kafka_range) {
                 Ok(rec) => {
                     ingest.push(&rec, reader.line(), opts.keep_raw.then_some(&buf[..]));
                     if ingest.store.len() % 65_536 == 0 {
@@ -153,7 +153,7 @@ fn read_into(
                     }
                 }
                 Err(le) => {
-                    let e = reader.line_error(le);
+                    let e = reader.line_error(explain(le, &buf));
                     skips.skip(e, opts.lenient)?;
                 }
             },
@@ -162,6 +162,66 @@ fn read_into(
     }
     progress(ingest, reader.bytes_read);
     Ok(())
+}
+
+/// A record whose partition Kafka could not have (partitions are 0 to
+/// 2^31-1) is an input error, whatever the parser let through.
+fn in_kafka_range(rec: crate::model::Record<'_>) -> Result<crate::model::Record<'_>, LineError> {
+    if rec.partition < 0 {
+        return Err(LineError {
+            field: Some("partition".into()),
+            message: format!(
+                "{} is not a partition number (Kafka's are 0 to {})",
+                rec.partition,
+                i32::MAX
+            ),
+        });
+    }
+    Ok(rec)
+}
+
+/// Makes the parser's message say what is wrong with the line in the
+/// user's terms where it can tell more (a misplaced header, a lone UTF-16
+/// surrogate escape).
+fn explain(mut le: LineError, line: &[u8]) -> LineError {
+    if is_header(line) {
+        return LineError {
+            field: None,
+            message: "a kord header (`\"kord\": 1`) is only allowed as the first line".into(),
+        };
+    }
+    let m = le.message.to_ascii_lowercase();
+    if m.contains("surrogate") || m.contains("hex escape") {
+        let esc = lone_surrogate(line).unwrap_or_else(|| "\\uD800-\\uDFFF".into());
+        le.message = format!(
+            "{esc} is a lone UTF-16 surrogate escape, not a character \
+             (a \\uD800-\\uDBFF escape must be followed by a \\uDC00-\\uDFFF one); \
+             the parser said: {}",
+            le.message
+        );
+    }
+    le
+}
+
+/// The first unpaired `\uD800`-`\uDFFF` escape in a line, as written.
+fn lone_surrogate(line: &[u8]) -> Option<String> {
+    let at = |i: usize| -> Option<u16> {
+        let w = line.get(i..i + 6)?;
+        if w[0] != b'\\' || w[1] != b'u' {
+            return None;
+        }
+        let v = u16::from_str_radix(std::str::from_utf8(&w[2..]).ok()?, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&v).then_some(v)
+    };
+    let mut i = 0;
+    while i + 6 <= line.len() {
+        match at(i) {
+            Some(hi) if hi < 0xDC00 && at(i + 6).is_some_and(|lo| lo >= 0xDC00) => i += 12,
+            Some(_) => return Some(String::from_utf8_lossy(&line[i..i + 6]).into_owned()),
+            None => i += 1,
+        }
+    }
+    None
 }
 
 /// Byte offsets that split a file into `n` slices at line boundaries.
@@ -224,7 +284,11 @@ fn load_parallel(
             })?;
             let input =
                 std::io::BufReader::with_capacity(256 * 1024, std::io::Read::take(f, first_end));
-            RecordingReader::from_reader(name.clone(), Box::new(input))?
+            RecordingReader::from_reader_watched(
+                name.clone(),
+                Box::new(input),
+                Some((path, first_end)),
+            )?
         } else {
             RecordingReader::open_range(path, cuts[k], cuts[k + 1])?
         };

@@ -271,6 +271,9 @@ pub struct Loading {
     pub total: u64,
 }
 
+/// The most consumers `:consumers N` sets (as `a` adds them).
+pub const MAX_CONSUMERS: u32 = 4096;
+
 /// Playback speeds, events per second.
 pub const SPEEDS: [u32; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000];
 
@@ -279,6 +282,8 @@ pub struct App {
     pub theme: Theme,
     pub size: (u16, u16),
     pub loading: Option<Loading>,
+    /// Why loading stopped after the first part was shown (kept on screen).
+    pub load_failed: Option<String>,
     pub error: Option<String>,
     pub ds: Option<Arc<Dataset>>,
     pub view: Option<Arc<StrategyView>>,
@@ -355,6 +360,7 @@ impl App {
                 bytes: 0,
                 total: 0,
             }),
+            load_failed: None,
             error: None,
             ds: None,
             view: None,
@@ -441,6 +447,14 @@ impl App {
                 self.loading = None;
                 self.error = Some(e);
                 self.quit = true;
+            }
+            Msg::Failed(e) if self.loading.is_some() => {
+                // The loader stopped after the first part was shown (a file
+                // truncated under it): keep what is loaded and say so.
+                self.loading = None;
+                self.complete = true;
+                self.set_status(format!("loading stopped: {e}"), true);
+                self.load_failed = Some(e);
             }
             Msg::Failed(e) => {
                 self.pending = None;
@@ -880,7 +894,7 @@ impl App {
     }
 
     fn set_consumers(&mut self, n: u32) {
-        let n = n.clamp(1, 4096);
+        let n = n.clamp(1, MAX_CONSUMERS);
         if self.shown_strategy().is_sequential() {
             self.set_status(
                 "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
@@ -906,11 +920,19 @@ impl App {
             "" => {}
             "q" | "quit" => self.quit = true,
             "goto" | "g" | "go" => match arg.parse::<usize>() {
-                Ok(i) => self.seek(i),
+                Ok(i) => self.seek_checked(i),
                 Err(_) => self.set_status(format!(":goto needs an event index, got {arg:?}"), true),
             },
             "time" | "t" => match self.parse_time(arg) {
+                Some(ms) if ms < 0 => self.set_status(
+                    format!(":time needs a time after 1970 (epoch ms >= 0), got {arg:?}"),
+                    true,
+                ),
                 Some(ms) => {
+                    if let Some(e) = self.time_out_of_range(ms) {
+                        self.set_status(e, true);
+                        return;
+                    }
                     update(self, Action::SeekTime(ms));
                 }
                 None => self.set_status(
@@ -946,6 +968,14 @@ impl App {
                 self.rebuild_rows();
             }
             "speed" => match arg.parse::<u32>() {
+                Ok(s) if s == 0 || s > SPEEDS[SPEEDS.len() - 1] => self.set_status(
+                    format!(
+                        ":speed needs events per second from {} to {}, got {s}",
+                        SPEEDS[0],
+                        SPEEDS[SPEEDS.len() - 1]
+                    ),
+                    true,
+                ),
                 Ok(s) => {
                     self.speed = SPEEDS
                         .iter()
@@ -955,8 +985,11 @@ impl App {
                 Err(_) => self.set_status(":speed needs events per second", true),
             },
             "consumers" | "c" => match arg.parse::<u32>() {
-                Ok(n) if n > 0 => self.set_consumers(n),
-                _ => self.set_status(":consumers needs a count >= 1", true),
+                Ok(n) if (1..=MAX_CONSUMERS).contains(&n) => self.set_consumers(n),
+                _ => self.set_status(
+                    format!(":consumers needs a count from 1 to {MAX_CONSUMERS}, got {arg:?}"),
+                    true,
+                ),
             },
             "partition-by" | "partition_by" | "by" => match PartitionBy::parse(arg) {
                 Ok(by) => self.edit_what_if(|w| w.by = by),
@@ -1034,12 +1067,43 @@ impl App {
             }
             _ => {
                 if let Ok(i) = cmd.parse::<usize>() {
-                    self.seek(i);
+                    self.seek_checked(i);
+                } else if cmd.bytes().all(|b| b.is_ascii_digit()) {
+                    self.seek_checked(usize::MAX);
                 } else {
                     self.set_status(format!("unknown command :{cmd} (try :help)"), true);
                 }
             }
         }
+    }
+
+    /// `:goto N`: an index past the end is said, not clamped.
+    fn seek_checked(&mut self, i: usize) {
+        let n = self.len();
+        if i >= n {
+            let msg = if n == 0 {
+                "no events yet".to_string()
+            } else {
+                format!("no event #{i}: the stream has events #0 to #{}", n - 1)
+            };
+            self.set_status(msg, true);
+            return;
+        }
+        self.seek(i);
+    }
+
+    /// `:time T` outside the stream's arrival times: what to say.
+    fn time_out_of_range(&self, ms: i64) -> Option<String> {
+        let ds = self.ds.as_ref()?;
+        let (first, last) = (*ds.store.arrival.first()?, *ds.store.arrival.last()?);
+        (ms > last).then(|| {
+            format!(
+                "no event at or after {}: the stream runs from {} to {}",
+                crate::strategy::fmt_ms(ms),
+                crate::strategy::fmt_ms(first),
+                crate::strategy::fmt_ms(last)
+            )
+        })
     }
 
     fn parse_time(&self, s: &str) -> Option<i64> {
