@@ -6,9 +6,9 @@ use super::{LoadOptions, Loaded};
 use crate::model::lens::LensConfig;
 use crate::model::{Ingest, Payload, Record};
 use crate::partition::Partitioner;
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;
-use rustc_hash::FxHashMap as HashMap;
 use std::collections::BinaryHeap;
 use std::io::Write;
 
@@ -217,14 +217,14 @@ pub fn stream_with(
     {
         let (rng, out) = (&mut rng, &mut sink);
         match sc.name {
-        "alert-flap" => alert_flap(rng, n, p, ents, out),
-        "game-session" => game_session(rng, n, p, ents, out),
-        "order-lifecycle" => order_lifecycle(rng, n, p, ents, out),
-        "hot-key" => hot_key(rng, n, p, ents, out),
-        "clock-skew" => clock_skew(rng, n, p, ents, out),
-        "slow-consumer" => slow_consumer(rng, n, p, ents, out),
-        "null-keys" => null_keys(rng, n, p, ents, out),
-        "retry-reorder" => retry_reorder(rng, n, p, ents, out),
+            "alert-flap" => alert_flap(rng, n, p, ents, out),
+            "game-session" => game_session(rng, n, p, ents, out),
+            "order-lifecycle" => order_lifecycle(rng, n, p, ents, out),
+            "hot-key" => hot_key(rng, n, p, ents, out),
+            "clock-skew" => clock_skew(rng, n, p, ents, out),
+            "slow-consumer" => slow_consumer(rng, n, p, ents, out),
+            "null-keys" => null_keys(rng, n, p, ents, out),
+            "retry-reorder" => retry_reorder(rng, n, p, ents, out),
             _ => mixed_partitioners(rng, n, p, ents, out),
         }
     }
@@ -236,82 +236,91 @@ pub fn stream_with(
 fn meta(name: &str) -> (LensConfig, &'static str) {
     match name {
         "alert-flap" => {
-    let lens = lens(json!({
-        "entity": "/alert_id", "version": "/alert_version", "type": "/type", "time": "/occurred_at",
-        "creates": ["AlertTriggered"],
-        "strategy": {"default": "versioned"},
-        "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
-        "buffer": {"timeout_ms": 10000}
-    }));
+            let lens = lens(json!({
+                "entity": "/alert_id", "version": "/alert_version", "type": "/type", "time": "/occurred_at",
+                "creates": ["AlertTriggered"],
+                "strategy": {"default": "versioned"},
+                "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
+                "buffer": {"timeout_ms": 10000}
+            }));
             (lens, "alerts flap; 3% of versions arrive after the next one and 0.2% never arrive (alert-0001 is the seed trace: v1, v3, v2)")
         }
         "game-session" => {
-    let lens = lens(json!({
-        "entity": "/player_id", "version": "/seq", "type": "/type", "time": "/occurred_at",
-        "creates": ["PlayerJoined"],
-        "strategy": {"default": "state-machine"},
-        "state_machine": {"initial": "offline",
-            "transitions": {"offline": ["online"], "online": ["playing", "offline"], "playing": ["playing", "offline"]},
-            "by_type": {"PlayerJoined": "online", "GameAction": "playing", "PlayerLeft": "offline"},
-            "on_invalid": "buffer"},
-        "buffer": {"timeout_ms": 5000},
-        "cost_ms": {"default_ms": 1, "by_type": {"GameAction": 5}}
-    }));
+            let lens = lens(json!({
+                "entity": "/player_id", "version": "/seq", "type": "/type", "time": "/occurred_at",
+                "creates": ["PlayerJoined"],
+                "strategy": {"default": "state-machine"},
+                "state_machine": {"initial": "offline",
+                    "transitions": {"offline": ["online"], "online": ["playing", "offline"], "playing": ["playing", "offline"]},
+                    "by_type": {"PlayerJoined": "online", "GameAction": "playing", "PlayerLeft": "offline"},
+                    "on_invalid": "buffer"},
+                "buffer": {"timeout_ms": 5000},
+                "cost_ms": {"default_ms": 1, "by_type": {"GameAction": 5}}
+            }));
             (lens, "events keyed by event id: a player's events spread over partitions consumed at different lags")
         }
         "order-lifecycle" => {
-    let lens = lens(json!({
-        "entity": "/order_id", "type": "/type", "time": "/occurred_at",
-        "creates": ["OrderPlaced"],
-        "strategy": {"default": "state-machine"},
-        "state_machine": {"initial": "none",
-            "transitions": {"none": ["placed"], "placed": ["paid", "cancelled"], "paid": ["shipped"]},
-            "by_type": {"OrderPlaced": "placed", "OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"},
-            "on_invalid": "dead-letter"},
-        "buffer": {"timeout_ms": 10000}
-    }));
-            (lens, "5% of payments are recorded after the shipment: invalid transitions")
+            let lens = lens(json!({
+                "entity": "/order_id", "type": "/type", "time": "/occurred_at",
+                "creates": ["OrderPlaced"],
+                "strategy": {"default": "state-machine"},
+                "state_machine": {"initial": "none",
+                    "transitions": {"none": ["placed"], "placed": ["paid", "cancelled"], "paid": ["shipped"]},
+                    "by_type": {"OrderPlaced": "placed", "OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"},
+                    "on_invalid": "dead-letter"},
+                "buffer": {"timeout_ms": 10000}
+            }));
+            (
+                lens,
+                "5% of payments are recorded after the shipment: invalid transitions",
+            )
         }
         "hot-key" => {
-    let lens = lens(json!({
-        "entity": "/user_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "partitioned"}
-    }));
+            let lens = lens(json!({
+                "entity": "/user_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "partitioned"}
+            }));
             (lens, "bot-7 sends 80% of the events at 8 ms each: its partition falls behind whatever the consumer count")
         }
         "clock-skew" => {
-    let lens = lens(json!({
-        "entity": "/user_id", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "lww"}
-    }));
-            (lens, "three producers: one on time, one 8 s fast, one 12 s slow")
+            let lens = lens(json!({
+                "entity": "/user_id", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "lww"}
+            }));
+            (
+                lens,
+                "three producers: one on time, one 8 s fast, one 12 s slow",
+            )
         }
         "slow-consumer" => {
-    let lens = lens(json!({
-        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "sequential"}
-    }));
+            let lens = lens(json!({
+                "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "sequential"}
+            }));
             (lens, "2% of events are slow reports (400-1200 ms) that block everything queued behind them")
         }
         "null-keys" => {
-    let lens = lens(json!({
-        "entity": "/device_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "versioned-monotonic"}
-    }));
-            (lens, "no keys: readings of one device land on any partition, consumed at different lags")
+            let lens = lens(json!({
+                "entity": "/device_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "versioned-monotonic"}
+            }));
+            (
+                lens,
+                "no keys: readings of one device land on any partition, consumed at different lags",
+            )
         }
         "retry-reorder" => {
-    let lens = lens(json!({
-        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "versioned"}
-    }));
+            let lens = lens(json!({
+                "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "versioned"}
+            }));
             (lens, "max.in.flight.requests.per.connection=5 without idempotence: 8% of partition 1's batches are retried after the next batch")
         }
         _ => {
-    let lens = lens(json!({
-        "entity": "key", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "partitioned"}
-    }));
+            let lens = lens(json!({
+                "entity": "key", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "partitioned"}
+            }));
             (lens, "CustomerUpdated is written by a Java service (murmur2), CustomerTagged by a Go service (fnv1a), same keys")
         }
     }
@@ -356,7 +365,10 @@ struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
-    fn new(topic: &'a str, out: &'a mut dyn FnMut(Record<'static>) -> std::io::Result<()>) -> Sink<'a> {
+    fn new(
+        topic: &'a str,
+        out: &'a mut dyn FnMut(Record<'static>) -> std::io::Result<()>,
+    ) -> Sink<'a> {
         Sink {
             topic,
             held: BinaryHeap::new(),

@@ -15,12 +15,12 @@
 use super::app::{dispatch, Action, App, Focus};
 use super::data::{Dataset, StrategyView};
 use crate::model::{EventStore, Ingest, Interner, Lens, Record, RecordBuf, NONE};
-use std::collections::VecDeque;
 use crate::source::kafka::group::GroupSnapshot;
 use crate::source::kafka::live::SourceEvent;
 use crate::source::kafka::reader::PartitionMarks;
 use crate::source::Loaded;
 use crate::strategy::StrategyKind;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -180,7 +180,9 @@ impl Incoming {
     pub fn for_each(&self, mut f: impl FnMut(&Record<'_>)) {
         for (i, b) in self.bufs.iter().enumerate() {
             if i == 0 && self.skip > 0 {
-                (self.skip..b.len()).filter_map(|k| b.get(k)).for_each(|r| f(&r));
+                (self.skip..b.len())
+                    .filter_map(|k| b.get(k))
+                    .for_each(|r| f(&r));
             } else {
                 let _ = b.try_for_each(|r| {
                     f(r);
