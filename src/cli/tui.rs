@@ -50,11 +50,13 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
         a.parse::<kord::sim::assign::Assignor>()
             .map_err(UsageError)?;
     }
+    super::kafka::where_filter(lens)?;
     Ok(LoadOptions {
         lens: cfg,
         lens_origin: origin,
         lenient,
         keep_raw: true,
+        filter: lens.where_.clone(),
     })
 }
 
@@ -144,8 +146,10 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
-    let (lens, _) = super::kafka::live_lens(&a.lens)?;
+    let (cfg, cl) = super::kafka::cluster_config(&a.kafka, Some(&a.read))?;
+    super::kafka::where_filter(&a.lens)?;
+    let (lens, _) =
+        super::kafka::live_lens(&super::kafka::lens_for_topic(&a.lens, &cl, &cfg.topic))?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
@@ -155,6 +159,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     let opts = LiveOptions {
         group: a.read.group.clone(),
         order: super::kafka::order(&a.read),
+        filter: a.lens.where_.clone(),
         ..LiveOptions::default()
     };
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;

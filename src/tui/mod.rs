@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod keys;
 pub mod live;
 pub mod run;
+pub mod search;
 pub mod theme;
 pub mod ui;
 
