@@ -305,6 +305,10 @@ pub struct TuiArgs {
     /// Write logs to this file (also `KORD_LOG=FILE`); never to the screen.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Time zone of the times shown: utc (default), local, an offset (+02:00)
+    /// or a zone name (Europe/Paris).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// `kord replay`.

@@ -577,6 +577,15 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
 
 /// `kord produce`: publish a scenario to a topic, creating it if missing.
 pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
+    if a.kafka.brokers.is_none() && a.kafka.cluster.is_none() {
+        // The one command that writes never picks a cluster by default.
+        return Err(UsageError(
+            "produce writes to a topic: name the cluster with -b BROKERS or --cluster NAME \
+             ($KORD_CLUSTER and the default cluster are not used for writes)"
+                .into(),
+        )
+        .into());
+    }
     let cfg = config(&a.kafka, None)?;
     let params = kord::source::synth::SynthParams {
         events: a.events,

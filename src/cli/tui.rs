@@ -26,6 +26,9 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(tui.theme.as_deref(), no_color).map_err(UsageError)?;
+    if let Some(tz) = &tui.tz {
+        kord::tui::clock::set_zone(tz).map_err(UsageError)?;
+    }
     let strategy = match lens.strategy.as_deref() {
         None | Some("all") => None,
         Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
@@ -154,6 +157,7 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
+    kord::tui::clock::show_ages(true);
     // Errors at start (unreachable brokers, missing topic, bad config) are
     // reported here, before the terminal is taken.
     let opts = LiveOptions {

@@ -6,6 +6,7 @@
 //! the loop.
 
 pub mod app;
+pub mod clock;
 pub mod data;
 pub mod inspect;
 pub mod keys;
