@@ -84,6 +84,11 @@ fn secrets_never_reach_output_when_a_cluster_is_used() {
     // Unreachable brokers: the command fails after its timeout, and
     // whatever it says (errors, librdkafka's warnings) holds no secret.
     let home = config_home(&two_clusters());
+    std::fs::write(
+        home.path().join("kord/orders.toml"),
+        "entity = \"/order_id\"\n",
+    )
+    .expect("lens");
     for args in [
         &["analyze", "-t", "orders", "--timeout", "1s"][..],
         &[
@@ -230,7 +235,7 @@ fn the_man_page_renders_with_groff() {
     assert!(r.status.success(), "{}", text(&r));
     assert!(r.stderr.is_empty(), "groff warns: {}", text(&r));
     let r = Command::new("groff")
-        .args(["-man", "-Tascii"])
+        .args(["-man", "-Tascii", "-P-bou"])
         .arg(&page)
         .output()
         .expect("groff runs");

@@ -16,7 +16,8 @@ fn events() -> Vec<(String, Value)> {
         .skip(1)
         .map(|l| {
             let r: Value = serde_json::from_str(l).expect("line");
-            let p: Value = serde_json::from_str(r["payload"].as_str().expect("payload")).expect("json");
+            let p: Value =
+                serde_json::from_str(r["payload"].as_str().expect("payload")).expect("json");
             (p["alert_id"].as_str().expect("id").to_string(), p)
         })
         .collect()
@@ -49,15 +50,26 @@ fn find_and_f_walk_the_matching_events() {
     assert_eq!(app.cursor, resolved[0]);
     assert!(screen(&app).contains("from the start"), "{}", screen(&app));
     // No match: the cursor stays and the status says so.
-    dispatch(&mut app, Action::Command("find .payload.status == \"nope\"".into()));
+    dispatch(
+        &mut app,
+        Action::Command("find .payload.status == \"nope\"".into()),
+    );
     assert_eq!(app.cursor, resolved[0]);
-    assert!(screen(&app).contains("no event matches"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("no event matches"),
+        "{}",
+        screen(&app)
+    );
     // A bad expression is an error on the status line, not a crash.
     dispatch(&mut app, Action::Command("find .payload.status ==".into()));
     assert!(screen(&app).contains("expected"), "{}", screen(&app));
     // A finding kind still sets what n/N stop at.
     dispatch(&mut app, Action::Command("find rejected".into()));
-    assert!(screen(&app).contains("jumps stop at: rejected"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("jumps stop at: rejected"),
+        "{}",
+        screen(&app)
+    );
 }
 
 #[test]
@@ -79,8 +91,15 @@ fn where_narrows_rows_to_entities_with_a_match() {
     want.dedup();
     let mut app = app_for("alert-flap", 120, 40);
     let all = app.rows.len();
-    assert!(!want.is_empty() && want.len() < all, "{} of {all}", want.len());
-    dispatch(&mut app, Action::Command("where .payload.alert_version >= 9".into()));
+    assert!(
+        !want.is_empty() && want.len() < all,
+        "{} of {all}",
+        want.len()
+    );
+    dispatch(
+        &mut app,
+        Action::Command("where .payload.alert_version >= 9".into()),
+    );
     let ds = app.ds.clone().expect("data");
     let mut got: Vec<String> = app
         .rows

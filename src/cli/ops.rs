@@ -78,8 +78,9 @@ pub fn config(a: ConfigArgs) -> anyhow::Result<u8> {
         for (prop, var) in &c.secret_env {
             let _ = writeln!(out, "  {prop:<16} from ${var}");
         }
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
         for (topic, lens) in &c.lenses {
-            let _ = writeln!(out, "  lens of {topic:<8} {}", lens.display());
+            let _ = writeln!(out, "  lens of {topic:<8} {}", dir.join(lens).display());
         }
     }
     if let Some(c) = &chosen {

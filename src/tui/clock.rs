@@ -96,8 +96,14 @@ pub fn fmt_in(z: Zone, ms: i64) -> String {
     const F: &str = "%Y-%m-%dT%H:%M:%S%.3f%:z";
     let out = match z {
         Zone::Utc => return crate::strategy::fmt_ms(ms),
-        Zone::Local => Local.timestamp_millis_opt(ms).single().map(|t| t.format(F).to_string()),
-        Zone::Fixed(o) => o.timestamp_millis_opt(ms).single().map(|t| t.format(F).to_string()),
+        Zone::Local => Local
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format(F).to_string()),
+        Zone::Fixed(o) => o
+            .timestamp_millis_opt(ms)
+            .single()
+            .map(|t| t.format(F).to_string()),
     };
     out.unwrap_or_else(|| ms.to_string())
 }
