@@ -41,8 +41,18 @@ fn check(golden: &str, args: &[&str]) {
             .unwrap_or_default();
         panic!(
             "{golden}: field `{field}` differs:\n got: {}\nwant: {}",
-            g.get(&field).map(|v| v.to_string()).unwrap_or_default().chars().take(2000).collect::<String>(),
-            w.get(&field).map(|v| v.to_string()).unwrap_or_default().chars().take(2000).collect::<String>()
+            g.get(&field)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+                .chars()
+                .take(2000)
+                .collect::<String>(),
+            w.get(&field)
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+                .chars()
+                .take(2000)
+                .collect::<String>()
         );
     }
 }
@@ -57,7 +67,10 @@ fn retry_reorder_with_states() {
 
 #[test]
 fn slow_consumer() {
-    check("slow-consumer.compare.json", &["recordings/slow-consumer.jsonl"]);
+    check(
+        "slow-consumer.compare.json",
+        &["recordings/slow-consumer.jsonl"],
+    );
 }
 
 #[test]

@@ -45,7 +45,7 @@ pub fn parse_zone(s: &str) -> Result<(Zone, Option<String>), String> {
             _ => (None, None),
         };
         let secs = match (h, m) {
-            (Some(h), Some(m)) if h <= 23 && m <= 59 => (h * 3600 + m * 60),
+            (Some(h), Some(m)) if h <= 23 && m <= 59 => h * 3600 + m * 60,
             _ => return Err(format!("--tz {t}: an offset is +HH:MM or -HH:MM")),
         };
         let secs = if t.starts_with('-') { -secs } else { secs };
