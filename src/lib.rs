@@ -8,8 +8,10 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod config;
 pub mod detect;
 pub mod engine;
+pub mod filter;
 pub mod model;
 pub mod partition;
 pub mod report;

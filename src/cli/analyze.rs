@@ -174,17 +174,28 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         })
         .collect::<Result<_, _>>()?;
     let (cfg, origin) = lens_options(&a.lens)?;
+    super::kafka::where_filter(&a.lens)?;
     let opts = LoadOptions {
         lens: cfg,
         lens_origin: origin,
         lenient: a.lenient,
         keep_raw: needs_raw(&a.whatif),
+        filter: a.lens.where_.clone(),
     };
     // Flags are checked before the (possibly long) load.
     whatif_options(&a.whatif, 1)?;
     let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = std::time::Instant::now();
-    let loaded = load_recording(file, &opts, &mut |_, _| {})?;
+    let progress = super::progress::Progress::file(
+        a.quiet,
+        &file.display().to_string(),
+        kord::source::recording::RecordingReader::is_plain(file)
+            .then(|| std::fs::metadata(file).map(|m| m.len()).ok())
+            .flatten(),
+    );
+    let loaded = load_recording(file, &opts, &mut |_, bytes| progress.file_at(bytes));
+    progress.finish();
+    let loaded = loaded?;
     let t_load = t0.elapsed();
     let strategies = strategies(&a.lens, &loaded.lens, true)?;
     let engine_opts = Options {

@@ -26,6 +26,9 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(tui.theme.as_deref(), no_color).map_err(UsageError)?;
+    if let Some(tz) = &tui.tz {
+        kord::tui::clock::set_zone(tz).map_err(UsageError)?;
+    }
     let strategy = match lens.strategy.as_deref() {
         None | Some("all") => None,
         Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
@@ -50,11 +53,13 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
         a.parse::<kord::sim::assign::Assignor>()
             .map_err(UsageError)?;
     }
+    super::kafka::where_filter(lens)?;
     Ok(LoadOptions {
         lens: cfg,
         lens_origin: origin,
         lenient,
         keep_raw: true,
+        filter: lens.where_.clone(),
     })
 }
 
@@ -151,17 +156,21 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
-    let (lens, _) = super::kafka::live_lens(&a.lens)?;
+    let (cfg, cl) = super::kafka::cluster_config(&a.kafka, Some(&a.read))?;
+    super::kafka::where_filter(&a.lens)?;
+    let (lens, _) =
+        super::kafka::live_lens(&super::kafka::lens_for_topic(&a.lens, &cl, &cfg.topic))?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
+    kord::tui::clock::show_ages(true);
     // Errors at start (unreachable brokers, missing topic, bad config) are
     // reported here, before the terminal is taken.
     let opts = LiveOptions {
         group: a.read.group.clone(),
         order: super::kafka::order(&a.read),
+        filter: a.lens.where_.clone(),
         ..LiveOptions::default()
     };
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;

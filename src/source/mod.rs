@@ -30,6 +30,28 @@ pub struct LoadOptions {
     pub lens_origin: String,
     pub lenient: bool,
     pub keep_raw: bool,
+    /// `--where EXPR` (crate::filter): records it rejects are not part of
+    /// the stream. Kept as text: each reader thread compiles its own.
+    pub filter: Option<String>,
+}
+
+/// Compiles `opts.filter` for one reader (errors name the flag).
+pub fn compile_filter(
+    file: &str,
+    opts: &LoadOptions,
+) -> Result<Option<crate::filter::RecordFilter>, InputError> {
+    opts.filter
+        .as_deref()
+        .map(|e| {
+            crate::filter::RecordFilter::compile(e).map_err(|m| InputError {
+                file: file.into(),
+                line: 0,
+                field: Some("--where".into()),
+                message: m,
+                fatal: true,
+            })
+        })
+        .transpose()
 }
 
 /// Compiles the header's lens overlaid with the user's.
@@ -142,13 +164,18 @@ fn read_into(
     progress: &mut dyn FnMut(&Ingest, u64),
 ) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(4096);
+    let filter = compile_filter(reader.name(), opts)?;
+    let mut seen = 0u64;
     loop {
         match reader.next_line(&mut buf) {
             Ok(false) => break,
             Ok(true) => match parse_record(&buf).and_then(in_kafka_range) {
                 Ok(rec) => {
-                    ingest.push(&rec, reader.line(), opts.keep_raw.then_some(&buf[..]));
-                    if ingest.store.len() % 65_536 == 0 {
+                    seen += 1;
+                    if filter.as_ref().is_none_or(|f| f.matches(&rec)) {
+                        ingest.push(&rec, reader.line(), opts.keep_raw.then_some(&buf[..]));
+                    }
+                    if seen % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
                     }
                 }
@@ -302,7 +329,11 @@ fn load_parallel(
         let handles: Vec<_> = (1..cuts.len() - 1)
             .map(|k| s.spawn(move || read_part(k, &mut |_, _| {})))
             .collect();
-        let mut parts = vec![read_part(0, progress)];
+        // Slice 0 reports for all: its bytes and events scaled to the file.
+        let scale = size as f64 / first_end.max(1) as f64;
+        let mut parts = vec![read_part(0, &mut |ing, bytes| {
+            progress(ing, (bytes as f64 * scale) as u64)
+        })];
         for h in handles {
             parts.push(h.join().unwrap_or_else(|_| {
                 Err(InputError {

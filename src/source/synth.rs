@@ -865,7 +865,11 @@ pub fn load_scenario(
     let lens = super::resolve_lens(&file, Some(&s.header), opts)?;
     let mut ingest = Ingest::new(lens, opts.keep_raw);
     ingest.set_partitions(s.header.partitions.unwrap_or(1));
+    let filter = super::compile_filter(&file, opts)?;
     for (i, r) in s.records.iter().enumerate() {
+        if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+            continue;
+        }
         let raw = opts.keep_raw.then(|| r.to_json_line());
         ingest.push(r, i as u64 + 2, raw.as_deref().map(str::as_bytes));
     }

@@ -33,6 +33,8 @@ pub enum Action {
     SeekTime(i64),
     NextFinding,
     PrevFinding,
+    /// `F`: the next event matching `:find EXPR` (asks for one if none).
+    FindContent,
     /// Cycle which finding kind next/previous jump to.
     CycleFindingKind,
     TogglePlay,
@@ -322,6 +324,8 @@ pub struct App {
     pub focus: Focus,
     pub sort: Sort,
     pub filter: String,
+    /// `:find EXPR` and `:where EXPR` (jq over records).
+    pub content: super::search::ContentSearch,
     pub prompt: Prompt,
     pub overlay: Overlay,
     /// None: shown when the terminal is wide enough.
@@ -386,6 +390,7 @@ impl App {
             focus: Focus::Cursor,
             sort: Sort::Name,
             filter: String::new(),
+            content: Default::default(),
             prompt: Prompt::None,
             overlay: Overlay::None,
             show_inspector: None,
@@ -722,9 +727,14 @@ impl App {
         let store = &ds.store;
         let n = store.entity_count();
         let needle = self.filter.to_lowercase();
+        if let Some(w) = &mut self.content.narrow {
+            w.refresh(&ds);
+        }
+        let narrow = self.content.narrow.as_ref();
         let mut rows: Vec<u32> = (0..n as u32)
             .filter(|&e| {
-                needle.is_empty() || store.entities.name(e).to_lowercase().contains(&needle)
+                (needle.is_empty() || store.entities.name(e).to_lowercase().contains(&needle))
+                    && narrow.is_none_or(|w| w.keeps(e))
             })
             .collect();
         let losses = self.view.as_ref().map(|v| &v.ent_losses);
@@ -1032,6 +1042,8 @@ impl App {
                 self.set_status("membership changes cleared, re-simulating", false);
                 self.request_strategy(self.shown_strategy());
             }
+            "find" if is_expression(arg) => self.find_content(Some(arg)),
+            "where" => self.narrow_content(arg),
             "find" | "kind" => {
                 if arg.is_empty() || arg == "all" || arg == "any" {
                     self.jump_kind = None;
@@ -1106,6 +1118,57 @@ impl App {
         })
     }
 
+    /// `:find EXPR` (Some) or `F` (None: the last expression): the next
+    /// event after the cursor whose record matches.
+    fn find_content(&mut self, expr: Option<&str>) {
+        if let Some(e) = expr {
+            match crate::filter::RecordFilter::compile(e) {
+                Ok(f) => self.content.find = Some(f),
+                Err(m) => return self.set_status(format!(":find {e}: {m}"), true),
+            }
+        }
+        let (Some(ds), Some(f)) = (self.ds.clone(), self.content.find.as_ref()) else {
+            self.prompt = Prompt::Command("find ".into());
+            return;
+        };
+        let expr = f.expr().to_string();
+        match super::search::find_next(&ds, f, self.cursor) {
+            Some(i) => {
+                let wrapped = i <= self.cursor;
+                self.seek(i);
+                self.set_status(
+                    format!(
+                        "find {expr}: event {i}{}",
+                        if wrapped { " (from the start)" } else { "" }
+                    ),
+                    false,
+                );
+            }
+            None => self.set_status(format!("find {expr}: no event matches"), true),
+        }
+    }
+
+    /// `:where EXPR`: rows narrowed to entities with a matching event
+    /// (`:where` alone clears it).
+    fn narrow_content(&mut self, expr: &str) {
+        if expr.is_empty() {
+            self.content.narrow = None;
+            self.set_status("where: cleared", false);
+        } else {
+            let Some(ds) = self.ds.clone() else { return };
+            match crate::filter::RecordFilter::compile(expr) {
+                Ok(f) => {
+                    let w = super::search::Narrow::new(f, &ds);
+                    self.set_status(format!("where {expr}: {} entities", w.count()), false);
+                    self.content.narrow = Some(w);
+                }
+                Err(m) => return self.set_status(format!(":where {expr}: {m}"), true),
+            }
+        }
+        self.rebuild_rows();
+        self.refresh();
+    }
+
     fn parse_time(&self, s: &str) -> Option<i64> {
         if let Ok(ms) = s.parse::<i64>() {
             return Some(ms);
@@ -1169,6 +1232,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
                 app.seek(i);
             }
         }
+        Action::FindContent => app.find_content(None),
         Action::NextFinding | Action::PrevFinding => {
             let fwd = action == Action::NextFinding;
             let cur = app.cursor as u32;
@@ -1416,4 +1480,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
 /// Applies an action and every follow-up it returns.
 pub fn dispatch(app: &mut App, action: Action) {
     update_opt(app, action);
+}
+
+/// Whether a `:find` argument is a jq expression rather than a finding kind.
+fn is_expression(arg: &str) -> bool {
+    !arg.is_empty() && !matches!(arg, "all" | "any") && Kind::parse(arg).is_none()
 }

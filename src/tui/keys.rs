@@ -47,6 +47,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('n') => Action::NextFinding,
         KeyCode::Char('N') => Action::PrevFinding,
         KeyCode::Char('f') => Action::CycleFindingKind,
+        KeyCode::Char('F') => Action::FindContent,
         KeyCode::Char(' ') => Action::TogglePlay,
         KeyCode::Char('+') | KeyCode::Char('=') => Action::Faster,
         KeyCode::Char('-') => Action::Slower,

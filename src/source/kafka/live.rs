@@ -78,6 +78,8 @@ pub struct LiveOptions {
     pub watermarks_every: Duration,
     pub group_every: Duration,
     pub partitions_every: Duration,
+    /// `--where EXPR` (crate::filter): only the records it keeps are sent.
+    pub filter: Option<String>,
 }
 
 impl Default for LiveOptions {
@@ -92,6 +94,7 @@ impl Default for LiveOptions {
             watermarks_every: Duration::from_secs(1),
             group_every: Duration::from_secs(5),
             partitions_every: Duration::from_secs(10),
+            filter: None,
         }
     }
 }
@@ -179,11 +182,19 @@ fn run(
     let mut last_group: Option<Instant> = None;
     let mut last_parts = Instant::now();
     let mut counted = 0u64;
+    // The expression was checked before the source started.
+    let filter = opts
+        .filter
+        .as_deref()
+        .and_then(|e| crate::filter::RecordFilter::compile(e).ok());
     while !stop.load(Ordering::Relaxed) {
         let queued = pending.len() + merger.len();
         if queued < opts.max_pending {
             let room = (opts.max_pending - queued).min(max_batch);
             counted += reader.poll(Duration::from_millis(50), room, &mut |r| {
+                if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+                    return;
+                }
                 if merged {
                     merger.push(r)
                 } else {
