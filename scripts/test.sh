@@ -12,6 +12,7 @@ step "tools"
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v jq >/dev/null || need_apt+=(jq)
+command -v chromium >/dev/null || need_apt+=(chromium)   # scripts/e2e-report.sh
 if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi

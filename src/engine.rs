@@ -3,6 +3,7 @@
 
 use crate::detect::{Detector, Kind, Load, StreamFinding};
 use crate::model::{EventStore, Lens, Outcome};
+use crate::report::series::{WaitCurves, WaitSeries};
 use crate::sim::assign::Assignor;
 use crate::sim::{simulate, Delivery, Model, Rebalance, SimConfig, SimResult};
 use crate::strategy::intended::{diverged, intended_order, intended_runner};
@@ -52,6 +53,8 @@ pub struct StrategyRun {
     pub state_names: Vec<String>,
     /// What the simulated rebalances cost (None without rebalances).
     pub rebalance: Option<RebalanceCost>,
+    /// Wait over stream time per consumer (shared by runs of one delivery).
+    pub waits: Arc<crate::report::series::WaitCurves>,
 }
 
 /// What rebalances cost one strategy.
@@ -96,6 +99,8 @@ pub struct Analysis {
     pub stream: Detector,
     pub load: Load,
     pub runs: Vec<StrategyRun>,
+    /// A few entities with findings, as lanes (outcomes per run, in order).
+    pub lanes: Vec<crate::report::lanes::Lane>,
 }
 
 impl Analysis {
@@ -194,13 +199,17 @@ pub fn analyze_with(
         det.observe(store, i);
     }
     let load = det.finish(store);
+    let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
+    for f in &det.findings {
+        f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
+    }
     let (order, _) = intended_order(store);
-    type Sim = (SimResult, u32, Option<RebalanceCost>);
+    type Sim = (SimResult, u32, Option<RebalanceCost>, Arc<WaitCurves>);
     let mut sims: HashMap<Delivery, Sim> = HashMap::new();
     let mut runs = Vec::new();
     for &kind in &opts.strategies {
         let cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
-        let (sim, consumers, rebalance) = sims.entry(cfg.delivery).or_insert_with(|| {
+        let (sim, consumers, rebalance, waits) = sims.entry(cfg.delivery).or_insert_with(|| {
             let sim = simulate(store, &cfg);
             let cost = (!cfg.rebalances.is_empty()
                 && sim.rebalance.count + sim.rebalance.pause_ms > 0)
@@ -214,7 +223,8 @@ pub fn analyze_with(
                         extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
                     }
                 });
-            (sim, cfg.consumers, cost)
+            let waits = Arc::new(WaitSeries::of_sim(store, &sim));
+            (sim, cfg.consumers, cost, waits)
         });
         let mut findings = Vec::new();
         let mut finding_counts: HashMap<Kind, u64> = HashMap::new();
@@ -222,7 +232,12 @@ pub fn analyze_with(
         let names = rule.state_names();
         let mut runner = Runner::new(rule.clone(), lens.buffer_timeout_ms);
         let max = opts.max_findings;
+        let slot = runs.len();
+        for b in &sim.blocks {
+            lanes.mark(store, b.event, Kind::HolBlocking, Some(slot));
+        }
         let mut on = |d: Decision| {
+            lanes.observe(store, slot, d.event, d.outcome);
             let kind = match d.outcome {
                 Outcome::Rejected => Kind::Rejected,
                 Outcome::Expired => Kind::Expired,
@@ -274,12 +289,14 @@ pub fn analyze_with(
             states: opts.keep_states.then(|| Arc::new(runner)),
             state_names: names,
             rebalance: rebalance.clone(),
+            waits: waits.clone(),
         });
     }
     Analysis {
         stream: det,
         load,
         runs,
+        lanes: lanes.finish(store),
     }
 }
 
