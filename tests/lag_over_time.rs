@@ -88,7 +88,10 @@ fn a_group_that_stops_committing_grows_and_ages() {
     build_view(&mut app);
     // The group stays at offset 100 while the topic grows by 100 a second.
     for k in 0..10i64 {
-        app.on_source(snapshot(t0 + 20_000 + k * 1000, &[(0, 100, 1000 + k * 100)]));
+        app.on_source(snapshot(
+            t0 + 20_000 + k * 1000,
+            &[(0, 100, 1000 + k * 100)],
+        ));
     }
     let lag = &app.live.as_ref().unwrap().lag;
     match lag.group_total.trend() {
@@ -116,7 +119,10 @@ fn a_group_that_catches_up_shrinks_with_an_estimate() {
     build_view(&mut app);
     // The topic stands at 2000; the group commits 150 more a second.
     for k in 0..8i64 {
-        app.on_source(snapshot(t0 + 30_000 + k * 1000, &[(0, 200 + k * 150, 2000)]));
+        app.on_source(snapshot(
+            t0 + 30_000 + k * 1000,
+            &[(0, 200 + k * 150, 2000)],
+        ));
     }
     let lag = &app.live.as_ref().unwrap().lag;
     // 2000 - 1250 = 750 left at 150/s: 5 s.

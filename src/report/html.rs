@@ -126,9 +126,9 @@ pub fn render_html(r: &Report, p: &Pictures) -> String {
 <title>{}</title><style>{CSS}</style></head><body><main>\n",
         esc(&title)
     );
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<h1>kord report</h1><p class=\"sub\">{}</p>\n",
+        "<h1>kord report</h1><p class=\"sub\">{}</p>",
         esc(&r.source)
     );
     glance(&mut o, r, p);
@@ -271,7 +271,7 @@ fn story(o: &mut String, r: &Report, p: &Pictures) {
             .fold(0.0, f64::max);
         lines.push(format!(
             "The fix kord measured: <b>{}</b> takes the largest partition from {} to <b>{}</b> of the events, {} hot partitions left, {} entities split across partitions.",
-            esc(&s_fix(&best.fix)),
+            esc(&best.fix),
             pct(worst),
             pct(best.max_share),
             best.hot_partitions,
@@ -296,10 +296,6 @@ fn story(o: &mut String, r: &Report, p: &Pictures) {
         let _ = write!(o, "<li>{l}</li>");
     }
     o.push_str("</ul></div>\n");
-}
-
-fn s_fix(fix: &str) -> String {
-    fix.to_string()
 }
 
 /// Horizontal bars: one row per label, value scaled to the largest.
@@ -442,9 +438,9 @@ fn strategies(o: &mut String, r: &Report) {
             );
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         o,
-        "<p><b>Advisor: {}</b>: {}</p>\n",
+        "<p><b>Advisor: {}</b>: {}</p>",
         esc(&r.advisor.strategy),
         esc(&r.advisor.reason)
     );

@@ -86,6 +86,10 @@ fn upsert(
         return;
     }
     if list.back().is_none_or(|l| l.event < ev.event) {
+        let mut ev = ev;
+        if let Some(o) = o {
+            ev.outcomes[slot] = Some(o);
+        }
         list.push_back(ev);
         if list.len() > cap {
             list.pop_front();

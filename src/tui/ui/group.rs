@@ -1,7 +1,7 @@
 //! The observed consumer group (`kord live --group G`) in the consumers
 //! panel, below the simulated assignment: the group's state and Burrow
 //! status, each member (client id, host, assigned partitions) and, per
-//! partition, the committed offset, lag and status. Above them, in live
+//! partition, the committed offset, lag and status. Below them, in live
 //! mode, the lag over time: kord's and the group's lag as sparklines over
 //! the last minutes, with their trend and the group's time lag.
 
@@ -158,7 +158,11 @@ fn group_line_count(live: &LiveState) -> u16 {
 /// consumers panel.
 pub fn extend<'a>(app: &App, lines: &mut Vec<Line<'a>>) {
     let Some(live) = &app.live else { return };
+    group_lines(app, live, lines);
     lag_lines(app, live, lines);
+}
+
+fn group_lines<'a>(app: &App, live: &LiveState, lines: &mut Vec<Line<'a>>) {
     let t = &app.theme;
     let Some(g) = &live.group else {
         if let Some(name) = &live.group_name {
