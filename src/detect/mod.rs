@@ -232,7 +232,10 @@ impl Detector {
                 Kind::OffsetRegression,
                 i,
                 store,
-                format!("offset {offset} after {last} in partition {p}"),
+                format!(
+                    "offset {offset} after {last} in partition {}",
+                    store.partition_number(p as u32)
+                ),
             );
         }
         if dup_offset {
@@ -241,7 +244,10 @@ impl Detector {
                 Kind::Duplicate,
                 i,
                 store,
-                format!("partition {p} offset {offset} seen before"),
+                format!(
+                    "partition {} offset {offset} seen before",
+                    store.partition_number(p as u32)
+                ),
             );
         }
         if store.flags[i] & flag::UNPARSED != 0 {
@@ -304,7 +310,11 @@ impl Detector {
                     Kind::SplitEntity,
                     i,
                     store,
-                    format!("entity seen in partition {firstp} and now in {p}"),
+                    format!(
+                        "entity seen in partition {} and now in {}",
+                        store.partition_number(firstp),
+                        store.partition_number(p as u32)
+                    ),
                 );
             }
         }
@@ -411,7 +421,9 @@ impl Detector {
 /// partitions some other way and nothing is inferred).
 pub fn partitioner_findings(store: &EventStore) -> (Option<Partitioner>, Vec<StreamFinding>) {
     let n = store.partitions;
-    if n < 2 {
+    // Renumbered partitions (sparse, huge numbers) say nothing a
+    // partitioner could explain.
+    if n < 2 || store.partition_ids.is_some() {
         return (None, Vec::new());
     }
     let mut b = InferenceBuilder::new(n);

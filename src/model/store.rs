@@ -52,10 +52,65 @@ pub struct EventStore {
     pub values: Interner,
     /// Per type id: what `[lww.sets]` says the type writes.
     pub lww_sets: HashMap<u32, Vec<(u32, u32)>>,
-    /// Highest recorded partition + 1 (or the header's count, if larger).
+    /// Highest recorded partition + 1 (or the header's count, if larger):
+    /// the number of partition slots. Under sparse numbering (see
+    /// [`EventStore::bound_partitions`]) the number of distinct partitions.
     pub partitions: u32,
+    /// Sparse numbering: `partition[i]` is a slot and `partition_ids[slot]`
+    /// the recorded partition number. None: slots are partition numbers.
+    pub partition_ids: Option<Vec<u32>>,
     /// Raw records, kept only when asked (for the inspector).
     pub raw: Option<RawLines>,
+}
+
+/// Partition numbers up to this many are indexed directly (structures of this
+/// size are small); a stream with a higher partition number is renumbered
+/// densely by [`EventStore::bound_partitions`].
+pub const DENSE_PARTITIONS: u32 = 65_536;
+
+impl EventStore {
+    /// Sizes the partition space by the partitions actually recorded, never
+    /// by a number's size or a header's claim: partition numbers below
+    /// [`DENSE_PARTITIONS`] index structures directly (as recorded; a claim
+    /// up to that bound still counts, so empty partitions show); above it,
+    /// the distinct recorded partitions are renumbered 0..k in ascending
+    /// order and `partition_ids` keeps the recorded numbers. Claims above
+    /// the bound are ignored.
+    pub fn bound_partitions(&mut self, claim: Option<u32>) {
+        let seen = self.partition.iter().copied().max().map_or(0, |p| p + 1);
+        let claim = claim.filter(|&c| c <= DENSE_PARTITIONS).unwrap_or(0);
+        if seen <= DENSE_PARTITIONS {
+            self.partitions = seen.max(claim);
+            self.partition_ids = None;
+            return;
+        }
+        let mut ids: Vec<u32> = self
+            .partition
+            .iter()
+            .copied()
+            .collect::<rustc_hash::FxHashSet<u32>>()
+            .into_iter()
+            .collect();
+        ids.sort_unstable();
+        let slot: HashMap<u32, u32> = ids
+            .iter()
+            .enumerate()
+            .map(|(s, &p)| (p, s as u32))
+            .collect();
+        for p in &mut self.partition {
+            *p = slot.get(p).copied().unwrap_or(0);
+        }
+        self.partitions = ids.len() as u32;
+        self.partition_ids = Some(ids);
+    }
+
+    /// The recorded partition number of a slot.
+    pub fn partition_number(&self, slot: u32) -> u32 {
+        match &self.partition_ids {
+            Some(ids) => ids.get(slot as usize).copied().unwrap_or(slot),
+            None => slot,
+        }
+    }
 }
 
 /// Raw record lines, in chunks of [`RawLines::CHUNK`] lines shared between

@@ -231,6 +231,25 @@ impl Lanes {
     }
 }
 
+/// The lanes as an observer of one strategy's pass (`slot`: the run's
+/// index): each decision, and the event's HOL block as a finding.
+pub struct LaneSink<'a> {
+    pub lanes: &'a mut Lanes,
+    pub slot: usize,
+}
+
+impl crate::engine::Sink for LaneSink<'_> {
+    fn step(&mut self, ctx: &crate::engine::PassContext<'_>, step: &crate::engine::Step<'_>) {
+        if let Some(b) = step.block {
+            self.lanes
+                .mark(ctx.store, b.event, Kind::HolBlocking, Some(self.slot));
+        }
+        for d in step.decisions {
+            self.lanes.observe(ctx.store, self.slot, d.event, d.outcome);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

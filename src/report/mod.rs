@@ -127,10 +127,10 @@ fn finding_at(
             (
                 (e != NONE).then(|| store.entities.name(e).to_string()),
                 Some(store.offset[i]),
-                Some(store.partition[i]),
+                Some(store.partition_number(store.partition[i])),
             )
         }
-        None => (None, None, partition),
+        None => (None, None, partition.map(|p| store.partition_number(p))),
     };
     FindingOut {
         kind: kind.name().into(),
@@ -153,7 +153,7 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(p, &c)| PartitionLoad {
-                partition: p as u32,
+                partition: store.partition_number(p as u32),
                 events: c,
                 share: if total == 0 {
                     0.0
@@ -165,7 +165,12 @@ impl Report {
         let stream = StreamSection {
             counts: a.stream.counts.clone(),
             partitioner: a.load.partitioner.map(|p| p.name().to_string()),
-            hot_partitions: a.load.hot_partitions.clone(),
+            hot_partitions: a
+                .load
+                .hot_partitions
+                .iter()
+                .map(|&p| store.partition_number(p))
+                .collect(),
             hot_keys: a
                 .load
                 .hot_keys
@@ -219,8 +224,9 @@ impl Report {
                 None,
                 Some(p),
                 format!(
-                    "key {:?} has {c} of partition {p}'s events",
-                    store.keys.name(k)
+                    "key {:?} has {c} of partition {}'s events",
+                    store.keys.name(k),
+                    store.partition_number(p)
                 ),
             );
             f.entity = Some(store.keys.name(k).to_string());

@@ -244,6 +244,8 @@ fn clone_without_raw(s: &EventStore) -> EventStore {
         values: s.values.clone(),
         lww_sets: s.lww_sets.clone(),
         partitions: s.partitions,
+        // The what-if numbers its own partitions densely.
+        partition_ids: None,
         raw: None,
     }
 }

@@ -97,7 +97,8 @@ pub fn load_recording(
     }
     let mut skips = Skips::default();
     read_into(&mut reader, &mut ingest, opts, &mut skips, progress)?;
-    let (store, lens) = ingest.finish();
+    let (mut store, lens) = ingest.finish();
+    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
     Ok(Loaded {
         store,
         lens,
@@ -281,9 +282,7 @@ fn load_parallel(
         }
     }
     let mut store = store.unwrap_or_default();
-    if let Some(p) = header.as_ref().and_then(|h| h.partitions) {
-        store.partitions = store.partitions.max(p);
-    }
+    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
     Ok(Loaded {
         store,
         lens,

@@ -1154,20 +1154,19 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
             let target = {
                 let ms = app.jump_markers();
                 if fwd {
-                    ms.iter()
-                        .find(|m| m.at > cur)
-                        .map(|m| (m.at, m.kind, m.detail.clone()))
+                    ms.iter().find(|m| m.at > cur).map(|m| **m)
                 } else {
-                    ms.iter()
-                        .rev()
-                        .find(|m| m.at < cur)
-                        .map(|m| (m.at, m.kind, m.detail.clone()))
+                    ms.iter().rev().find(|m| m.at < cur).map(|m| **m)
                 }
             };
             match target {
-                Some((at, kind, detail)) => {
-                    app.seek(at as usize);
-                    app.set_status(format!("{}: {detail}", kind.name()), false);
+                Some(m) => {
+                    let detail = match (&app.ds, &app.view) {
+                        (Some(ds), Some(v)) => v.detail(ds, &m),
+                        _ => String::new(),
+                    };
+                    app.seek(m.at as usize);
+                    app.set_status(format!("{}: {detail}", m.kind.name()), false);
                 }
                 None => app.set_status(
                     format!(

@@ -102,15 +102,10 @@ impl Inspect {
             .take_while(|m| m.at as usize == ev)
             .chain(later_markers(view, ev, cursor))
             .filter(|m| m.event as usize == ev)
-            .map(|m| (m.kind.name().to_string(), m.detail.clone()))
+            .map(|m| (m.kind.name().to_string(), view.detail(ds, m)))
             .collect();
-        let hol = view.sim.block_of.get(&(ev as u32)).copied();
-        let blocking = view
-            .sim
-            .blocked_by
-            .get(&(ev as u32))
-            .cloned()
-            .unwrap_or_default();
+        let hol = view.sim.block_of(ev as u32);
+        let blocking = view.sim.blocked_by(ev as u32);
         let wait_ms = view.sim.sim.wait.get(ev).copied();
         let state = state
             .map(|st| {

@@ -1,9 +1,10 @@
 //! The terminal UI (SPEC §8): `kord replay FILE` and `kord demo [SCENARIO]`.
 //!
-//! `data` computes what the views read (off the UI loop), `app` holds the
-//! state and the one `update` that changes it, `ui` draws it as a pure
-//! function, `keys` maps input to actions and `run` owns the terminal and
-//! the loop.
+//! `data` names what the views read (computed by `crate::engine`, off the
+//! UI loop), `app` holds the state and the one `update` that changes it,
+//! `ui` draws it as a pure function, `keys` maps input to actions and `run`
+//! owns the terminal and the loop. The TUI never runs a rule, the
+//! simulation or a detector itself: it asks the engine.
 
 pub mod app;
 pub mod data;
@@ -85,7 +86,13 @@ pub fn prepare_with(
     consumers: Option<u32>,
     raw: RawFile,
 ) -> (Arc<Dataset>, Arc<StrategyView>) {
-    let mut ds = Dataset::build(loaded, name, consumers);
+    let Loaded {
+        store,
+        lens,
+        header,
+        ..
+    } = loaded;
+    let mut ds = Dataset::build(store, lens, header.and_then(|h| h.note), name, consumers);
     ds.raw_file = raw;
     let kind = strategy
         .filter(|k| ds.strategies.contains(k))

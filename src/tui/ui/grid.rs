@@ -271,7 +271,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                 if m & (mark::GAP | mark::OUT_OF_ORDER | mark::DUPLICATE) != 0 {
                     st = st.add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
                 }
-                if view.sim.block_of.contains_key(&(i as u32)) {
+                if view.sim.is_blocked(i as u32) {
                     st = st.add_modifier(Modifier::ITALIC);
                 }
                 if Some(i) == focused {

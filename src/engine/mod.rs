@@ -1,7 +1,34 @@
-//! The engine: runs the detectors, the simulation and each strategy over a
-//! store, and keeps what the report and the views need.
+//! The engine: the one place that runs the detectors, the simulation and
+//! each strategy over a stream. Every view reads what it computes: the
+//! report reads an [`Analysis`], the TUI a [`Dataset`] (the indexed stream
+//! and its stream findings), one [`Timeline`] per strategy (each event's
+//! outcome, reason, wait, HOL block, findings, snapshots for seeking) and
+//! the [`CompareData`]. Views ask; they never run a rule, the simulation or
+//! a detector themselves.
+//!
+//! - `pass`: one strategy's pass over the stream, feeding [`Sink`]s.
+//! - `findings`: outcome -> finding, and the words of a HOL block.
+//! - `stream`: the indexed stream the views read ([`Dataset`]).
+//! - `timeline`: one strategy's compact per-event log ([`Timeline`]).
+//! - `compare`: every strategy side by side ([`CompareData`]).
+//!
+//! The engine is core: it must not import ratatui, crossterm, tokio,
+//! rdkafka, or `crate::source` / `crate::tui` / `crate::cli`.
 
-use crate::detect::{Detector, Kind, Load, StreamFinding};
+pub mod compare;
+pub mod findings;
+pub mod pass;
+pub mod stream;
+pub mod timeline;
+
+pub use compare::{CompareData, CompareRow, DeliveryRow};
+pub use pass::{run_pass, FindingSink, PassContext, Sink, Step, StrategyFinding};
+pub use stream::{mark, Dataset};
+pub use timeline::{
+    snapshot_every, Marker, Note, SimSettings, SimView, Timeline, TimelineSink, NO_LATER,
+};
+
+use crate::detect::{Detector, Load, StreamFinding};
 use crate::model::{EventStore, Lens, Outcome};
 use crate::report::series::{WaitCurves, WaitSeries};
 use crate::sim::assign::Assignor;
@@ -23,14 +50,6 @@ pub struct Options {
     pub keep_states: bool,
 }
 
-/// A strategy finding (rejected, expired, dead-lettered, HOL-blocked).
-#[derive(Clone, Debug, PartialEq)]
-pub struct StrategyFinding {
-    pub kind: Kind,
-    pub event: u32,
-    pub detail: String,
-}
-
 /// Summary of HOL blocking for one strategy.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct HolSummary {
@@ -48,7 +67,7 @@ pub struct StrategyRun {
     pub hol: HolSummary,
     pub consumers: u32,
     pub findings: Vec<StrategyFinding>,
-    pub finding_counts: HashMap<Kind, u64>,
+    pub finding_counts: HashMap<crate::detect::Kind, u64>,
     pub states: Option<Arc<Runner>>,
     pub state_names: Vec<String>,
     /// What the simulated rebalances cost (None without rebalances).
@@ -226,54 +245,30 @@ pub fn analyze_with(
             let waits = Arc::new(WaitSeries::of_sim(store, &sim));
             (sim, cfg.consumers, cost, waits)
         });
-        let mut findings = Vec::new();
-        let mut finding_counts: HashMap<Kind, u64> = HashMap::new();
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
         let names = rule.state_names();
-        let mut runner = Runner::new(rule.clone(), lens.buffer_timeout_ms);
-        let max = opts.max_findings;
-        let slot = runs.len();
-        for b in &sim.blocks {
-            lanes.mark(store, b.event, Kind::HolBlocking, Some(slot));
-        }
-        let mut on = |d: Decision| {
-            lanes.observe(store, slot, d.event, d.outcome);
-            let kind = match d.outcome {
-                Outcome::Rejected => Kind::Rejected,
-                Outcome::Expired => Kind::Expired,
-                Outcome::DeadLettered => Kind::DeadLettered,
-                _ => return,
-            };
-            let c = finding_counts.entry(kind).or_insert(0);
-            *c += 1;
-            if findings.len() < max {
-                findings.push(StrategyFinding {
-                    kind,
-                    event: d.event,
-                    detail: d.reason.describe(&names),
-                });
-            }
+        let ctx = PassContext {
+            store,
+            kind,
+            state_names: &names,
+            sim,
+            delivery: cfg.delivery,
         };
-        for i in 0..store.len() {
-            runner.step(store, i, &mut on);
-        }
+        let mut found = FindingSink::new(opts.max_findings);
+        let mut lane_sink = crate::report::lanes::LaneSink {
+            lanes: &mut lanes,
+            slot: runs.len(),
+        };
+        let runner = run_pass(
+            store,
+            rule.clone(),
+            lens.buffer_timeout_ms,
+            &ctx,
+            &mut [&mut found, &mut lane_sink],
+        );
+        let (findings, finding_counts) = found.into_parts();
         let intended = intended_runner(rule, store, &order);
         let diverged = diverged(&runner, &intended, store.entity_count());
-        finding_counts.insert(Kind::HolBlocking, sim.blocks.len() as u64);
-        for b in sim.blocks.iter().take(max) {
-            findings.push(StrategyFinding {
-                kind: Kind::HolBlocking,
-                event: b.event,
-                detail: format!(
-                    "waited {} ms behind other entities; blocker: event #{} ({}, {} ms)",
-                    b.hol_ms,
-                    b.blocker,
-                    store.entity_name(b.blocker as usize),
-                    store.cost[b.blocker as usize]
-                ),
-            });
-        }
-        findings.sort_by_key(|f| f.event);
         runs.push(StrategyRun {
             kind,
             counts: runner.counts,
