@@ -13,6 +13,7 @@ need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v jq >/dev/null || need_apt+=(jq)
 command -v groff >/dev/null || need_apt+=(groff-base)
+command -v chromium >/dev/null || need_apt+=(chromium)   # scripts/e2e-report.sh
 if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi

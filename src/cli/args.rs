@@ -111,9 +111,12 @@ pub struct LensArgs {
 pub struct AnalyzeArgs {
     /// Recording file (JSON Lines, optionally gzip or zstd).
     pub file: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// Output format: text tables, JSON, one self-contained HTML page, or Markdown tables.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "html", "markdown"])]
     pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Add each entity's final state per strategy (JSON).
     #[arg(long)]
     pub state: bool,

@@ -1,6 +1,6 @@
 //! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
 
-use super::analyze::{analyze_and_report, lens_options, strategies};
+use super::analyze::{analyze_and_report, emit, lens_options, rendered, strategies, text_width};
 use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
 use super::progress::Progress;
 use super::UsageError;
@@ -382,24 +382,24 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             t0.elapsed() - t_read
         );
     }
-    if a.format == "json" {
-        let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
-        if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
-            o.insert("group".into(), serde_json::to_value(g)?);
+    let out = match a.format.as_str() {
+        "json" => {
+            let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
+            if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
+                o.insert("group".into(), serde_json::to_value(g)?);
+            }
+            format!("{v}\n")
         }
-        println!("{v}");
-    } else {
-        use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() {
-            crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
-        } else {
-            160
-        };
-        print!("{}", render_text(&report, width));
-        if let Some(g) = &group {
-            print!("{}", group_text(g));
+        "html" | "markdown" => rendered(&a.format, &report, &analysis),
+        _ => {
+            let mut t = render_text(&report, text_width(a.output.is_some()));
+            if let Some(g) = &group {
+                t.push_str(&group_text(g));
+            }
+            t
         }
-    }
+    };
+    emit(&out, a.output.as_deref())?;
     let matched: Vec<&str> = kinds
         .iter()
         .filter(|k| report.count_of(**k, &analysis) > 0)

@@ -57,6 +57,8 @@ pub enum Action {
     ToggleCompare,
     ToggleInspector,
     ToggleConsumers,
+    /// Write the HTML report of what is loaded (`E`).
+    ExportReport,
     /// Open the filter prompt (`/`).
     StartFilter,
     /// Open the command line (`:`).
@@ -114,6 +116,11 @@ pub enum Job {
     Suggest {
         gen: u64,
         base: Base,
+    },
+    /// Write the HTML report of what is loaded to `path`.
+    Export {
+        path: std::path::PathBuf,
+        sim: SimSettings,
     },
 }
 
@@ -175,6 +182,7 @@ impl Job {
                 gen,
                 list: base.0.suggestions(),
             },
+            Job::Export { path, sim } => Msg::Exported(export_report(ds, &sim, &path)),
         }
     }
 }
@@ -218,6 +226,39 @@ pub enum Msg {
     },
     /// A rebuilt live view (`kord live`).
     Live(super::live::LiveUpdate),
+    /// The report was written (where, in words) or not (why).
+    Exported(Result<String, String>),
+}
+
+/// Analyzes what is loaded, as `kord analyze` does (every strategy, the
+/// simulation as set in the TUI), and writes the HTML report to `path`.
+pub fn export_report(
+    ds: &Dataset,
+    sim: &SimSettings,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    use crate::report::{render_html, Pictures, Report, ReportOptions};
+    let opts = crate::engine::Options {
+        strategies: ds.strategies.clone(),
+        consumers: sim.consumers.or(ds.consumers),
+        max_findings: 1000,
+        keep_states: false,
+    };
+    let a = crate::engine::analyze_with(&ds.store, &ds.lens, &opts, &sim.opts);
+    let ropts = ReportOptions {
+        max_findings: 1000,
+        ..ReportOptions::default()
+    };
+    let r = Report::build(&ds.source, &ds.store, &a, &ropts);
+    let html = render_html(&r, &Pictures::of(&r, &a));
+    std::fs::write(path, &html).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(format!(
+        "report of {} events written to {} ({} KB)",
+        ds.len(),
+        shown.display(),
+        html.len().div_ceil(1024)
+    ))
 }
 
 /// How rows are ordered.
@@ -461,6 +502,8 @@ impl App {
                 self.set_status(format!("loading stopped: {e}"), true);
                 self.load_failed = Some(e);
             }
+            Msg::Exported(Ok(s)) => self.set_status(s, false),
+            Msg::Exported(Err(e)) => self.set_status(e, true),
             Msg::Failed(e) => {
                 self.pending = None;
                 self.what_if_pending = false;
@@ -1361,6 +1404,15 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
         Action::ToggleConsumers => {
             app.show_consumers = !app.show_consumers;
             app.scroll_into_view();
+        }
+        Action::ExportReport => {
+            if app.ds.is_some() {
+                let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+                let path = std::path::PathBuf::from(format!("kord-report-{stamp}.html"));
+                app.set_status(format!("writing the report to {}…", path.display()), false);
+                let sim = app.sim_settings();
+                app.jobs.push(Job::Export { path, sim });
+            }
         }
         Action::StartFilter => app.prompt = Prompt::Filter(app.filter.clone()),
         Action::StartCommand => app.prompt = Prompt::Command(String::new()),

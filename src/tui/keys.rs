@@ -77,6 +77,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('c') => Action::ToggleCompare,
         KeyCode::Char('i') => Action::ToggleInspector,
         KeyCode::Char('C') => Action::ToggleConsumers,
+        KeyCode::Char('E') => Action::ExportReport,
         KeyCode::Char('a') => Action::AddConsumer,
         KeyCode::Char('x') => Action::RemoveConsumer,
         KeyCode::Char('K') => Action::KillConsumer,

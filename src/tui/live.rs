@@ -286,6 +286,8 @@ pub struct LiveState {
     pub acc: Arc<Mutex<LiveAccumulator>>,
     /// The strategy of the first view (`--strategy`; None: the lens's default).
     pub first_strategy: Option<StrategyKind>,
+    /// kord's and the group's lag over the last minutes, and the time lag.
+    pub lag: crate::detect::lag_trend::LagHistory,
 }
 
 impl LiveState {
@@ -310,6 +312,7 @@ impl LiveState {
             rebuild_every: REBUILD_EVERY,
             acc: Arc::new(Mutex::new(LiveAccumulator::new(lens))),
             first_strategy: None,
+            lag: Default::default(),
         }
     }
 
@@ -347,6 +350,8 @@ impl App {
             }
             SourceEvent::Records(batch) => {
                 live.received += batch.len() as u64;
+                live.lag
+                    .on_records(batch.iter().map(|r| (r.partition, r.offset, r.ts)));
                 live.incoming.push(batch);
                 // Whatever is older than the window would be dropped anyway.
                 if live.window > 0 && live.incoming.len() > live.window {
@@ -361,6 +366,9 @@ impl App {
                 events_per_sec,
                 pending,
             } => {
+                let now = chrono::Utc::now().timestamp_millis();
+                live.lag
+                    .on_kord_lag(now, marks.iter().map(|m| (m.partition, m.lag())));
                 live.marks = marks;
                 live.events_per_sec = events_per_sec;
                 live.behind = pending;
@@ -381,7 +389,14 @@ impl App {
                 let list: Vec<String> = ps.iter().map(|p| format!("p{p}")).collect();
                 self.status = Some((format!("new partitions: {}", list.join(", ")), false));
             }
-            SourceEvent::Group(g) => live.group = Some(g),
+            SourceEvent::Group(g) => {
+                let parts = g
+                    .partitions
+                    .iter()
+                    .map(|p| (p.partition, p.committed, p.lag));
+                live.lag.on_group(g.at_ms, parts);
+                live.group = Some(g);
+            }
             SourceEvent::Warning(w) => self.status = Some((format!("warning: {w}"), true)),
             SourceEvent::Error(e) => {
                 live.conn = LiveConn::Stopped(e.clone());

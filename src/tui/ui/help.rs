@@ -50,6 +50,7 @@ pub const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("a / x", "consumer joins / leaves at cursor"),
             ("K", "kill the column's consumer"),
             ("w", "next what-if (measured fixes)"),
+            ("E", "export the HTML report"),
             (":", "command line"),
             ("?", "this help (j/k scroll)"),
             ("Esc", "close / clear filter"),
