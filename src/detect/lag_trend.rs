@@ -414,7 +414,7 @@ mod tests {
 
     #[test]
     fn sparkline_scales_to_the_largest() {
-        assert_eq!(sparkline(&[0, 7, 14]), "▁▄█");
+        assert_eq!(sparkline(&[0, 7, 14]), "▁▅█");
         assert_eq!(sparkline(&[0, 0]), "▁▁");
     }
 }
