@@ -264,9 +264,11 @@ impl LagHistory {
     ) {
         let mut total = 0;
         let mut worst = 0;
+        let mut any = false;
         for (p, committed, lag) in parts {
             let Ok(pi) = usize::try_from(p) else { continue };
             if let (Some(lag), Some(s)) = (lag, slot(&mut self.group, p)) {
+                any = true;
                 total += lag.max(0);
                 s.push(now_ms, lag.max(0));
             }
@@ -290,8 +292,12 @@ impl LagHistory {
             }
             self.time_lag[pi] = tl;
         }
-        self.group_total.push(now_ms, total);
-        self.time_lag_max.push(now_ms, worst);
+        // Before the group's first commit there is no lag to chart (a zero
+        // there would read as a jump when the first commit shows the lag).
+        if any {
+            self.group_total.push(now_ms, total);
+            self.time_lag_max.push(now_ms, worst);
+        }
     }
 }
 
@@ -392,6 +398,9 @@ mod tests {
             })
         );
         assert_eq!(h.time_lag[1], None);
+        // A look with no commit anywhere adds no point.
+        h.on_group(21_000, [(1, None, None)]);
+        assert_eq!(h.group_total.points().count(), 1);
         // Later, still at 40: older by the time passed.
         h.on_group(25_000, [(0, Some(40), Some(60))]);
         assert_eq!(h.time_lag[0].unwrap().ms, 11_000);
@@ -414,7 +423,7 @@ mod tests {
 
     #[test]
     fn sparkline_scales_to_the_largest() {
-        assert_eq!(sparkline(&[0, 7, 14]), "▁▄█");
+        assert_eq!(sparkline(&[0, 7, 14]), "▁▅█");
         assert_eq!(sparkline(&[0, 0]), "▁▁");
     }
 }

@@ -390,10 +390,15 @@ impl App {
                 self.status = Some((format!("new partitions: {}", list.join(", ")), false));
             }
             SourceEvent::Group(g) => {
+                // A high watermark below the commit is not known yet (the
+                // first look) or under-reported (tansu): no lag to chart.
+                let known = |p: &crate::source::kafka::group::GroupPartition| {
+                    p.committed.is_none_or(|c| p.high >= c)
+                };
                 let parts = g
                     .partitions
                     .iter()
-                    .map(|p| (p.partition, p.committed, p.lag));
+                    .map(|p| (p.partition, p.committed, p.lag.filter(|_| known(p))));
                 live.lag.on_group(g.at_ms, parts);
                 live.group = Some(g);
             }
