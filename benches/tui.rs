@@ -6,7 +6,7 @@
 //! seek <= 50 ms, first frame <= 1 s, RSS <= file size.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kord::source::synth::{generate_with, write_recording, SynthParams};
+use kord::source::synth::{write_with, SynthParams};
 use kord::source::LoadOptions;
 use kord::tui::{dispatch, prepare, Action, App, Theme};
 use ratatui::backend::TestBackend;
@@ -36,9 +36,8 @@ fn bench_file() -> PathBuf {
             entities: Some(50_000),
             seed: 1,
         };
-        let s = generate_with("alert-flap", &params).expect("synth");
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-        write_recording(&s, &mut f).expect("write");
+        write_with("alert-flap", &params, &mut f).expect("synth");
     }
     path
 }

@@ -41,7 +41,7 @@ fn main() {
                 std::hint::black_box(r);
                 Ok(())
             },
-            &mut |_| Ok(()),
+            &mut |_, _| Ok(()),
         )
         .unwrap_or_else(|e| fail(1, &e.to_string()))
     } else {

@@ -32,7 +32,7 @@ fn main() {
     while n < want && started.elapsed() < Duration::from_secs(60) {
         let Some(ev) = rx.blocking_recv() else { break };
         if let SourceEvent::Records(batch) = ev {
-            for r in &batch {
+            for r in batch.iter() {
                 let seq = r.header("kord-seq").and_then(|v| v.parse::<i64>().ok());
                 if let Some(s) = seq {
                     if s < top {

@@ -1,64 +1,169 @@
 #!/usr/bin/env bash
-# Speed and memory figures (printed, never asserted). Builds in release,
-# writes a 1,000,000-event recording (16 partitions, 50,000 entities) with
-# `kord synth`, then times on that one file:
-#   kord analyze --strategy versioned   (wall time, peak RSS)
-#   kord analyze --compare              (wall time, peak RSS)
-#   jq -c '.payload|fromjson|.version'  (the baseline) and the ratio;
-#   the same stream as Avro (scripts/avro-recording.py, fastavro).
-# Then, when present, the Kafka bench (scripts/bench-kafka.sh) and the TUI
-# criterion benches (KORD_BENCH_TUI=1).
+# Speed and memory matrix (issue 11), printed beside its targets, never
+# asserted. Builds in release, writes the recordings with `kord synth`
+# (cached in .bench/, the 10M one in a temp file), then per row: wall time,
+# peak RSS, events/s, how many times faster than the jq one-liner on the
+# same file (`jq -c '.payload|fromjson|.version'`), and kord's time over the
+# parse floor measured in the same run (examples/parse_floor.rs: serde_json
+# parses each line and its payload, nothing else, on as many threads as
+# kord's loader). Rows:
+#   healthy 1M      alert-flap, 16 partitions, 50k entities, consumers keep up
+#   lagging 1M      the same file, every event costing 325 ms: 8 consumers
+#                   with 2 partitions each get an event every 260 ms on
+#                   average, so they are 25% over capacity (.bench/lagging.toml)
+#   hot key 1M      hot-key, 16 partitions (80% of events on one key, 8 ms each)
+#   distinct 1M     alert-flap with 1M entities
+#   1M / 10M        alert-flap, 32 partitions, 200k entities (the 10M file in
+#                   a temp file, written by `kord synth`, whose RSS is a row)
+#   TUI replay      the lagging 1M in the TUI's data path without a terminal
+#                   (examples/replay_headless.rs): first frame, full frame,
+#                   compare view ready, peak RSS
+#   Avro 1M         the healthy file as Avro (scripts/avro-recording.py,
+#                   fastavro, Confluent framing, the schema inside the file)
+# Takes about 10 minutes on 2 cores (most of it the 10M rows and jq).
+# Env: EVENTS (1000000), BIG_EVENTS (10000000; 0 skips the 10M rows),
+#      KORD_BENCH_KAFKA=0 / KORD_BENCH_TUI=0 skip the Kafka and criterion benches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS="${EVENTS:-1000000}"
+BIG="${BIG_EVENTS:-10000000}"
 DIR=.bench
 mkdir -p "$DIR"
-cargo build --release -q
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+cargo build --release -q --bin kord --example parse_floor --example replay_headless
 KORD=target/release/kord
-FILE="$DIR/alert-flap-${EVENTS}.jsonl"
-if [ ! -s "$FILE" ]; then
-  $KORD synth alert-flap --events "$EVENTS" --partitions 16 --entities 50000 -o "$FILE"
-fi
-echo "recording: $FILE ($(du -h "$FILE" | cut -f1), $(($(wc -l <"$FILE") - 1)) events)"
+FLOOR=target/release/examples/parse_floor
+REPLAY=target/release/examples/replay_headless
+command -v jq >/dev/null || { echo "bench.sh needs jq" >&2; exit 1; }
 
-# measure CMD...: prints "wall_s peak_rss_mb" using the kernel's rusage of the child.
+# measure CMD...: prints "wall_s peak_rss_mb load_s" (load_s from
+# KORD_TIMING's "load" on stderr, "-" when the command does not say).
 measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
+  KORD_TIMING=1 python3 - "$@" <<'PY'
+import re, resource, subprocess, sys, time
 t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 wall = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 if p.returncode not in (0, 3):
+    sys.stderr.write(p.stderr)
     sys.exit(f"failed ({p.returncode}): {sys.argv[1:]}")
-print(f"{wall:.3f} {rss:.1f}")
+m = re.search(r"timing: load ([0-9.]+)(ns|µs|us|ms|s)\b", p.stderr)
+unit = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+load = f"{float(m.group(1)) * unit[m.group(2)]:.3f}" if m else "-"
+print(f"{wall:.3f} {rss:.1f} {load}")
 PY
 }
 
-read -r one_s one_mb < <(measure $KORD analyze "$FILE" --strategy versioned --format json)
-read -r cmp_s cmp_mb < <(measure $KORD analyze "$FILE" --compare --format json)
-read -r jq_s _ < <(measure bash -c "tail -n +2 '$FILE' | jq -c '.payload|fromjson|.version' >/dev/null")
+# synth FILE ARGS...: writes FILE with kord synth unless it is there.
+synth() {
+  local f="$1"; shift
+  if [ ! -s "$f" ]; then "$KORD" synth "$@" -o "$f"; fi
+}
 
-printf '\n%-44s %10s %12s\n' "run" "wall (s)" "peak RSS (MB)"
-printf '%-44s %10s %12s\n' "kord analyze --strategy versioned" "$one_s" "$one_mb"
-printf '%-44s %10s %12s\n' "kord analyze --compare (all strategies)" "$cmp_s" "$cmp_mb"
-printf '%-44s %10s %12s\n' "jq -c '.payload|fromjson|.version'" "$jq_s" "-"
-python3 - "$one_s" "$cmp_s" "$jq_s" "$one_mb" "$EVENTS" <<'PY'
+HEALTHY="$DIR/alert-flap-${EVENTS}.jsonl"
+synth "$HEALTHY" alert-flap --events "$EVENTS" --partitions 16 --entities 50000
+LAG="$DIR/lagging.toml"
+printf '# 8 consumers x 2 partitions, an event every 260 ms each: 325 ms is 25%% over capacity\n[cost]\ndefault_ms = 325\n' >"$LAG"
+HOT="$DIR/hot-key-${EVENTS}.jsonl"
+synth "$HOT" hot-key --events "$EVENTS" --partitions 16
+DISTINCT="$DIR/distinct-${EVENTS}.jsonl"
+synth "$DISTINCT" alert-flap --events "$EVENTS" --partitions 16 --entities "$EVENTS"
+WIDE="$DIR/alert-flap-${EVENTS}-p32-e200k.jsonl"
+synth "$WIDE" alert-flap --events "$EVENTS" --partitions 32 --entities 200000
+BIGF="$TMP/alert-flap-${BIG}.jsonl"
+synth_big=""
+if [ "$BIG" != 0 ]; then
+  read -r s mb _ < <(measure "$KORD" synth alert-flap --events "$BIG" --partitions 32 --entities 200000 -o "$BIGF")
+  synth_big="$s $mb"
+fi
+
+# The floor and jq, once per file.
+declare -A FLOOR_S JQ_S
+for f in "$HEALTHY" "$HOT" "$DISTINCT" "$WIDE" ${synth_big:+"$BIGF"}; do
+  read -r "FLOOR_S[$f]" _ < <("$FLOOR" "$f")
+  read -r "JQ_S[$f]" _ _ < <(measure bash -c "tail -n +2 '$f' | jq -c '.payload|fromjson|.version' >/dev/null")
+done
+
+ROWS="$TMP/rows"
+: >"$ROWS"
+# row NAME FILE ARGS...: one kord analyze run.
+row() {
+  local name="$1" f="$2"; shift 2
+  local n; n=$(($(wc -l <"$f") - 1))
+  read -r s mb load < <(measure "$KORD" analyze "$f" --format json "$@")
+  echo "$name|$s|$mb|$n|${JQ_S[$f]}|${FLOOR_S[$f]}|$load|$(stat -c %s "$f")" >>"$ROWS"
+}
+row "healthy 1M, versioned" "$HEALTHY" --strategy versioned
+row "healthy 1M, --compare" "$HEALTHY" --compare
+row "lagging 1M, versioned" "$HEALTHY" --strategy versioned --lens "$LAG"
+row "lagging 1M, --compare" "$HEALTHY" --compare --lens "$LAG"
+row "hot key 1M, versioned" "$HOT" --strategy versioned
+row "distinct 1M, versioned" "$DISTINCT" --strategy versioned
+row "p32/200k 1M, versioned" "$WIDE" --strategy versioned
+if [ -n "$synth_big" ]; then row "p32/200k 10M, versioned" "$BIGF" --strategy versioned; fi
+TUI_OUT="$TMP/tui"
+"$REPLAY" "$HEALTHY" "$LAG" >"$TUI_OUT"
+
+python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" <<'PY'
 import sys
-one, cmp_, jq, mb, n = map(float, sys.argv[1:])
-print(f"\none strategy: {n/one:,.0f} events/s; {jq/one:.1f}x faster than jq (target >= 10x)")
-print(f"--compare / one strategy: {cmp_/one:.2f}x (target <= 2x)")
-print(f"peak RSS one strategy: {mb:.0f} MB (target <= 150 MB)")
+rows = {}
+order = []
+for line in open(sys.argv[1]):
+    name, s, mb, n, jq, floor, load, size = line.strip().split("|")
+    rows[name] = dict(s=float(s), mb=float(mb), n=int(n), jq=float(jq), floor=float(floor),
+                      load=None if load == "-" else float(load), size=int(size))
+    order.append(name)
+print(f"\n{'run (kord analyze FILE --format json)':<32} {'wall s':>7} {'RSS MB':>7} {'events/s':>10} "
+      f"{'vs jq':>7} {'/floor':>7} {'load/floor':>10}")
+for name in order:
+    r = rows[name]
+    lf = f"{r['load'] / r['floor']:.2f}x" if r["load"] is not None else "-"
+    print(f"{name:<32} {r['s']:>7.2f} {r['mb']:>7.0f} {r['n'] / r['s']:>10,.0f} "
+          f"{r['jq'] / r['s']:>6.1f}x {r['s'] / r['floor']:>6.1f}x {lf:>10}")
+print("  vs jq: jq's time on the same file over kord's; /floor: kord's wall time over the parse floor's;")
+print("  load/floor: kord's load (KORD_TIMING) over the parse floor's (one pass of serde_json over lines and payloads).")
+first, full, compare, rss, events = open(sys.argv[2]).read().split()
+size_mb = int(sys.argv[3]) / 1048576
+print(f"\nTUI replay of the lagging 1M (+ compare), headless: first frame {float(first):.2f} s, "
+      f"full frame {float(full):.2f} s, compare ready {float(compare):.2f} s, peak RSS {float(rss):.0f} MB "
+      f"(file {size_mb:.0f} MB)")
+
+def get(name):
+    return rows.get(name)
+print("\ntargets (issue 11):")
+def check(label, ok, figure):
+    print(f"  [{'met' if ok else 'MISSED'}] {label}: {figure}")
+h, l = get("healthy 1M, versioned"), get("lagging 1M, versioned")
+hc, lc = get("healthy 1M, --compare"), get("lagging 1M, --compare")
+check("one strategy >= 10x faster than jq, healthy", h["jq"] / h["s"] >= 10, f"{h['jq'] / h['s']:.1f}x")
+check("one strategy >= 10x faster than jq, lagging", l["jq"] / l["s"] >= 10, f"{l['jq'] / l['s']:.1f}x")
+check("lagging <= 1.3x healthy", l["s"] / h["s"] <= 1.3, f"{l['s'] / h['s']:.2f}x")
+check("--compare <= 2x one strategy (healthy)", hc["s"] / h["s"] <= 2, f"{hc['s'] / h['s']:.2f}x")
+check("--compare <= 2x one strategy (lagging)", lc["s"] / l["s"] <= 2, f"{lc['s'] / l['s']:.2f}x")
+big, one = get("p32/200k 10M, versioned"), get("p32/200k 1M, versioned")
+if big:
+    check("10M events, 200k entities: peak RSS <= 400 MB", big["mb"] <= 400, f"{big['mb']:.0f} MB")
+    check("10M <= 12x the time of 1M of the same stream", big["s"] / one["s"] <= 12, f"{big['s'] / one['s']:.1f}x")
+check("TUI replay: compare ready <= 1.5x analyze --compare (lagging)", float(compare) <= 1.5 * lc["s"],
+      f"{float(compare):.2f} s vs {lc['s']:.2f} s = {float(compare) / lc['s']:.2f}x")
+check("TUI replay: peak RSS <= the file's size", float(rss) <= size_mb, f"{float(rss):.0f} MB vs {size_mb:.0f} MB")
+if sys.argv[4]:
+    s, mb = sys.argv[4].split()
+    check(f"kord synth --events {int(sys.argv[5]):,}: RSS <= 200 MB", float(mb) <= 200,
+          f"{float(mb):.0f} MB ({float(s):.1f} s)")
 PY
 
 # The same stream as Avro (fastavro, Confluent framing, the schema inside
 # the file): decoding must not be the bottleneck (target >= 300k records/s).
 AVRO="$DIR/alert-flap-${EVENTS}-avro.jsonl"
 if [ ! -s "$AVRO" ]; then
-  python3 scripts/avro-recording.py "$FILE" "$AVRO"
+  python3 scripts/avro-recording.py "$HEALTHY" "$AVRO"
 fi
-read -r avro_s avro_mb < <(measure $KORD analyze "$AVRO" --strategy versioned --format json)
+read -r avro_s avro_mb _ < <(measure $KORD analyze "$AVRO" --strategy versioned --format json)
 printf '\n%-44s %10s %12s\n' "kord analyze (Avro) --strategy versioned" "$avro_s" "$avro_mb"
+one_s=$(grep "^healthy 1M, versioned|" "$ROWS" | cut -d"|" -f2)
 python3 - "$avro_s" "$one_s" "$EVENTS" <<'PY'
 import sys
 avro, one, n = map(float, sys.argv[1:])
@@ -69,5 +174,5 @@ if [ -x scripts/bench-kafka.sh ] && [ "${KORD_BENCH_KAFKA:-1}" = 1 ]; then
   echo; echo "== Kafka =="; scripts/bench-kafka.sh || echo "(kafka bench failed)"
 fi
 if [ "${KORD_BENCH_TUI:-1}" = 1 ] && [ -f benches/tui.rs ]; then
-  echo; echo "== TUI (criterion) =="; KORD_BENCH_FILE="$PWD/$FILE" cargo bench --bench tui 2>&1 | grep -Ev '^\s*(Compiling|Running|Finished)' || true
+  echo; echo "== TUI (criterion) =="; KORD_BENCH_FILE="$PWD/$HEALTHY" cargo bench --bench tui 2>&1 | grep -Ev '^\s*(Compiling|Running|Finished)' || true
 fi

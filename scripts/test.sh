@@ -12,6 +12,8 @@ step "tools"
 need_apt=()
 command -v tmux >/dev/null || need_apt+=(tmux)
 command -v jq >/dev/null || need_apt+=(jq)
+command -v groff >/dev/null || need_apt+=(groff-base)
+command -v chromium >/dev/null || need_apt+=(chromium)   # scripts/e2e-report.sh
 if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi
@@ -35,6 +37,8 @@ export KORD_TEST_BROKER
 echo "tansu at $KORD_TEST_BROKER"
 
 step "tests (ignored ones included: they need the broker started above)"
+# tests/fuzz.rs runs its mutation loop this long (CI bound: 60 s).
+export KORD_FUZZ_SECS="${KORD_FUZZ_SECS:-60}"
 cargo test --release --lib --bins --tests -- --include-ignored
 cargo test --release --benches   # criterion benches, once each, as a smoke test
 

@@ -8,12 +8,15 @@
 
 #![warn(clippy::unwrap_used)]
 
+pub mod config;
 pub mod decode;
 pub mod detect;
 pub mod engine;
+pub mod filter;
 pub mod model;
 pub mod partition;
 pub mod report;
+pub mod signals;
 pub mod sim;
 pub mod source;
 pub mod strategy;

@@ -3,8 +3,8 @@
 //! to lag, every event costing 325 ms) equals the JSON committed in
 //! `tests/golden/`, written by the build before the engine was rebuilt
 //! (only `source`, the path given, is left out). A deliberate change of the
-//! report regenerates them:
-//! `kord analyze recordings/X.jsonl ARGS --format json | jq -S 'del(.source)'`.
+//! report regenerates them (any JSON writer that keeps 1.0 a float):
+//! `kord analyze recordings/X.jsonl ARGS --compare --format json`, minus `source`.
 
 use std::path::Path;
 use std::process::Command;

@@ -7,7 +7,7 @@ mod common;
 use common::tui::draw;
 
 use kord::detect::lag::LagStatus;
-use kord::model::Record;
+use kord::model::{Record, RecordBuf};
 use kord::source::kafka::group::{GroupMember, GroupPartition, GroupSnapshot};
 use kord::source::kafka::live::SourceEvent;
 use kord::source::kafka::reader::PartitionMarks;
@@ -54,8 +54,15 @@ fn rebuild(app: &mut App) -> bool {
     }
 }
 
+/// Records as the live source sends them: packed in one buffer.
+fn packed(recs: &[Record<'static>]) -> RecordBuf {
+    let mut b = RecordBuf::default();
+    recs.iter().for_each(|r| b.push(r));
+    b
+}
+
 fn feed(app: &mut App, recs: &[Record<'static>]) {
-    app.on_source(SourceEvent::Records(recs.to_vec()));
+    app.on_source(SourceEvent::Records(packed(recs)));
     assert!(rebuild(app), "records should make a rebuild due");
 }
 
@@ -225,10 +232,10 @@ fn rebuilds_are_throttled_and_one_at_a_time() {
     let mut app = live_app(lens, 0);
     app.live.as_mut().unwrap().rebuild_every = Duration::from_secs(1);
     app.on_source(connected(6));
-    app.on_source(SourceEvent::Records(recs[..100].to_vec()));
+    app.on_source(SourceEvent::Records(packed(&recs[..100])));
     let t0 = Instant::now();
     let job = app.take_live_job(t0).expect("the first rebuild is due");
-    app.on_source(SourceEvent::Records(recs[100..200].to_vec()));
+    app.on_source(SourceEvent::Records(packed(&recs[100..200])));
     assert!(
         app.take_live_job(t0 + Duration::from_secs(5)).is_none(),
         "one in flight"

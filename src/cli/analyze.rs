@@ -159,6 +159,43 @@ pub fn strategies(
     }
 }
 
+/// The report as `html` or `markdown` (the formats drawn from the analysis).
+pub fn rendered(format: &str, report: &Report, analysis: &Analysis) -> String {
+    if format == "html" {
+        kord::report::render_html(report, &kord::report::Pictures::of(report, analysis))
+    } else {
+        kord::report::render_markdown(report)
+    }
+}
+
+/// The width text tables are laid out for: the terminal's, else 160 columns.
+pub fn text_width(to_file: bool) -> u16 {
+    use std::io::IsTerminal;
+    if !to_file && std::io::stdout().is_terminal() {
+        crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
+    } else {
+        160
+    }
+}
+
+/// Writes a rendered report to `-o FILE` (saying where on stderr) or stdout.
+pub fn emit(out: &str, file: Option<&Path>) -> anyhow::Result<()> {
+    match file {
+        Some(f) => {
+            std::fs::write(f, out)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", f.display()))?;
+            eprintln!("kord: wrote {} ({} bytes)", f.display(), out.len());
+        }
+        None => {
+            use std::io::Write;
+            let mut o = std::io::stdout().lock();
+            // A closed pipe (| head) is not an error worth a message.
+            let _ = o.write_all(out.as_bytes()).and_then(|_| o.flush());
+        }
+    }
+    Ok(())
+}
+
 /// Runs `kord analyze`.
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let Some(file) = &a.file else {
@@ -174,18 +211,29 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         })
         .collect::<Result<_, _>>()?;
     let (cfg, origin) = lens_options(&a.lens)?;
+    super::kafka::where_filter(&a.lens)?;
     let opts = LoadOptions {
         lens: cfg,
         lens_origin: origin,
         lenient: a.lenient,
         keep_raw: needs_raw(&a.whatif),
         decoder: super::payload::decoder(&a.payload, None)?,
+        filter: a.lens.where_.clone(),
     };
     // Flags are checked before the (possibly long) load.
     whatif_options(&a.whatif, 1)?;
     let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = std::time::Instant::now();
-    let loaded = load_recording(file, &opts, &mut |_, _| {})?;
+    let progress = super::progress::Progress::file(
+        a.quiet,
+        &file.display().to_string(),
+        kord::source::recording::RecordingReader::is_plain(file)
+            .then(|| std::fs::metadata(file).map(|m| m.len()).ok())
+            .flatten(),
+    );
+    let loaded = load_recording(file, &opts, &mut |_, bytes| progress.file_at(bytes));
+    progress.finish();
+    let loaded = loaded?;
     let t_load = t0.elapsed();
     let strategies = strategies(&a.lens, &loaded.lens, true)?;
     let engine_opts = Options {
@@ -213,18 +261,12 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         &ropts,
     )?;
     let t_analyze = t0.elapsed();
-    if a.format == "json" {
-        println!("{}", report.to_json());
-    } else {
-        // On a terminal, fit its width; in a pipe, lay tables out for 160 columns.
-        use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() {
-            crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
-        } else {
-            160
-        };
-        print!("{}", render_text(&report, width));
-    }
+    let out = match a.format.as_str() {
+        "json" => format!("{}\n", report.to_json()),
+        "html" | "markdown" => rendered(&a.format, &report, &analysis),
+        _ => render_text(&report, text_width(a.output.is_some())),
+    };
+    emit(&out, a.output.as_deref())?;
     if timing {
         eprintln!(
             "kord: timing: load {:?}, analyze {:?}, report {:?}",

@@ -34,6 +34,37 @@ pub enum Command {
     Record(RecordArgs),
     /// Publish a built-in scenario to a real topic (for demos of live mode).
     Produce(ProduceArgs),
+    /// The named clusters of the config file, and its path.
+    Config(ConfigArgs),
+    /// Shell completions: `source <(kord completions bash)`.
+    Completions(CompletionsArgs),
+    /// The man page (roff): `kord man > ~/.local/share/man/man1/kord.1`.
+    Man(ManArgs),
+}
+
+/// `kord config`.
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// Print only the config file's path.
+    #[arg(long)]
+    pub path: bool,
+}
+
+/// `kord completions`.
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_parser = ["bash", "zsh", "fish", "powershell", "elvish"])]
+    pub shell: String,
+}
+
+/// `kord man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write kord.1 and one page per subcommand (kord-analyze.1, ...) into DIR
+    /// instead of printing kord.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// The lens and simulation options shared by stream commands.
@@ -69,6 +100,10 @@ pub struct LensArgs {
     /// Assignor: range (default), roundrobin, sticky, cooperative-sticky, uniform.
     #[arg(long)]
     pub assignor: Option<String>,
+    /// Keep only the records this jq expression selects, over
+    /// {topic, partition, offset, ts, key, headers, payload} (payload decoded).
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_: Option<String>,
 }
 
 /// How keys and payloads are decoded (README "Payloads").
@@ -99,9 +134,12 @@ pub struct PayloadArgs {
 pub struct AnalyzeArgs {
     /// Recording file (JSON Lines, optionally gzip or zstd).
     pub file: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// Output format: text tables, JSON, one self-contained HTML page, or Markdown tables.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "html", "markdown"])]
     pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Add each entity's final state per strategy (JSON).
     #[arg(long)]
     pub state: bool,
@@ -114,6 +152,9 @@ pub struct AnalyzeArgs {
     /// Findings listed in the report (counts stay exact); 0 lists all.
     #[arg(long, default_value_t = 1000)]
     pub max_findings: usize,
+    /// No progress on stderr (it is shown only when stderr is a terminal).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub lens: LensArgs,
     #[command(flatten)]
@@ -184,6 +225,10 @@ pub struct SynthArgs {
 /// How to reach Kafka, as kcat users know it.
 #[derive(Args, Debug, Clone, Default)]
 pub struct KafkaArgs {
+    /// A named cluster of the config file (`kord config`); default: $KORD_CLUSTER,
+    /// else the file's `default` (neither applies with -b).
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// Bootstrap brokers (host:port,...): read a live topic instead of a file.
     #[arg(short = 'b', long = "brokers", value_name = "BROKERS")]
     pub brokers: Option<String>,
@@ -243,6 +288,9 @@ pub struct RecordArgs {
     /// Output file (`-` for standard output).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// No progress on stderr (it is shown only when stderr is a terminal).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub kafka: KafkaArgs,
     #[command(flatten)]
@@ -301,6 +349,10 @@ pub struct TuiArgs {
     /// Write logs to this file (also `KORD_LOG=FILE`); never to the screen.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Time zone of the times shown: utc (default), local, an offset (+02:00)
+    /// or a zone name (Europe/Paris).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
 }
 
 /// `kord replay`.

@@ -1,11 +1,14 @@
 //! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
 
-use super::analyze::{analyze_and_report, lens_options, strategies};
+use super::analyze::{analyze_and_report, emit, lens_options, rendered, strategies, text_width};
 use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
+use super::progress::Progress;
 use super::UsageError;
+use kord::config::{resolve, Flags, Resolved, SystemSecrets, CLUSTER_ENV};
 use kord::decode::{framing, Stage};
 use kord::detect::Kind;
 use kord::engine::Options;
+use kord::filter::RecordFilter;
 use kord::model::lens::LensConfig;
 use kord::model::RecordBuf;
 use kord::model::{Ingest, Lens};
@@ -32,15 +35,76 @@ pub fn kerr(e: KafkaSourceError) -> anyhow::Error {
     }
 }
 
+/// Whether `kord analyze` reads a topic: `-b`, `--cluster`, or `-t` with no FILE
+/// (the cluster then comes from $KORD_CLUSTER or the config's default).
+pub fn is_kafka(a: &AnalyzeArgs) -> bool {
+    a.kafka.brokers.is_some()
+        || a.kafka.cluster.is_some()
+        || (a.file.is_none() && a.kafka.topic.is_some())
+}
+
+/// The cluster settings of a Kafka command: the config file's named
+/// cluster (`--cluster`, $KORD_CLUSTER, the default) under the flags.
+pub fn cluster(k: &KafkaArgs) -> anyhow::Result<Resolved> {
+    let env = std::env::var(CLUSTER_ENV).ok();
+    let wants_file = k.cluster.is_some() || (k.brokers.is_none());
+    let file = if wants_file {
+        super::ops::load_config()?
+    } else {
+        kord::config::Config::default()
+    };
+    let flags = Flags {
+        cluster: k.cluster.as_deref(),
+        cluster_env: env.as_deref(),
+        brokers: k.brokers.as_deref(),
+        schema_registry: None,
+    };
+    resolve(&file, &flags, &SystemSecrets).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// The lens flags with the cluster's lens for `topic` when `--lens` is not given.
+pub fn lens_for_topic(a: &LensArgs, cl: &Resolved, topic: &str) -> LensArgs {
+    let mut a = a.clone();
+    if a.lens.is_none() {
+        a.lens = cl.lens_for(topic).map(Path::to_path_buf);
+    }
+    a
+}
+
+/// `--where EXPR`, compiled (a bad expression is a usage error).
+pub fn where_filter(a: &LensArgs) -> anyhow::Result<Option<RecordFilter>> {
+    match &a.where_ {
+        None => Ok(None),
+        Some(e) => Ok(Some(
+            RecordFilter::compile(e).map_err(|m| UsageError(format!("--where {e:?}: {m}")))?,
+        )),
+    }
+}
+
 /// The client config from the flags.
 pub fn config(k: &KafkaArgs, r: Option<&KafkaReadArgs>) -> anyhow::Result<KafkaConfig> {
-    let Some(brokers) = k.brokers.as_deref().filter(|b| !b.trim().is_empty()) else {
-        return Err(UsageError("-b BROKERS is required".into()).into());
-    };
+    Ok(cluster_config(k, r)?.0)
+}
+
+/// The client config and the cluster settings it came from.
+pub fn cluster_config(
+    k: &KafkaArgs,
+    r: Option<&KafkaReadArgs>,
+) -> anyhow::Result<(KafkaConfig, Resolved)> {
+    let cl = cluster(k)?;
+    if cl.brokers.is_empty() {
+        return Err(UsageError(
+            "-b BROKERS (or --cluster NAME, $KORD_CLUSTER, or a default cluster in the config file: `kord config`) is required"
+                .into(),
+        )
+        .into());
+    }
     let Some(topic) = k.topic.as_deref().filter(|t| !t.trim().is_empty()) else {
         return Err(UsageError("-t TOPIC is required with -b".into()).into());
     };
-    let mut cfg = KafkaConfig::new(brokers, topic);
+    let mut cfg = KafkaConfig::new(&cl.brokers, topic);
+    // The file's properties first: -F, then -X, override them.
+    cfg.props = cl.properties.clone();
     cfg.timeout = parse_duration(&k.timeout).map_err(|m| UsageError(format!("--timeout {m}")))?;
     if let Some(f) = &k.properties_file {
         cfg.add_properties_file(f).map_err(kerr)?;
@@ -55,20 +119,27 @@ pub fn config(k: &KafkaArgs, r: Option<&KafkaReadArgs>) -> anyhow::Result<KafkaC
         }
         cfg.keep_waiting = r.keep_waiting;
     }
-    Ok(cfg)
+    Ok((cfg, cl))
 }
 
 /// The client config of a read to `until`: short fetch waits when it reads
 /// to the end (`KafkaConfig::bounded`), a live view's otherwise, so a
 /// `--until N` or `--until @TIME` waiting on a quiet topic costs the cluster
 /// no more than `kord live` does.
-fn read_config(k: &KafkaArgs, r: &KafkaReadArgs, until: &Until) -> anyhow::Result<KafkaConfig> {
-    let cfg = config(k, Some(r))?;
-    Ok(if *until == Until::End {
-        cfg.bounded()
-    } else {
-        cfg
-    })
+fn read_config(
+    k: &KafkaArgs,
+    r: &KafkaReadArgs,
+    until: &Until,
+) -> anyhow::Result<(KafkaConfig, Resolved)> {
+    let (cfg, cl) = cluster_config(k, Some(r))?;
+    Ok((
+        if *until == Until::End {
+            cfg.bounded()
+        } else {
+            cfg
+        },
+        cl,
+    ))
 }
 
 fn until(r: &KafkaReadArgs) -> anyhow::Result<Until> {
@@ -116,6 +187,7 @@ pub fn live_lens(a: &LensArgs) -> anyhow::Result<(Lens, Option<LensConfig>)> {
         lenient: false,
         keep_raw: false,
         decoder: None,
+        filter: None,
     };
     let lens = resolve_lens("command line", header.as_ref(), &opts)?;
     let mut combined = header.and_then(|h| h.lens).unwrap_or_default();
@@ -131,8 +203,10 @@ fn read_pipelined(
     reader: &mut KafkaReader,
     until: &Until,
     order: ReadOrder,
+    progress: &Progress,
     work: &mut (dyn FnMut(Option<RecordBuf>) -> Result<(), KafkaSourceError> + Send),
 ) -> Result<u64, KafkaSourceError> {
+    let to_end = *until == Until::End;
     const BATCH: usize = 4096;
     let fresh = || RecordBuf::with_capacity(BATCH, 256);
     let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBuf>(32);
@@ -161,7 +235,8 @@ fn read_pipelined(
                 }
                 Ok(())
             },
-            &mut |_| {
+            &mut |_, reader| {
+                progress.kafka_at(&reader.marks(), to_end);
                 let mut b = batch.borrow_mut();
                 if !b.is_empty() {
                     send(std::mem::replace(&mut *b, fresh()))?;
@@ -188,6 +263,20 @@ fn stderr_line(s: &str) {
     eprintln!("kord: {s}");
 }
 
+/// `--until N` as a count (for the progress bar's length).
+fn limit(until: &Until) -> Option<u64> {
+    match until {
+        Until::Count(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// The bytes of a record's key and payload (for progress).
+fn record_bytes(r: &kord::model::Record<'_>) -> u64 {
+    let len = |p: &kord::model::Payload<'_>| p.bytes().map_or(0, <[u8]>::len);
+    (len(&r.payload) + len(&r.key)) as u64
+}
+
 /// `kord analyze -b BROKERS -t TOPIC`: the report of section 7 over a topic
 /// read to `--until` (default: its end).
 pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
@@ -206,12 +295,13 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         })
         .collect::<Result<_, _>>()?;
     let until = until(&a.read)?;
-    let cfg = read_config(&a.kafka, &a.read, &until)?;
+    let (cfg, cl) = read_config(&a.kafka, &a.read, &until)?;
     if until == Until::Never {
         return Err(UsageError("analyze needs an end (--until)".into()).into());
     }
-    let (lens, _) = live_lens(&a.lens)?;
-    let decoder = super::payload::decoder(&a.payload, None)?;
+    let filter = where_filter(&a.lens)?;
+    let (lens, _) = live_lens(&lens_for_topic(&a.lens, &cl, &cfg.topic))?;
+    let decoder = super::payload::decoder(&a.payload, cl.schema_registry.as_deref())?;
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
     let mut observer = match &a.read.group {
         Some(g) => Some(GroupObserver::new(&cfg, g).map_err(kerr)?),
@@ -228,23 +318,42 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let t0 = Instant::now();
     let mut line = 0u64;
     let mut stage = decoder.map(Stage::new).filter(Stage::is_active);
-    read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        if let Some(b) = batch {
-            b.try_for_each(|r| {
-                line += 1;
-                match &mut stage {
-                    Some(st) => {
-                        let s = st.apply(r);
-                        ingest.push_noted(&s.record, line, None, s.failure.as_deref());
+    let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
+    let read = read_pipelined(
+        &mut reader,
+        &until,
+        order(&a.read),
+        &progress,
+        &mut |batch| {
+            if let Some(b) = batch {
+                let (mut n, mut bytes) = (0u64, 0u64);
+                b.try_for_each(|r| {
+                    line += 1;
+                    n += 1;
+                    bytes += record_bytes(r);
+                    match &mut stage {
+                        Some(st) => {
+                            // The filter sees the decoded record.
+                            let s = st.apply(r);
+                            if filter.as_ref().is_none_or(|f| f.matches(&s.record)) {
+                                ingest.push_noted(&s.record, line, None, s.failure.as_deref());
+                            }
+                        }
+                        None => {
+                            if filter.as_ref().is_none_or(|f| f.matches(r)) {
+                                ingest.push(r, line, None);
+                            }
+                        }
                     }
-                    None => ingest.push(r, line, None),
-                }
-                Ok(())
-            })?;
-        }
-        Ok(())
-    })
-    .map_err(kerr)?;
+                    Ok(())
+                })?;
+                progress.count(n, bytes);
+            }
+            Ok(())
+        },
+    );
+    progress.finish();
+    read.map_err(kerr)?;
     let group = match observer.as_mut() {
         Some(obs) => {
             let marks = reader.refresh_watermarks(cfg.timeout);
@@ -285,24 +394,24 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             t0.elapsed() - t_read
         );
     }
-    if a.format == "json" {
-        let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
-        if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
-            o.insert("group".into(), serde_json::to_value(g)?);
+    let out = match a.format.as_str() {
+        "json" => {
+            let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
+            if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
+                o.insert("group".into(), serde_json::to_value(g)?);
+            }
+            format!("{v}\n")
         }
-        println!("{v}");
-    } else {
-        use std::io::IsTerminal;
-        let width = if std::io::stdout().is_terminal() {
-            crossterm::terminal::size().map_or(120, |(w, _)| w).max(60)
-        } else {
-            160
-        };
-        print!("{}", render_text(&report, width));
-        if let Some(g) = &group {
-            print!("{}", group_text(g));
+        "html" | "markdown" => rendered(&a.format, &report, &analysis),
+        _ => {
+            let mut t = render_text(&report, text_width(a.output.is_some()));
+            if let Some(g) = &group {
+                t.push_str(&group_text(g));
+            }
+            t
         }
-    }
+    };
+    emit(&out, a.output.as_deref())?;
     let matched: Vec<&str> = kinds
         .iter()
         .filter(|k| report.count_of(**k, &analysis) > 0)
@@ -378,9 +487,13 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
         return Err(UsageError("record needs -o FILE (or -o - for standard output)".into()).into());
     };
     let until = until(&a.read)?;
-    let cfg = read_config(&a.kafka, &a.read, &until)?;
-    let (_, lens_cfg) = live_lens(&a.lens)?;
-    let decoder = super::payload::decoder(&a.payload, None)?.filter(|d| d.has_lookup());
+    let (cfg, cl) = read_config(&a.kafka, &a.read, &until)?;
+    let filter = where_filter(&a.lens)?;
+    let (_, lens_cfg) = live_lens(&lens_for_topic(&a.lens, &cl, &cfg.topic))?;
+    let decoder = super::payload::decoder(&a.payload, cl.schema_registry.as_deref())?
+        .filter(|d| d.has_lookup());
+    // A filter over decoded payloads needs the stage; the file keeps the raw bytes.
+    let mut stage = decoder.clone().map(Stage::new).filter(Stage::is_active);
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
     let header = Header {
         kord: 1,
@@ -390,9 +503,13 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
         source: Some(cfg.describe()),
         recorded_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         note: Some(format!(
-            "kord record --from {} --until {}",
+            "kord record --from {} --until {}{}",
             a.read.from,
-            a.read.until.as_deref().unwrap_or("end")
+            a.read.until.as_deref().unwrap_or("end"),
+            a.lens
+                .where_
+                .as_deref()
+                .map_or(String::new(), |w| format!(" --where {w:?}"))
         )),
         lens: lens_cfg,
         consumers: None,
@@ -408,6 +525,9 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     };
     let mut w = BufWriter::with_capacity(1 << 20, sink);
     let name = out.display().to_string();
+    // A signal stops the recording between batches: the file is flushed and
+    // closed with only complete lines, then kord exits with 128+N.
+    kord::signals::defer();
     let io = |e: std::io::Error| KafkaSourceError::Client(format!("{name}: {e}"));
     writeln!(w, "{}", header_line(&header)).map_err(io)?;
     w.flush().map_err(io)?;
@@ -416,40 +536,71 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let mut line = Vec::with_capacity(1024);
     // Schema ids whose lines are written (or could not be fetched).
     let mut schemas_done = std::collections::HashSet::new();
-    let result = read_pipelined(&mut reader, &until, order(&a.read), &mut |batch| {
-        if let Some(b) = &batch {
-            b.try_for_each(|r| {
-                if let Some(d) = &decoder {
-                    // The schemas a record needs go in before it (SPEC §2).
-                    for part in [&r.key, &r.payload] {
-                        let Some(Some(Ok((id, _)))) = part.bytes().map(framing) else {
-                            continue;
+    let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
+    let mut kept = 0u64;
+    let result = read_pipelined(
+        &mut reader,
+        &until,
+        order(&a.read),
+        &progress,
+        &mut |batch| {
+            if let Some(b) = &batch {
+                let (mut n, mut bytes) = (0u64, 0u64);
+                b.try_for_each(|r| {
+                    n += 1;
+                    bytes += record_bytes(r);
+                    if let Some(f) = &filter {
+                        let keep = match &mut stage {
+                            Some(st) => f.matches(&st.apply(r).record),
+                            None => f.matches(r),
                         };
-                        if !schemas_done.insert(id) {
-                            continue;
+                        if !keep {
+                            return Ok(());
                         }
-                        if let Ok(docs) = d.docs_for(id) {
-                            for doc in docs {
-                                if doc.id == id || schemas_done.insert(doc.id) {
-                                    writeln!(w, "{}", doc.to_line()).map_err(io)?;
+                    }
+                    kept += 1;
+                    if let Some(d) = &decoder {
+                        // The schemas a record needs go in before it (SPEC §2).
+                        for part in [&r.key, &r.payload] {
+                            let Some(Some(Ok((id, _)))) = part.bytes().map(framing) else {
+                                continue;
+                            };
+                            if !schemas_done.insert(id) {
+                                continue;
+                            }
+                            if let Ok(docs) = d.docs_for(id) {
+                                for doc in docs {
+                                    if doc.id == id || schemas_done.insert(doc.id) {
+                                        writeln!(w, "{}", doc.to_line()).map_err(io)?;
+                                    }
                                 }
                             }
                         }
                     }
-                }
-                line.clear();
-                r.write_json_line(&mut line);
-                line.push(b'\n');
-                w.write_all(&line).map_err(io)
-            })?;
-        }
-        // At least twice a second, and whenever the stream pauses.
-        if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {
-            last_flush = Instant::now();
-            w.flush().map_err(io)?;
-        }
-        Ok(())
-    });
+                    line.clear();
+                    r.write_json_line(&mut line);
+                    line.push(b'\n');
+                    w.write_all(&line).map_err(io)
+                })?;
+                progress.count(n, bytes);
+            }
+            // At least twice a second, and whenever the stream pauses.
+            if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {
+                last_flush = Instant::now();
+                w.flush().map_err(io)?;
+            }
+            if let Some(code) = kord::signals::exit_code() {
+                w.flush().map_err(io)?;
+                stderr_line(&format!(
+                    "recording to {name} stopped by signal {}; every line written is complete",
+                    code - 128
+                ));
+                std::process::exit(code.into());
+            }
+            Ok(())
+        },
+    );
+    progress.finish();
     // Whatever happened, every complete line so far reaches the file.
     let flushed = w.flush();
     let n = match result {
@@ -464,8 +615,13 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     };
     flushed.map_err(io).map_err(kerr)?;
     let secs = started.elapsed().as_secs_f64();
+    let what = if filter.is_some() {
+        format!("{kept} of {n} records (--where)")
+    } else {
+        format!("{n} records")
+    };
     stderr_line(&format!(
-        "recorded {n} records from {} to {} in {secs:.1}s",
+        "recorded {what} from {} to {} in {secs:.1}s",
         cfg.describe(),
         out.display()
     ));
@@ -589,6 +745,15 @@ fn avro_scenario(
 /// `kord produce`: publish a scenario (or a recording) to a topic,
 /// creating it if missing.
 pub fn produce(a: ProduceArgs) -> anyhow::Result<u8> {
+    if a.kafka.brokers.is_none() && a.kafka.cluster.is_none() {
+        // The one command that writes never picks a cluster by default.
+        return Err(UsageError(
+            "produce writes to a topic: name the cluster with -b BROKERS or --cluster NAME \
+             ($KORD_CLUSTER and the default cluster are not used for writes)"
+                .into(),
+        )
+        .into());
+    }
     let path = Path::new(&a.scenario);
     let is_scenario = kord::source::synth::scenario_names().contains(&a.scenario.as_str());
     if !is_scenario && path.is_file() {

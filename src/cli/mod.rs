@@ -3,8 +3,10 @@
 mod analyze;
 mod args;
 mod kafka;
+mod ops;
 mod partition;
 mod payload;
+mod progress;
 mod synth;
 mod tui;
 
@@ -35,6 +37,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Runs the command line; returns the exit code.
 pub fn run() -> anyhow::Result<u8> {
+    kord::signals::install();
     let cli = Cli::parse();
     let Some(command) = cli.command else {
         return tui::demo(args::DemoArgs {
@@ -46,12 +49,15 @@ pub fn run() -> anyhow::Result<u8> {
         args::Command::Demo(a) => tui::demo(a),
         args::Command::Replay(a) => tui::replay(a),
         args::Command::Live(a) => tui::live(a),
-        args::Command::Analyze(a) if a.kafka.brokers.is_some() => kafka::analyze(a),
+        args::Command::Analyze(a) if kafka::is_kafka(&a) => kafka::analyze(a),
         args::Command::Analyze(a) => analyze::run(a),
         args::Command::Synth(a) => synth::run(a),
         args::Command::Partition(a) => partition::partition(a),
         args::Command::Assign(a) => partition::assign(a),
         args::Command::Record(a) => kafka::record(a),
         args::Command::Produce(a) => kafka::produce(a),
+        args::Command::Config(a) => ops::config(a),
+        args::Command::Completions(a) => ops::completions(a),
+        args::Command::Man(a) => ops::man(a),
     }
 }

@@ -7,13 +7,14 @@ use kord::sim::assign::{assign as run_assignor, Assignment, Assignor, Member};
 
 /// Prints the partition of each key, one per line.
 pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
-    let partitions = match (a.partitions, &a.kafka.brokers) {
+    let kafka = a.kafka.brokers.is_some() || a.kafka.cluster.is_some() || a.kafka.topic.is_some();
+    let partitions = match (a.partitions, kafka) {
         (Some(n), _) => n,
-        (None, Some(_)) => {
+        (None, true) => {
             let cfg = super::kafka::config(&a.kafka, None)?;
             kord::source::kafka::produce::partition_count(&cfg).map_err(super::kafka::kerr)?
         }
-        (None, None) => {
+        (None, false) => {
             return Err(UsageError(
                 "--partitions N is required (or -b/-t to read N from the topic)".into(),
             )

@@ -2,8 +2,8 @@
 
 use super::args::SynthArgs;
 use super::UsageError;
-use kord::source::synth::{generate_with, write_recording, SynthParams, SCENARIOS};
-use std::io::{BufWriter, Write};
+use kord::source::synth::{write_with, SynthParams, SCENARIOS};
+use std::io::BufWriter;
 
 /// Prints the scenarios, one per line.
 pub fn list() {
@@ -30,17 +30,17 @@ pub fn run(a: SynthArgs) -> anyhow::Result<u8> {
         entities: a.entities,
         seed: a.seed,
     };
-    let s = generate_with(&name, &params).map_err(UsageError)?;
+    if kord::source::synth::scenario(&name).is_none() {
+        // Said before any file is created.
+        write_with(&name, &params, &mut std::io::sink()).map_err(|e| UsageError(e.to_string()))?;
+    }
     if out.as_os_str() == "-" {
         let stdout = std::io::stdout();
-        let mut w = BufWriter::new(stdout.lock());
-        write_recording(&s, &mut w)?;
-        w.flush()?;
+        write_with(&name, &params, &mut BufWriter::new(stdout.lock()))?;
     } else {
         let f = std::fs::File::create(&out)
             .map_err(|e| UsageError(format!("{}: cannot create: {e}", out.display())))?;
-        let mut w = BufWriter::with_capacity(1 << 20, f);
-        write_recording(&s, &mut w)?;
+        write_with(&name, &params, &mut BufWriter::with_capacity(1 << 20, f))?;
     }
     Ok(0)
 }

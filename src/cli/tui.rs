@@ -26,6 +26,9 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::resolve(tui.theme.as_deref(), no_color).map_err(UsageError)?;
+    if let Some(tz) = &tui.tz {
+        kord::tui::clock::set_zone(tz).map_err(UsageError)?;
+    }
     let strategy = match lens.strategy.as_deref() {
         None | Some("all") => None,
         Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
@@ -50,13 +53,24 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
         a.parse::<kord::sim::assign::Assignor>()
             .map_err(UsageError)?;
     }
+    super::kafka::where_filter(lens)?;
     Ok(LoadOptions {
         lens: cfg,
         lens_origin: origin,
         lenient,
         keep_raw: true,
         decoder: None,
+        filter: lens.where_.clone(),
     })
+}
+
+/// The TUI's exit status: 128+N after a signal (the terminal is restored
+/// by then), else 0 or the load error (exit 2).
+fn finish(r: anyhow::Result<Option<String>>) -> anyhow::Result<u8> {
+    if let Some(code) = kord::signals::exit_code() {
+        return Ok(code);
+    }
+    r?.map_or(Ok(0), |e| Err(UsageError(e).into()))
 }
 
 fn terminal_check() -> anyhow::Result<()> {
@@ -80,7 +94,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
     }
     terminal_check()?;
     let name = a.file.display().to_string();
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::File(a.file),
         name,
         load,
@@ -90,8 +104,7 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: None,
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }
 
 /// Runs `kord demo [SCENARIO]` (and bare `kord`).
@@ -117,7 +130,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
     let load = load_options(&a.lens, false)?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     terminal_check()?;
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::Scenario {
             name: name.clone(),
             events: a.events,
@@ -131,8 +144,7 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: None,
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }
 
 /// Runs `kord live -b BROKERS -t TOPIC`: the TUI over a live topic, read-only.
@@ -146,25 +158,29 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         )
         .into());
     }
-    let cfg = super::kafka::config(&a.kafka, Some(&a.read))?;
-    let (lens, _) = super::kafka::live_lens(&a.lens)?;
+    let (cfg, cl) = super::kafka::cluster_config(&a.kafka, Some(&a.read))?;
+    super::kafka::where_filter(&a.lens)?;
+    let (lens, _) =
+        super::kafka::live_lens(&super::kafka::lens_for_topic(&a.lens, &cl, &cfg.topic))?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     // Installed for the live ingest and the inspector.
     super::payload::decoder(&a.payload, None)?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
+    kord::tui::clock::show_ages(true);
     // Errors at start (unreachable brokers, missing topic, bad config) are
     // reported here, before the terminal is taken.
     let opts = LiveOptions {
         group: a.read.group.clone(),
         order: super::kafka::order(&a.read),
+        filter: a.lens.where_.clone(),
         ..LiveOptions::default()
     };
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;
     let name = cfg.describe();
     let state = LiveState::new(name.clone(), lens, a.window, a.read.group.clone());
-    kord::tui::run(Config {
+    finish(kord::tui::run(Config {
         source: Source::Live,
         name,
         load: LoadOptions::default(),
@@ -174,6 +190,5 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         log: c.log,
         what_if: c.what_if,
         live: Some(LiveInput { rx, handle, state }),
-    })?
-    .map_or(Ok(0), |e| Err(UsageError(e).into()))
+    }))
 }

@@ -3,6 +3,7 @@
 //! and the report share it; `finish` adds the whole-stream findings.
 
 pub mod lag;
+pub mod lag_trend;
 
 use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
 use crate::partition::{InferenceBuilder, Partitioner};

@@ -30,6 +30,7 @@ pub use timeline::{
 
 use crate::detect::{Detector, Load, StreamFinding};
 use crate::model::{EventStore, Lens, Outcome};
+use crate::report::series::{WaitCurves, WaitSeries};
 use crate::sim::assign::Assignor;
 use crate::sim::{simulate, Delivery, Model, Rebalance, SimConfig, SimResult};
 use crate::strategy::intended::{diverged, intended_order, intended_runner};
@@ -71,6 +72,8 @@ pub struct StrategyRun {
     pub state_names: Vec<String>,
     /// What the simulated rebalances cost (None without rebalances).
     pub rebalance: Option<RebalanceCost>,
+    /// Wait over stream time per consumer (shared by runs of one delivery).
+    pub waits: Arc<crate::report::series::WaitCurves>,
 }
 
 /// What rebalances cost one strategy.
@@ -115,6 +118,8 @@ pub struct Analysis {
     pub stream: Detector,
     pub load: Load,
     pub runs: Vec<StrategyRun>,
+    /// A few entities with findings, as lanes (outcomes per run, in order).
+    pub lanes: Vec<crate::report::lanes::Lane>,
 }
 
 impl Analysis {
@@ -213,13 +218,17 @@ pub fn analyze_with(
         det.observe(store, i);
     }
     let load = det.finish(store);
+    let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
+    for f in &det.findings {
+        f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
+    }
     let (order, _) = intended_order(store);
-    type Sim = (SimResult, u32, Option<RebalanceCost>);
+    type Sim = (SimResult, u32, Option<RebalanceCost>, Arc<WaitCurves>);
     let mut sims: HashMap<Delivery, Sim> = HashMap::new();
     let mut runs = Vec::new();
     for &kind in &opts.strategies {
         let cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
-        let (sim, consumers, rebalance) = sims.entry(cfg.delivery).or_insert_with(|| {
+        let (sim, consumers, rebalance, waits) = sims.entry(cfg.delivery).or_insert_with(|| {
             let sim = simulate(store, &cfg);
             let cost = (!cfg.rebalances.is_empty()
                 && sim.rebalance.count + sim.rebalance.pause_ms > 0)
@@ -233,7 +242,8 @@ pub fn analyze_with(
                         extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
                     }
                 });
-            (sim, cfg.consumers, cost)
+            let waits = Arc::new(WaitSeries::of_sim(store, &sim));
+            (sim, cfg.consumers, cost, waits)
         });
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
         let names = rule.state_names();
@@ -245,12 +255,16 @@ pub fn analyze_with(
             delivery: cfg.delivery,
         };
         let mut found = FindingSink::new(opts.max_findings);
+        let mut lane_sink = crate::report::lanes::LaneSink {
+            lanes: &mut lanes,
+            slot: runs.len(),
+        };
         let runner = run_pass(
             store,
             rule.clone(),
             lens.buffer_timeout_ms,
             &ctx,
-            &mut [&mut found],
+            &mut [&mut found, &mut lane_sink],
         );
         let (findings, finding_counts) = found.into_parts();
         let intended = intended_runner(rule, store, &order);
@@ -270,12 +284,14 @@ pub fn analyze_with(
             states: opts.keep_states.then(|| Arc::new(runner)),
             state_names: names,
             rebalance: rebalance.clone(),
+            waits: waits.clone(),
         });
     }
     Analysis {
         stream: det,
         load,
         runs,
+        lanes: lanes.finish(store),
     }
 }
 

@@ -141,7 +141,7 @@ impl LensConfig {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        toml::from_str::<LensConfig>(&fixed).map_err(|e| {
+        let cfg = toml::from_str::<LensConfig>(&fixed).map_err(|e| {
             let msg = e.message().replace("cost_ms", "cost");
             match e.span() {
                 Some(span) => {
@@ -150,7 +150,64 @@ impl LensConfig {
                 }
                 None => msg,
             }
-        })
+        })?;
+        if let Err(p) = cfg.check() {
+            return Err(match toml_line(text, &p) {
+                Some(line) => format!("line {line}: {p}"),
+                None => p.to_string(),
+            });
+        }
+        Ok(cfg)
+    }
+
+    /// Checks the values serde cannot: strategy names (`[strategy]`
+    /// default and by_type), the assignor, the state machine's states.
+    pub fn check(&self) -> Result<(), LensProblem> {
+        let bad = |path: String, value: &str, message: String| LensProblem {
+            path,
+            value: value.to_string(),
+            message,
+        };
+        if let Some(st) = &self.strategy {
+            if let Some(d) = &st.default {
+                if let Err(e) = d.parse::<crate::strategy::StrategyKind>() {
+                    return Err(bad("strategy.default".into(), d, e));
+                }
+            }
+            for (ty, name) in &st.by_type {
+                match name.parse::<crate::strategy::StrategyKind>() {
+                    Ok(crate::strategy::StrategyKind::Hybrid) => {
+                        return Err(bad(
+                            format!("strategy.by_type.{ty}"),
+                            name,
+                            "a type's strategy must be one of the built-in ones, not hybrid".into(),
+                        ))
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(bad(format!("strategy.by_type.{ty}"), name, e)),
+                }
+            }
+        }
+        if let Some(a) = self.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
+            if let Err(e) = a.parse::<crate::sim::assign::Assignor>() {
+                return Err(bad("consumers.assignor".into(), a, e));
+            }
+        }
+        if let Some(sm) = &self.state_machine {
+            for (ty, st) in &sm.by_type {
+                let known = st == &sm.initial
+                    || sm.transitions.contains_key(st)
+                    || sm.transitions.values().any(|v| v.contains(st));
+                if !known {
+                    return Err(bad(
+                        format!("state_machine.by_type.{ty}"),
+                        st,
+                        format!("state {st:?} appears in no transition"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Overlays `other` on `self`: fields `other` sets win.
@@ -177,6 +234,55 @@ impl LensConfig {
             self.creates = other.creates;
         }
     }
+}
+
+/// A lens value that is well-formed but means nothing (an unknown
+/// strategy, assignor or state), with the path of its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LensProblem {
+    /// Dotted key path, e.g. `strategy.by_type.AlertTagged`.
+    pub path: String,
+    /// The value as written.
+    pub value: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for LensProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lens field `{}`: {}", self.path, self.message)
+    }
+}
+
+/// The 1-based line of a TOML lens on which a problem's value is written:
+/// the first line after its table's header that names the last key of its
+/// path (or holds its value) with the value quoted.
+fn toml_line(text: &str, p: &LensProblem) -> Option<usize> {
+    let mut parts = p.path.split('.');
+    let table = parts.next()?;
+    let key = p.path.rsplit('.').next()?;
+    let quoted = [format!("\"{}\"", p.value), format!("'{}'", p.value)];
+    let holds = |l: &str| quoted.iter().any(|q| l.contains(q.as_str()));
+    let mut section = "";
+    let mut fallback = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            section = t.trim_matches(|c| c == '[' || c == ']').trim();
+            continue;
+        }
+        if !holds(t) {
+            continue;
+        }
+        let in_table = section == table || section.starts_with(&format!("{table}."));
+        let names_key = t.contains(key);
+        if (in_table || t.starts_with(table)) && names_key {
+            return Some(i + 1);
+        }
+        if fallback.is_none() && (in_table || names_key) {
+            fallback = Some(i + 1);
+        }
+    }
+    fallback
 }
 
 /// The compiled lens used by the engine.
@@ -221,19 +327,8 @@ impl Lens {
                 .map(|t| FieldRef::parse(t).map_err(|e| format!("lens field `{name}`: {e}")))
                 .transpose()
         };
+        cfg.check().map_err(|p| p.to_string())?;
         let sm = cfg.state_machine.clone();
-        if let Some(sm) = &sm {
-            for (ty, st) in &sm.by_type {
-                let known = st == &sm.initial
-                    || sm.transitions.contains_key(st)
-                    || sm.transitions.values().any(|v| v.contains(st));
-                if !known {
-                    return Err(format!(
-                        "lens field `state_machine.by_type.{ty}`: state {st:?} appears in no transition"
-                    ));
-                }
-            }
-        }
         let strat = cfg.strategy.clone().unwrap_or_default();
         let cost = cfg.cost_table.clone().unwrap_or_default();
         let consumers = cfg.consumers.clone().unwrap_or_default();
@@ -332,6 +427,49 @@ assignor = "range"
         let err = LensConfig::from_toml_str("entity = \"/a\"\n\nversoin = \"/v\"\n").unwrap_err();
         assert!(err.starts_with("line 3:"), "{err}");
         assert!(err.contains("versoin"), "{err}");
+    }
+
+    #[test]
+    fn unknown_names_are_errors_with_their_line() {
+        for (text, line, path) in [
+            (
+                "entity = \"/a\"\n\n[strategy]\ndefault = \"nosuch\"\n",
+                4,
+                "strategy.default",
+            ),
+            (
+                "[strategy]\ndefault = \"lww\"\nby_type = { A = \"lww\", B = \"nosuch\" }\n",
+                3,
+                "strategy.by_type.B",
+            ),
+            (
+                "[strategy]\nby_type = { A = \"hybrid\" }\n",
+                2,
+                "strategy.by_type.A",
+            ),
+            (
+                "entity = \"/a\"\n\n[consumers]\ncount = 2\nassignor = \"nosuch\"\n",
+                5,
+                "consumers.assignor",
+            ),
+            (
+                "[state_machine]\ntransitions = { none = [\"a\"] }\nby_type = { X = \"zz\" }\n",
+                3,
+                "state_machine.by_type.X",
+            ),
+        ] {
+            let err = LensConfig::from_toml_str(text).unwrap_err();
+            assert!(err.starts_with(&format!("line {line}: ")), "{err}");
+            assert!(err.contains(&format!("`{path}`")), "{err}");
+        }
+        // The same values in a header's lens (JSON) fail when compiled.
+        let cfg: LensConfig =
+            serde_json::from_str(r#"{"strategy":{"by_type":{"A":"nosuch"}}}"#).unwrap();
+        let err = Lens::compile(cfg).unwrap_err();
+        assert!(
+            err.contains("strategy.by_type.A") && err.contains("nosuch"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! The report (SPEC §7): one JSON object, or the same content as tables.
 
 pub mod advisor;
+pub mod html;
+pub mod lanes;
+pub mod markdown;
+pub mod series;
 mod text;
 pub mod whatif;
 
 pub use advisor::Advice;
+pub use html::render_html;
+pub use markdown::render_markdown;
 pub use text::render_text;
 
 use crate::detect::{Kind, StreamCounts};
@@ -309,6 +315,41 @@ impl Report {
                 .iter()
                 .map(|r| r.finding_counts.get(&k).copied().unwrap_or(0))
                 .sum(),
+        }
+    }
+}
+
+/// What the pictures of the HTML report need beyond [`Report`]: the wait
+/// curves of the advisor's strategy (else the first run's) and the lanes.
+#[derive(Clone, Debug, Default)]
+pub struct Pictures {
+    /// The strategy whose simulation the wait curves come from.
+    pub waits_of: String,
+    pub waits: Option<std::sync::Arc<series::WaitCurves>>,
+    /// The strategy whose outcomes the lanes show, and its slot in the runs.
+    pub lanes_of: String,
+    pub lane_slot: usize,
+    pub lanes: Vec<lanes::Lane>,
+    /// Strategy names by slot (the runs' order), for the lanes' findings.
+    pub strategies: Vec<String>,
+}
+
+impl Pictures {
+    /// The pictures of an analysis whose report is `r`.
+    pub fn of(r: &Report, a: &Analysis) -> Pictures {
+        let slot = a
+            .runs
+            .iter()
+            .position(|run| run.kind.name() == r.advisor.strategy)
+            .unwrap_or(0);
+        let run = a.runs.get(slot);
+        Pictures {
+            waits_of: run.map(|r| r.kind.name().to_string()).unwrap_or_default(),
+            waits: run.map(|r| r.waits.clone()),
+            lanes_of: run.map(|r| r.kind.name().to_string()).unwrap_or_default(),
+            lane_slot: slot,
+            lanes: a.lanes.clone(),
+            strategies: a.runs.iter().map(|r| r.kind.name().to_string()).collect(),
         }
     }
 }

@@ -11,6 +11,27 @@ fn table(header: &[&str]) -> Table {
     t
 }
 
+/// The longest name or detail shown in a table cell, in characters: the
+/// tables lay text out in time that grows faster than its length, and a
+/// person reads no more of a 100,000-character key (the JSON keeps it whole).
+pub const MAX_SHOWN: usize = 64;
+
+/// `s` cut to [`MAX_SHOWN`] characters, saying how much was left out.
+pub fn clip(s: &str) -> String {
+    clip_to(s, MAX_SHOWN)
+}
+
+/// `s` cut to `max` characters, saying how much was left out.
+pub fn clip_to(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((end, _)) => {
+            let rest = s[end..].chars().count();
+            format!("{}… (+{rest} chars)", &s[..end])
+        }
+    }
+}
+
 fn num(n: impl ToString) -> Cell {
     Cell::new(n.to_string()).set_alignment(CellAlignment::Right)
 }
@@ -20,7 +41,10 @@ pub fn render_text(r: &Report, width: u16) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "kord report: {}\n{} events, {} partitions, {} entities\n\n",
-        r.source, r.events, r.partitions, r.entity_count
+        clip(&r.source),
+        r.events,
+        r.partitions,
+        r.entity_count
     ));
     if let Some(s) = &r.skipped_lines {
         out.push_str(&format!(
@@ -73,7 +97,8 @@ pub fn render_text(r: &Report, width: u16) -> String {
         out.push_str(&format!("({} more partitions)\n", load.len() - shown));
     }
     if !r.stream.hot_keys.is_empty() {
-        out.push_str(&format!("hot keys: {}\n", r.stream.hot_keys.join(", ")));
+        let keys: Vec<String> = r.stream.hot_keys.iter().map(|k| clip(k)).collect();
+        out.push_str(&format!("hot keys: {}\n", keys.join(", ")));
     }
     if !r.suggestions.is_empty() {
         let tried: Vec<String> = r
@@ -82,7 +107,7 @@ pub fn render_text(r: &Report, width: u16) -> String {
             .map(|s| {
                 format!(
                     "{} -> max share {:.1}%, {} hot, {} split entities",
-                    s.fix,
+                    clip(&s.fix),
                     100.0 * s.max_share,
                     s.hot_partitions,
                     s.split_entities
@@ -162,10 +187,10 @@ pub fn render_text(r: &Report, width: u16) -> String {
                 num(f.index.map_or("-".into(), |i| i.to_string())),
                 Cell::new(&f.kind),
                 Cell::new(f.strategy.as_deref().unwrap_or("-")),
-                Cell::new(f.entity.as_deref().unwrap_or("-")),
+                Cell::new(clip(f.entity.as_deref().unwrap_or("-"))),
                 num(f.partition.map_or("-".into(), |p| p.to_string())),
                 num(f.offset.map_or("-".into(), |o| o.to_string())),
-                Cell::new(&f.detail),
+                Cell::new(clip_to(&f.detail, 2 * MAX_SHOWN)),
             ]);
         }
         t.set_width(width);

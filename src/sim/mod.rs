@@ -407,21 +407,136 @@ impl SimResult {
 /// An event ahead in a queue: (start, finish, entity, index).
 type Ahead = (i64, i64, u32, u32);
 
-/// The backlog of one queue with running sums, so HOL time is O(1) per event.
-#[derive(Default)]
+/// How many events at the head of a queue the blocker is chosen from.
+const BLOCKER_WINDOW: usize = 4096;
+
+/// A blocker candidate: an event ahead, by running time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Cand {
+    dur: i64,
+    entity: u32,
+    index: u32,
+}
+
+impl Cand {
+    fn of(a: &Ahead) -> Cand {
+        Cand {
+            dur: a.1 - a.0,
+            entity: a.2,
+            index: a.3,
+        }
+    }
+    /// Longer running wins; among equals, the earlier event.
+    fn beats(&self, o: &Cand) -> bool {
+        (self.dur, std::cmp::Reverse(self.index)) > (o.dur, std::cmp::Reverse(o.index))
+    }
+}
+
+/// The best candidate of a run of events and the best one of another entity
+/// than the best's: enough to answer "the best of any entity but e" for every
+/// e, and mergeable, so a sliding window of them costs O(1) amortised.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Top2 {
+    best: Option<Cand>,
+    other: Option<Cand>,
+}
+
+impl Top2 {
+    fn offer(&mut self, c: Cand) {
+        match self.best {
+            None => self.best = Some(c),
+            Some(b) if c.beats(&b) => {
+                // b beats the old `other`, so it is the best of the entities
+                // other than c's; with the same entity, `other` still holds.
+                if b.entity != c.entity {
+                    self.other = Some(b);
+                }
+                self.best = Some(c);
+            }
+            Some(b) => {
+                if c.entity != b.entity && self.other.is_none_or(|o| c.beats(&o)) {
+                    self.other = Some(c);
+                }
+            }
+        }
+    }
+    fn merge(mut self, y: &Top2) -> Top2 {
+        for c in [y.best, y.other].into_iter().flatten() {
+            self.offer(c);
+        }
+        self
+    }
+    fn excluding(&self, entity: u32) -> Option<u32> {
+        match self.best {
+            Some(b) if b.entity != entity => Some(b.index),
+            _ => self.other.map(|o| o.index),
+        }
+    }
+}
+
+/// The backlog of one queue with running sums, so HOL time is O(1) per event,
+/// and the blocker candidates of its first `window` events as a two-stack
+/// queue of [`Top2`] (a front run with suffix aggregates, a back run with
+/// one running aggregate), so finding a blocker is amortised O(1) too.
 struct Queue {
     ahead: VecDeque<Ahead>,
     total: i64,
     per_entity: HashMap<u32, i64>,
+    window: usize,
+    /// Events popped so far: the absolute position of `ahead`'s front.
+    head: u64,
+    /// End (exclusive, absolute) of the window: min(tail, head + window).
+    win_end: u64,
+    /// The front run is [head, mid), the back run [mid, win_end).
+    mid: u64,
+    /// `front[k]`: the aggregate of [front_base + k, mid).
+    front: Vec<Top2>,
+    front_base: u64,
+    back: Top2,
 }
 
 impl Queue {
+    fn new(window: usize) -> Queue {
+        Queue {
+            ahead: VecDeque::new(),
+            total: 0,
+            per_entity: HashMap::default(),
+            window: window.max(1),
+            head: 0,
+            win_end: 0,
+            mid: 0,
+            front: Vec::new(),
+            front_base: 0,
+            back: Top2::default(),
+        }
+    }
+    fn tail(&self) -> u64 {
+        self.head + self.ahead.len() as u64
+    }
+    /// Moves the back run into the front run, computing suffix aggregates.
+    fn flip(&mut self) {
+        let n = (self.win_end - self.head) as usize;
+        self.front.clear();
+        self.front.resize(n, Top2::default());
+        let mut acc = Top2::default();
+        for k in (0..n).rev() {
+            acc.offer(Cand::of(&self.ahead[k]));
+            self.front[k] = acc;
+        }
+        self.front_base = self.head;
+        self.mid = self.win_end;
+        self.back = Top2::default();
+    }
     fn pop_done(&mut self, now: i64) {
         while let Some(&(s, f, e, _)) = self.ahead.front() {
             if f > now {
                 break;
             }
+            if self.head == self.mid {
+                self.flip();
+            }
             self.ahead.pop_front();
+            self.head += 1;
             let d = f - s;
             self.total -= d;
             if let Some(x) = self.per_entity.get_mut(&e) {
@@ -430,6 +545,12 @@ impl Queue {
                     self.per_entity.remove(&e);
                 }
             }
+            // The event just past the window's end slides in.
+            if self.win_end < self.tail() && self.win_end < self.head + self.window as u64 {
+                let a = self.ahead[(self.win_end - self.head) as usize];
+                self.back.offer(Cand::of(&a));
+                self.win_end += 1;
+            }
         }
     }
     fn push(&mut self, a: Ahead) {
@@ -437,6 +558,10 @@ impl Queue {
         self.total += d;
         *self.per_entity.entry(a.2).or_insert(0) += d;
         self.ahead.push_back(a);
+        if self.win_end < self.head + self.window as u64 {
+            self.back.offer(Cand::of(&a));
+            self.win_end += 1;
+        }
     }
     /// Time in [arrival, start) spent on other entities' events of this queue.
     fn other_entity_ms(&self, entity: u32, arrival: i64) -> i64 {
@@ -448,11 +573,22 @@ impl Queue {
         };
         (self.total - clip) - (same - same_clip)
     }
-    /// The longest-running other-entity event ahead (a bounded look).
-    fn blocker(&self, entity: u32) -> Option<u32> {
+    /// The longest-running other-entity event among the first `window` ahead
+    /// (ties: the earliest), as [`Queue::blocker_scan`] finds it by scanning.
+    fn blocker(&mut self, entity: u32) -> Option<u32> {
+        let front = if self.head < self.mid {
+            self.front[(self.head - self.front_base) as usize]
+        } else {
+            Top2::default()
+        };
+        front.merge(&self.back).excluding(entity)
+    }
+    /// The reference: a scan of the first `window` events ahead.
+    #[cfg(test)]
+    fn blocker_scan(&mut self, entity: u32) -> Option<u32> {
         self.ahead
             .iter()
-            .take(4096)
+            .take(self.window)
             .filter(|a| a.2 != entity)
             .max_by_key(|a| (a.1 - a.0, std::cmp::Reverse(a.3)))
             .map(|a| a.3)
@@ -521,6 +657,17 @@ impl Group {
 
 /// Kafka partitions (or one queue): per-queue order, consumers by owner.
 fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
+    simulate_queues_with(store, cfg, BLOCKER_WINDOW, Queue::blocker)
+}
+
+/// [`simulate_queues`] with the blocker window and the blocker search as
+/// parameters, so tests can run the reference scan on the same streams.
+fn simulate_queues_with(
+    store: &EventStore,
+    cfg: &SimConfig,
+    window: usize,
+    find_blocker: fn(&mut Queue, u32) -> Option<u32>,
+) -> SimResult {
     let n = store.len();
     let single = cfg.delivery == Delivery::Sequential || cfg.model == Model::RabbitmqSac;
     let queues_n = if single {
@@ -528,7 +675,7 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
     } else {
         store.partitions.max(1) as usize
     };
-    let mut queues: Vec<Queue> = (0..queues_n).map(|_| Queue::default()).collect();
+    let mut queues: Vec<Queue> = (0..queues_n).map(|_| Queue::new(window)).collect();
     let mut owner = if single { vec![0] } else { cfg.owner.clone() };
     owner.resize(queues_n, u32::MAX);
     for (p, o) in owner.iter_mut().enumerate() {
@@ -657,7 +804,7 @@ fn simulate_queues(store: &EventStore, cfg: &SimConfig) -> SimResult {
         if wait > threshold {
             let hol = queue.other_entity_ms(entity, arrival);
             if hol > threshold {
-                if let Some(blocker) = queue.blocker(entity) {
+                if let Some(blocker) = find_blocker(queue, entity) {
                     res.blocks.push(HolBlock {
                         event: i as u32,
                         blocker,
@@ -1001,6 +1148,91 @@ pub(crate) mod tests {
                 // Other delivery models have no consumer group to rebalance.
                 proptest::prop_assert_eq!(r.rebalance.count, 0);
             }
+        }
+    }
+
+    /// A lagging stream: `n` events over `partitions` partitions and
+    /// `entities` entities, arriving `gap` ms apart on average, costs drawn
+    /// from `costs` (few values, so running times tie).
+    fn lagging(n: usize, partitions: i32, entities: u32, gap: i64, costs: &[u32]) -> EventStore {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let names: Vec<String> = (0..entities).map(|e| format!("e{e}")).collect();
+        let mut t = 0;
+        let evs: Vec<(i32, &str, i64, u32)> = (0..n)
+            .map(|_| {
+                t += (next() % (2 * gap as u64 + 1)) as i64;
+                let p = (next() % partitions as u64) as i32;
+                let e = &names[(next() % u64::from(entities)) as usize];
+                let c = costs[(next() % costs.len() as u64) as usize];
+                (p, e.as_str(), t, c)
+            })
+            .collect();
+        store_of(&evs)
+    }
+
+    fn same_blocks(s: &EventStore, cfg: &SimConfig, window: usize) -> SimResult {
+        let fast = simulate_queues_with(s, cfg, window, Queue::blocker);
+        let scan = simulate_queues_with(s, cfg, window, Queue::blocker_scan);
+        assert_eq!(fast.blocks, scan.blocks);
+        assert_eq!(fast.wait, scan.wait);
+        fast
+    }
+
+    #[test]
+    fn blocker_matches_the_scan_on_queues_longer_than_its_window() {
+        // One consumer at 2.5x capacity on 3 partitions: queues grow to
+        // thousands of events, past the 4096 the scan looks at.
+        let s = lagging(30_000, 3, 500, 4, &[1, 5, 10, 10, 20]);
+        let cfg = SimConfig::range(Delivery::Partitioned, 3, 1, 100);
+        let r = same_blocks(&s, &cfg, BLOCKER_WINDOW);
+        assert!(r.blocks.len() > 20_000, "{}", r.blocks.len());
+        let cfg = SimConfig::range(Delivery::Sequential, 3, 1, 100);
+        same_blocks(&s, &cfg, BLOCKER_WINDOW);
+    }
+
+    proptest::proptest! {
+        /// The blocker found in O(1) amortised is the scan's, ties included,
+        /// on lagging and healthy streams, for any window and consumer count.
+        #[test]
+        fn blocker_is_the_scans(
+            events in proptest::collection::vec((0i32..4, 0u8..12, 0i64..6, 0usize..4), 1..400),
+            costs in proptest::collection::vec(0u32..12, 4),
+            consumers in 1u32..4,
+            window in proptest::sample::select(vec![1usize, 2, 3, 5, 8, 64, 4096]),
+            sequential in proptest::bool::ANY,
+            rebalance in proptest::option::of((0u32..400, 0u8..3)),
+        ) {
+            let names: Vec<String> = (0..12).map(|e| format!("e{e}")).collect();
+            let mut t = 0;
+            let evs: Vec<(i32, &str, i64, u32)> = events
+                .iter()
+                .map(|&(p, e, dt, c)| {
+                    t += dt;
+                    (p, names[e as usize].as_str(), t, costs[c])
+                })
+                .collect();
+            let s = store_of(&evs);
+            let delivery = if sequential { Delivery::Sequential } else { Delivery::Partitioned };
+            let mut cfg = SimConfig::range(delivery, s.partitions, consumers, 3);
+            cfg.rebalance_ms = 9;
+            cfg.session_timeout_ms = 20;
+            cfg.rebalances = rebalance
+                .map(|(at, k)| Rebalance {
+                    at,
+                    change: [Change::Add, Change::Remove(0), Change::Kill(0)][k as usize].clone(),
+                })
+                .into_iter()
+                .collect();
+            let fast = simulate_queues_with(&s, &cfg, window, Queue::blocker);
+            let scan = simulate_queues_with(&s, &cfg, window, Queue::blocker_scan);
+            proptest::prop_assert_eq!(fast.blocks, scan.blocks);
+            proptest::prop_assert_eq!(fast.wait, scan.wait);
         }
     }
 

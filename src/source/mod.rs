@@ -9,7 +9,7 @@ pub mod synth;
 use crate::decode::{Decoder, SchemaDoc, Stage};
 use crate::model::lens::LensConfig;
 use crate::model::{EventStore, Ingest, Lens};
-use recording::{parse_record, Header, InputError, RecordingReader};
+use recording::{is_header, parse_record, Header, InputError, LineError, RecordingReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -36,6 +36,9 @@ pub struct LoadOptions {
     /// The decoding stage's schemas (registry, `--avro-schema`, `--proto`);
     /// a recording's schema lines are added to it. None: a fresh one.
     pub decoder: Option<Arc<Decoder>>,
+    /// `--where EXPR` (crate::filter): records it rejects are not part of
+    /// the stream. Kept as text: each reader thread compiles its own.
+    pub filter: Option<String>,
 }
 
 impl LoadOptions {
@@ -46,6 +49,25 @@ impl LoadOptions {
             .clone()
             .unwrap_or_else(|| Arc::new(Decoder::new()))
     }
+}
+
+/// Compiles `opts.filter` for one reader (errors name the flag).
+pub fn compile_filter(
+    file: &str,
+    opts: &LoadOptions,
+) -> Result<Option<crate::filter::RecordFilter>, InputError> {
+    opts.filter
+        .as_deref()
+        .map(|e| {
+            crate::filter::RecordFilter::compile(e).map_err(|m| InputError {
+                file: file.into(),
+                line: 0,
+                field: Some("--where".into()),
+                message: m,
+                fatal: true,
+            })
+        })
+        .transpose()
 }
 
 /// Compiles the header's lens overlaid with the user's.
@@ -167,22 +189,33 @@ fn read_into(
     progress: &mut dyn FnMut(&Ingest, u64),
 ) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(4096);
+    let filter = compile_filter(reader.name(), opts)?;
+    let mut seen = 0u64;
     loop {
         match reader.next_line(&mut buf) {
             Ok(false) => break,
             Ok(true) if buf.starts_with(SCHEMA_LINE_START) => {
                 schema_line(reader, &buf, stage, opts, skips)?;
             }
-            Ok(true) => match parse_record(&buf) {
+            Ok(true) => match parse_record(&buf).and_then(in_kafka_range) {
                 Ok(rec) => {
+                    seen += 1;
                     let raw = opts.keep_raw.then_some(&buf[..]);
                     if stage.is_active() {
+                        // The filter sees the decoded record.
                         let st = stage.apply(&rec);
-                        ingest.push_noted(&st.record, reader.line(), raw, st.failure.as_deref());
-                    } else {
+                        if filter.as_ref().is_none_or(|f| f.matches(&st.record)) {
+                            ingest.push_noted(
+                                &st.record,
+                                reader.line(),
+                                raw,
+                                st.failure.as_deref(),
+                            );
+                        }
+                    } else if filter.as_ref().is_none_or(|f| f.matches(&rec)) {
                         ingest.push(&rec, reader.line(), raw);
                     }
-                    if ingest.store.len() % 65_536 == 0 {
+                    if seen % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
                     }
                 }
@@ -191,7 +224,7 @@ fn read_into(
                     schema_line(reader, &buf, stage, opts, skips)?;
                 }
                 Err(le) => {
-                    let e = reader.line_error(le);
+                    let e = reader.line_error(explain(le, &buf));
                     skips.skip(e, opts.lenient)?;
                 }
             },
@@ -270,6 +303,66 @@ fn scan_schema_lines(path: &Path, decoder: &Decoder) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A record whose partition Kafka could not have (partitions are 0 to
+/// 2^31-1) is an input error, whatever the parser let through.
+fn in_kafka_range(rec: crate::model::Record<'_>) -> Result<crate::model::Record<'_>, LineError> {
+    if rec.partition < 0 {
+        return Err(LineError {
+            field: Some("partition".into()),
+            message: format!(
+                "{} is not a partition number (Kafka's are 0 to {})",
+                rec.partition,
+                i32::MAX
+            ),
+        });
+    }
+    Ok(rec)
+}
+
+/// Makes the parser's message say what is wrong with the line in the
+/// user's terms where it can tell more (a misplaced header, a lone UTF-16
+/// surrogate escape).
+fn explain(mut le: LineError, line: &[u8]) -> LineError {
+    if is_header(line) {
+        return LineError {
+            field: None,
+            message: "a kord header (`\"kord\": 1`) is only allowed as the first line".into(),
+        };
+    }
+    let m = le.message.to_ascii_lowercase();
+    if m.contains("surrogate") || m.contains("hex escape") {
+        let esc = lone_surrogate(line).unwrap_or_else(|| "\\uD800-\\uDFFF".into());
+        le.message = format!(
+            "{esc} is a lone UTF-16 surrogate escape, not a character \
+             (a \\uD800-\\uDBFF escape must be followed by a \\uDC00-\\uDFFF one); \
+             the parser said: {}",
+            le.message
+        );
+    }
+    le
+}
+
+/// The first unpaired `\uD800`-`\uDFFF` escape in a line, as written.
+fn lone_surrogate(line: &[u8]) -> Option<String> {
+    let at = |i: usize| -> Option<u16> {
+        let w = line.get(i..i + 6)?;
+        if w[0] != b'\\' || w[1] != b'u' {
+            return None;
+        }
+        let v = u16::from_str_radix(std::str::from_utf8(&w[2..]).ok()?, 16).ok()?;
+        (0xD800..=0xDFFF).contains(&v).then_some(v)
+    };
+    let mut i = 0;
+    while i + 6 <= line.len() {
+        match at(i) {
+            Some(hi) if hi < 0xDC00 && at(i + 6).is_some_and(|lo| lo >= 0xDC00) => i += 12,
+            Some(_) => return Some(String::from_utf8_lossy(&line[i..i + 6]).into_owned()),
+            None => i += 1,
+        }
+    }
+    None
+}
+
 /// Byte offsets that split a file into `n` slices at line boundaries.
 fn split_points(path: &Path, size: u64, n: usize) -> std::io::Result<Vec<u64>> {
     use std::io::{Read, Seek, SeekFrom};
@@ -338,7 +431,11 @@ fn load_parallel(
             })?;
             let input =
                 std::io::BufReader::with_capacity(256 * 1024, std::io::Read::take(f, first_end));
-            RecordingReader::from_reader(name.clone(), Box::new(input))?
+            RecordingReader::from_reader_watched(
+                name.clone(),
+                Box::new(input),
+                Some((path, first_end)),
+            )?
         } else {
             RecordingReader::open_range(path, cuts[k], cuts[k + 1])?
         };
@@ -360,7 +457,11 @@ fn load_parallel(
         let handles: Vec<_> = (1..cuts.len() - 1)
             .map(|k| s.spawn(move || read_part(k, &mut |_, _| {})))
             .collect();
-        let mut parts = vec![read_part(0, progress)];
+        // Slice 0 reports for all: its bytes and events scaled to the file.
+        let scale = size as f64 / first_end.max(1) as f64;
+        let mut parts = vec![read_part(0, &mut |ing, bytes| {
+            progress(ing, (bytes as f64 * scale) as u64)
+        })];
         for h in handles {
             parts.push(h.join().unwrap_or_else(|_| {
                 Err(InputError {

@@ -15,6 +15,10 @@ use std::path::Path;
 /// The longest line accepted (a Kafka message is 1 MiB by default).
 pub const MAX_LINE: usize = 8 * 1024 * 1024;
 
+/// How far past [`MAX_LINE`] a line is skipped (`--lenient`) looking for its
+/// end before the input is declared not JSON Lines at all (`/dev/zero`).
+pub const MAX_SKIP: u64 = 64 * 1024 * 1024;
+
 /// An input problem, naming the file, the line and the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -72,6 +76,13 @@ pub struct RecordingReader {
     line: u64,
     header: Option<Header>,
     pending: Option<Vec<u8>>,
+    /// A skippable error on the first line, given out by the first `next_line`.
+    pending_err: Option<InputError>,
+    /// Inside a line longer than [`MAX_LINE`]: the rest is skipped first.
+    skipping: bool,
+    /// The file and the size it must keep while being read: a file that
+    /// shrinks under the reader is reported, not taken for a shorter one.
+    watch: Option<(std::path::PathBuf, u64)>,
     done: bool,
     lines_done: u64,
     /// Compressed size read so far is not known; this counts decompressed bytes.
@@ -111,6 +122,7 @@ impl RecordingReader {
             return Err(err("is a directory, not a recording".into()));
         }
         let file = File::open(path).map_err(|e| err(format!("cannot open: {e}")))?;
+        let size = meta.len();
         let mut buf = BufReader::with_capacity(256 * 1024, file);
         let input: Box<dyn BufRead + Send> =
             match sniff(&mut buf).map_err(|e| err(format!("cannot read: {e}")))? {
@@ -125,7 +137,8 @@ impl RecordingReader {
                     Box::new(BufReader::with_capacity(256 * 1024, d))
                 }
             };
-        Self::from_reader(name, input)
+        let watch = meta.is_file().then_some((path, size));
+        Self::from_reader_watched(name, input, watch)
     }
 
     /// Reads a slice of a recording that starts past the header (no header
@@ -137,10 +150,36 @@ impl RecordingReader {
             line: 0,
             header: None,
             pending: None,
+            pending_err: None,
+            skipping: false,
+            watch: None,
             done: false,
             lines_done: 0,
             bytes_read: 0,
         }
+    }
+
+    /// Reports it when `path` becomes shorter than `size` bytes while read.
+    pub fn watch(mut self, path: &Path, size: u64) -> RecordingReader {
+        self.watch = Some((path.to_path_buf(), size));
+        self
+    }
+
+    /// An error when the watched file shrank since reading began.
+    fn shrunk(&self) -> Option<InputError> {
+        let (path, size) = self.watch.as_ref()?;
+        let now = std::fs::metadata(path).ok()?.len();
+        (now < *size).then(|| {
+            self.error(
+                None,
+                format!(
+                    "the file changed while being read ({size} bytes when reading began, {now} now); \
+                     what was read before line {} is kept",
+                    self.line
+                ),
+                true,
+            )
+        })
     }
 
     /// Opens the plain-text byte range `start..end` of a file as a body slice.
@@ -162,7 +201,7 @@ impl RecordingReader {
             fatal: true,
         })?;
         let input = BufReader::with_capacity(256 * 1024, file.take(end.saturating_sub(start)));
-        Ok(Self::body_reader(name, Box::new(input)))
+        Ok(Self::body_reader(name, Box::new(input)).watch(path, end))
     }
 
     /// Whether the file is compressed (then it is read by one thread).
@@ -175,7 +214,20 @@ impl RecordingReader {
         name: String,
         input: Box<dyn BufRead + Send>,
     ) -> Result<RecordingReader, InputError> {
+        Self::from_reader_watched(name, input, None)
+    }
+
+    /// [`from_reader`](Self::from_reader), watching `path` for a shrink
+    /// below `size` bytes while it is read.
+    pub fn from_reader_watched(
+        name: String,
+        input: Box<dyn BufRead + Send>,
+        watch: Option<(&Path, u64)>,
+    ) -> Result<RecordingReader, InputError> {
         let mut r = Self::body_reader(name, input);
+        if let Some((path, size)) = watch {
+            r = r.watch(path, size);
+        }
         // The header, if any, is the first non-empty line.
         let mut buf = Vec::new();
         loop {
@@ -183,13 +235,23 @@ impl RecordingReader {
                 Ok(false) => return Ok(r),
                 Ok(true) if buf.iter().all(u8::is_ascii_whitespace) => continue,
                 Ok(true) => break,
+                // A bad first line is the first record's problem (`--lenient`
+                // skips it as it would any other line).
+                Err(e) if !e.fatal => {
+                    r.pending_err = Some(e);
+                    return Ok(r);
+                }
                 Err(e) => return Err(e),
             }
+        }
+        // A byte order mark (from Windows editors) is not part of the JSON.
+        if buf.starts_with(b"\xef\xbb\xbf") {
+            buf.drain(..3);
         }
         if is_header(&buf) {
             let text = String::from_utf8_lossy(&buf);
             let h: Header = serde_json::from_str(&text).map_err(|e| {
-                let field = header_field(&e.to_string());
+                let field = header_blame(&text).or_else(|| header_field(&e.to_string()));
                 r.error(field, format!("bad header: {e}"), false)
             })?;
             if h.kord != 1 {
@@ -230,19 +292,26 @@ impl RecordingReader {
     }
 
     /// Reads the next line into `buf` (without the newline); false at the end.
+    /// A line longer than [`MAX_LINE`] is an error as soon as it is that
+    /// long (endless input ends quickly); its rest is skipped on the next call.
     fn read_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, InputError> {
         buf.clear();
+        if self.skipping {
+            self.skip_rest()?;
+        }
         if self.done {
             return Ok(false);
         }
         self.line += 1;
-        let mut too_long = false;
         loop {
             let chunk = match self.input.fill_buf() {
                 Ok(c) => c,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     self.done = true;
+                    if let Some(e) = self.shrunk() {
+                        return Err(e);
+                    }
                     return Err(self.error(
                         None,
                         format!("cannot read (truncated or corrupt compressed data?): {e}"),
@@ -252,47 +321,81 @@ impl RecordingReader {
             };
             if chunk.is_empty() {
                 self.done = true;
-                if too_long || !buf.is_empty() {
-                    self.lines_done += 1;
+                if let Some(e) = self.shrunk() {
+                    return Err(e);
                 }
-                if too_long {
-                    return Err(self.error(
-                        None,
-                        format!("line longer than {} MiB", MAX_LINE >> 20),
-                        false,
-                    ));
+                if !buf.is_empty() {
+                    self.lines_done += 1;
                 }
                 return Ok(!buf.is_empty());
             }
-            let (take, found) = match chunk.iter().position(|&b| b == b'\n') {
+            let (take, found) = match memchr_newline(chunk) {
                 Some(p) => (p + 1, true),
                 None => (chunk.len(), false),
             };
-            if !too_long {
-                let end = if found { take - 1 } else { take };
-                if buf.len() + end > MAX_LINE {
-                    too_long = true;
-                    buf.clear();
-                } else {
-                    buf.extend_from_slice(&chunk[..end]);
-                }
+            let end = if found { take - 1 } else { take };
+            if buf.len() + end > MAX_LINE {
+                self.input.consume(take);
+                self.bytes_read += take as u64;
+                self.lines_done += 1;
+                buf.clear();
+                self.skipping = !found;
+                return Err(self.error(
+                    None,
+                    format!("line longer than {} MiB", MAX_LINE >> 20),
+                    false,
+                ));
             }
+            buf.extend_from_slice(&chunk[..end]);
             self.input.consume(take);
             self.bytes_read += take as u64;
             if found {
-                if too_long {
-                    self.lines_done += 1;
-                    return Err(self.error(
-                        None,
-                        format!("line longer than {} MiB", MAX_LINE >> 20),
-                        false,
-                    ));
-                }
                 self.lines_done += 1;
                 if buf.last() == Some(&b'\r') {
                     buf.pop();
                 }
                 return Ok(true);
+            }
+        }
+    }
+
+    /// Skips the rest of a line found too long, up to [`MAX_SKIP`] bytes.
+    fn skip_rest(&mut self) -> Result<(), InputError> {
+        let mut skipped = 0u64;
+        loop {
+            let chunk = match self.input.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.done = true;
+                    return Err(self.error(None, format!("cannot read: {e}"), true));
+                }
+            };
+            if chunk.is_empty() {
+                self.done = true;
+                self.skipping = false;
+                return Ok(());
+            }
+            if let Some(p) = memchr_newline(chunk) {
+                self.input.consume(p + 1);
+                self.bytes_read += p as u64 + 1;
+                self.skipping = false;
+                return Ok(());
+            }
+            let n = chunk.len();
+            self.input.consume(n);
+            self.bytes_read += n as u64;
+            skipped += n as u64;
+            if skipped > MAX_SKIP {
+                self.done = true;
+                return Err(self.error(
+                    None,
+                    format!(
+                        "no end of line in the first {} MiB of the line: not JSON Lines",
+                        (MAX_LINE as u64 + MAX_SKIP) >> 20
+                    ),
+                    true,
+                ));
             }
         }
     }
@@ -310,6 +413,9 @@ impl RecordingReader {
     /// Reads the next record line into `buf`; returns false at the end.
     /// Blank lines are skipped. Parse it with [`parse_record`].
     pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, InputError> {
+        if let Some(e) = self.pending_err.take() {
+            return Err(e);
+        }
         if let Some(p) = self.pending.take() {
             *buf = p;
             return Ok(true);
@@ -330,7 +436,12 @@ impl RecordingReader {
     }
 }
 
-fn is_header(line: &[u8]) -> bool {
+fn memchr_newline(chunk: &[u8]) -> Option<usize> {
+    chunk.iter().position(|&b| b == b'\n')
+}
+
+/// Whether a line is a kord header (an object with a `kord` key).
+pub fn is_header(line: &[u8]) -> bool {
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(borrow)]
@@ -339,6 +450,39 @@ fn is_header(line: &[u8]) -> bool {
     serde_json::from_slice::<Probe>(line)
         .map(|p| p.kord.is_some())
         .unwrap_or(false)
+}
+
+/// The dotted path of the header key whose value is rejected (`lens.strategy.default`),
+/// found by deserializing each key alone.
+fn header_blame(text: &str) -> Option<String> {
+    use serde_json::{Map, Value};
+    fn blame(v: &Value, wrap: &dyn Fn(Value) -> Value) -> Option<String> {
+        for (k, sub) in v.as_object()? {
+            let mut one = Map::new();
+            one.insert(k.clone(), sub.clone());
+            if serde_json::from_value::<Header>(wrap(Value::Object(one))).is_ok() {
+                continue;
+            }
+            let inner = |x: Value| {
+                let mut o = Map::new();
+                o.insert(k.clone(), x);
+                wrap(Value::Object(o))
+            };
+            return Some(match blame(sub, &inner) {
+                Some(d) => format!("{k}.{d}"),
+                None => k.clone(),
+            });
+        }
+        None
+    }
+    let v: Value = serde_json::from_str(text).ok()?;
+    blame(&v, &|x| {
+        let mut x = x;
+        if let Value::Object(o) = &mut x {
+            o.entry("kord").or_insert(Value::from(1));
+        }
+        x
+    })
 }
 
 fn header_field(msg: &str) -> Option<String> {

@@ -6,8 +6,10 @@ use super::{LoadOptions, Loaded};
 use crate::model::lens::LensConfig;
 use crate::model::{Ingest, Payload, Record};
 use crate::partition::Partitioner;
+use rustc_hash::FxHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;
+use std::collections::BinaryHeap;
 use std::io::Write;
 
 /// 2026-01-15T10:00:00Z, the start of every scenario.
@@ -51,12 +53,20 @@ pub struct Synth {
     pub records: Vec<Record<'static>>,
 }
 
+/// splitmix64's increment.
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// splitmix64: small, fast, and stable across platforms and versions.
 struct Rng(u64);
 
 impl Rng {
+    /// The generator whose next draw is the `k`-th (from 0) after state
+    /// `state`: splitmix64 jumps ahead in O(1).
+    fn after(state: u64, k: u64) -> Rng {
+        Rng(state.wrapping_add(k.wrapping_mul(GOLDEN)))
+    }
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.0 = self.0.wrapping_add(GOLDEN);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -123,11 +133,60 @@ pub fn generate(name: &str, events: Option<usize>, seed: u64) -> Result<Synth, S
 
 /// Generates a scenario with explicit sizes.
 pub fn generate_with(name: &str, params: &SynthParams) -> Result<Synth, String> {
+    let mut records = Vec::new();
+    let header = stream_with(name, params, &mut |_| Ok(()), &mut |r| {
+        records.push(r);
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(Synth { header, records })
+}
+
+/// Why [`write_with`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    #[error("{0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes a scenario as a recording (header first) as it is generated, in
+/// memory that does not grow with the number of events: the same bytes as
+/// [`write_recording`] of [`generate_with`].
+pub fn write_with(name: &str, params: &SynthParams, out: &mut dyn Write) -> Result<(), SynthError> {
+    let out = std::cell::RefCell::new(out);
+    let mut line = Vec::with_capacity(512);
+    stream_with(
+        name,
+        params,
+        &mut |h| writeln!(out.borrow_mut(), "{}", header_line(h)),
+        &mut |r| {
+            line.clear();
+            r.write_json_line(&mut line);
+            line.push(b'\n');
+            out.borrow_mut().write_all(&line)
+        },
+    )?;
+    out.borrow_mut().flush()?;
+    Ok(())
+}
+
+/// Generates a scenario: `header` is called first, then `record` with each
+/// record in arrival order. Only the events whose arrival order is not yet
+/// decided are held (those within the scenario's delivery lag, and
+/// alert-flap's delayed ones until their alert's next event).
+pub fn stream_with(
+    name: &str,
+    params: &SynthParams,
+    header: &mut dyn FnMut(&Header) -> std::io::Result<()>,
+    record: &mut dyn FnMut(Record<'static>) -> std::io::Result<()>,
+) -> Result<Header, SynthError> {
     let sc = scenario(name).ok_or_else(|| {
-        format!(
+        SynthError::Unknown(format!(
             "unknown scenario {name:?}; known: {}",
             scenario_names().join(", ")
-        )
+        ))
     })?;
     let n = params.events.unwrap_or(sc.events);
     let seed = params.seed;
@@ -141,78 +200,280 @@ pub fn generate_with(name: &str, params: &SynthParams) -> Result<Synth, String> 
     if let Some(e) = ents {
         source.push_str(&format!(" --entities {e}"));
     }
-    let (pubs, lens_cfg, note) = match sc.name {
-        "alert-flap" => alert_flap(&mut rng, n, p, ents),
-        "game-session" => game_session(&mut rng, n, p, ents),
-        "order-lifecycle" => order_lifecycle(&mut rng, n, p, ents),
-        "hot-key" => hot_key(&mut rng, n, p, ents),
-        "clock-skew" => clock_skew(&mut rng, n, p, ents),
-        "slow-consumer" => slow_consumer(&mut rng, n, p, ents),
-        "null-keys" => null_keys(&mut rng, n, p, ents),
-        "retry-reorder" => retry_reorder(&mut rng, n, p, ents),
-        _ => mixed_partitioners(&mut rng, n, p, ents),
+    let (lens_cfg, note) = meta(sc.name);
+    let head = Header {
+        kord: 1,
+        topic: Some(sc.name.into()),
+        partitions: Some(p),
+        source: Some(source),
+        recorded_at: Some(rfc3339(EPOCH_MS)),
+        note: Some(note.into()),
+        lens: Some(lens_cfg),
+        consumers: None,
+        assignor: None,
     };
-    Ok(Synth {
-        header: Header {
-            kord: 1,
-            topic: Some(sc.name.into()),
-            partitions: Some(p),
-            source: Some(source),
-            recorded_at: Some(rfc3339(EPOCH_MS)),
-            note: Some(note.into()),
-            lens: Some(lens_cfg),
-            consumers: None,
-            assignor: None,
-        },
-        records: arrange(sc.name, pubs),
-    })
+    header(&head)?;
+    let mut sink = Sink::new(sc.name, record);
+    {
+        let (rng, out) = (&mut rng, &mut sink);
+        match sc.name {
+            "alert-flap" => alert_flap(rng, n, p, ents, out),
+            "game-session" => game_session(rng, n, p, ents, out),
+            "order-lifecycle" => order_lifecycle(rng, n, p, ents, out),
+            "hot-key" => hot_key(rng, n, p, ents, out),
+            "clock-skew" => clock_skew(rng, n, p, ents, out),
+            "slow-consumer" => slow_consumer(rng, n, p, ents, out),
+            "null-keys" => null_keys(rng, n, p, ents, out),
+            "retry-reorder" => retry_reorder(rng, n, p, ents, out),
+            _ => mixed_partitioners(rng, n, p, ents, out),
+        }
+    }
+    sink.finish()?;
+    Ok(head)
 }
 
-/// Sorts published events into arrival order and numbers offsets per partition.
-fn arrange(topic: &str, mut pubs: Vec<Pub>) -> Vec<Record<'static>> {
-    // Stable: equal arrivals keep publication order.
-    pubs.sort_by_key(|p| p.arrival);
-    let mut next_offset: Vec<i64> = Vec::new();
-    pubs.into_iter()
-        .map(|p| {
-            let part = p.partition as usize;
-            if next_offset.len() <= part {
-                next_offset.resize(part + 1, 0);
+/// A scenario's lens and note.
+fn meta(name: &str) -> (LensConfig, &'static str) {
+    match name {
+        "alert-flap" => {
+            let lens = lens(json!({
+                "entity": "/alert_id", "version": "/alert_version", "type": "/type", "time": "/occurred_at",
+                "creates": ["AlertTriggered"],
+                "strategy": {"default": "versioned"},
+                "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
+                "buffer": {"timeout_ms": 10000}
+            }));
+            (lens, "alerts flap; 3% of versions arrive after the next one and 0.2% never arrive (alert-0001 is the seed trace: v1, v3, v2)")
+        }
+        "game-session" => {
+            let lens = lens(json!({
+                "entity": "/player_id", "version": "/seq", "type": "/type", "time": "/occurred_at",
+                "creates": ["PlayerJoined"],
+                "strategy": {"default": "state-machine"},
+                "state_machine": {"initial": "offline",
+                    "transitions": {"offline": ["online"], "online": ["playing", "offline"], "playing": ["playing", "offline"]},
+                    "by_type": {"PlayerJoined": "online", "GameAction": "playing", "PlayerLeft": "offline"},
+                    "on_invalid": "buffer"},
+                "buffer": {"timeout_ms": 5000},
+                "cost_ms": {"default_ms": 1, "by_type": {"GameAction": 5}}
+            }));
+            (lens, "events keyed by event id: a player's events spread over partitions consumed at different lags")
+        }
+        "order-lifecycle" => {
+            let lens = lens(json!({
+                "entity": "/order_id", "type": "/type", "time": "/occurred_at",
+                "creates": ["OrderPlaced"],
+                "strategy": {"default": "state-machine"},
+                "state_machine": {"initial": "none",
+                    "transitions": {"none": ["placed"], "placed": ["paid", "cancelled"], "paid": ["shipped"]},
+                    "by_type": {"OrderPlaced": "placed", "OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"},
+                    "on_invalid": "dead-letter"},
+                "buffer": {"timeout_ms": 10000}
+            }));
+            (
+                lens,
+                "5% of payments are recorded after the shipment: invalid transitions",
+            )
+        }
+        "hot-key" => {
+            let lens = lens(json!({
+                "entity": "/user_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "partitioned"}
+            }));
+            (lens, "bot-7 sends 80% of the events at 8 ms each: its partition falls behind whatever the consumer count")
+        }
+        "clock-skew" => {
+            let lens = lens(json!({
+                "entity": "/user_id", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "lww"}
+            }));
+            (
+                lens,
+                "three producers: one on time, one 8 s fast, one 12 s slow",
+            )
+        }
+        "slow-consumer" => {
+            let lens = lens(json!({
+                "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "sequential"}
+            }));
+            (lens, "2% of events are slow reports (400-1200 ms) that block everything queued behind them")
+        }
+        "null-keys" => {
+            let lens = lens(json!({
+                "entity": "/device_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "versioned-monotonic"}
+            }));
+            (
+                lens,
+                "no keys: readings of one device land on any partition, consumed at different lags",
+            )
+        }
+        "retry-reorder" => {
+            let lens = lens(json!({
+                "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "versioned"}
+            }));
+            (lens, "max.in.flight.requests.per.connection=5 without idempotence: 8% of partition 1's batches are retried after the next batch")
+        }
+        _ => {
+            let lens = lens(json!({
+                "entity": "key", "type": "/type", "time": "/occurred_at",
+                "strategy": {"default": "partitioned"}
+            }));
+            (lens, "CustomerUpdated is written by a Java service (murmur2), CustomerTagged by a Go service (fnv1a), same keys")
+        }
+    }
+}
+
+/// One published event held until its place in arrival order is known.
+struct Held {
+    arrival: i64,
+    seq: u64,
+    event: Pub,
+}
+
+impl PartialEq for Held {
+    fn eq(&self, o: &Held) -> bool {
+        (self.arrival, self.seq) == (o.arrival, o.seq)
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, o: &Held) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Held {
+    /// Reversed, so the max-heap pops the earliest arrival first, equal
+    /// arrivals in publication order (as a stable sort by arrival).
+    fn cmp(&self, o: &Held) -> std::cmp::Ordering {
+        (o.arrival, o.seq).cmp(&(self.arrival, self.seq))
+    }
+}
+
+/// Puts published events into arrival order as they come: a heap of the
+/// events not yet released, numbered per partition on the way out.
+struct Sink<'a> {
+    topic: &'a str,
+    held: BinaryHeap<Held>,
+    /// Events published so far (the next publication number).
+    published: u64,
+    next_offset: Vec<i64>,
+    out: &'a mut dyn FnMut(Record<'static>) -> std::io::Result<()>,
+    err: Option<std::io::Error>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        topic: &'a str,
+        out: &'a mut dyn FnMut(Record<'static>) -> std::io::Result<()>,
+    ) -> Sink<'a> {
+        Sink {
+            topic,
+            held: BinaryHeap::new(),
+            published: 0,
+            next_offset: Vec::new(),
+            out,
+            err: None,
+        }
+    }
+
+    /// Events published so far.
+    fn published(&self) -> usize {
+        self.published as usize
+    }
+
+    /// Publishes an event.
+    fn push(&mut self, event: Pub) {
+        self.push_at(self.published, event);
+        self.published += 1;
+    }
+
+    /// Reserves the next publication number for an event pushed later.
+    fn skip(&mut self) {
+        self.published += 1;
+    }
+
+    /// Publishes an event under a number reserved earlier.
+    fn push_at(&mut self, seq: u64, event: Pub) {
+        self.held.push(Held {
+            arrival: event.arrival,
+            seq,
+            event,
+        });
+    }
+
+    /// Hands on every held event arriving at or before `floor`: every event
+    /// published later arrives at `floor` or after (and after those held,
+    /// on equal arrival).
+    fn release(&mut self, floor: i64) {
+        while self.held.peek().is_some_and(|h| h.arrival <= floor) {
+            if let Some(h) = self.held.pop() {
+                self.emit(h.event);
             }
-            let offset = next_offset[part];
-            next_offset[part] += 1;
-            Record {
-                topic: Some(Cow::Owned(topic.to_string())),
-                partition: p.partition as i32,
-                offset,
-                ts: Some(p.ts),
-                headers: p
-                    .headers
-                    .into_iter()
-                    .map(|(k, v)| (Cow::Owned(k), Payload::Text(Cow::Owned(v))))
-                    .collect(),
-                key: p
-                    .key
-                    .map_or(Payload::Null, |k| Payload::Text(Cow::Owned(k))),
-                payload: Payload::Text(Cow::Owned(p.payload.to_string())),
-            }
-        })
-        .collect()
+        }
+    }
+
+    fn emit(&mut self, p: Pub) {
+        if self.err.is_some() {
+            return;
+        }
+        let part = p.partition as usize;
+        if self.next_offset.len() <= part {
+            self.next_offset.resize(part + 1, 0);
+        }
+        let offset = self.next_offset[part];
+        self.next_offset[part] += 1;
+        let r = Record {
+            topic: Some(Cow::Owned(self.topic.to_string())),
+            partition: p.partition as i32,
+            offset,
+            ts: Some(p.ts),
+            headers: p
+                .headers
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Payload::Text(Cow::Owned(v))))
+                .collect(),
+            key: p
+                .key
+                .map_or(Payload::Null, |k| Payload::Text(Cow::Owned(k))),
+            payload: Payload::Text(Cow::Owned(p.payload.to_string())),
+        };
+        if let Err(e) = (self.out)(r) {
+            self.err = Some(e);
+        }
+    }
+
+    /// Hands on everything still held.
+    fn finish(mut self) -> std::io::Result<()> {
+        while let Some(h) = self.held.pop() {
+            self.emit(h.event);
+        }
+        match self.err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 fn keyed(key: &str, n: u32) -> u32 {
     Partitioner::Murmur2.partition(key.as_bytes(), n)
 }
 
-type Built = (Vec<Pub>, LensConfig, &'static str);
-
-fn alert_flap(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+/// The draws of alert-flap's main loop: hands each published event to `f`
+/// with its alert, whether its delivery is delayed past the alert's next
+/// event, and the stream time.
+fn alert_flap_events(
+    rng: &mut Rng,
+    n: usize,
+    p: u32,
+    ents: Option<usize>,
+    f: &mut dyn FnMut(usize, bool, Pub, i64),
+) {
     let alerts = ents.unwrap_or(n / 12).max(1);
     let mut version = vec![0i64; alerts];
-    let mut pubs: Vec<Pub> = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
-    // (index in pubs) of events whose delivery is delayed past the next version.
-    let mut delayed: Vec<usize> = Vec::new();
     for i in 0..n {
         t += rng.range(5, 60);
         // The seed trace first: alert-0001 publishes v1, v2, v3 and v2 is late.
@@ -234,10 +495,8 @@ fn alert_flap(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
         if lost {
             continue;
         }
-        if (i == 1) || (i >= 3 && rng.chance(0.03)) {
-            delayed.push(pubs.len());
-        }
-        pubs.push(Pub {
+        let delayed = (i == 1) || (i >= 3 && rng.chance(0.03));
+        let event = Pub {
             partition: keyed(&id, p),
             key: Some(id.clone()),
             arrival: t + rng.range(1, 5),
@@ -246,38 +505,66 @@ fn alert_flap(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
                 "occurred_at": rfc3339(t), "severity": severity,
                 "status": if v % 2 == 1 { "triggered" } else { "resolved" }}),
             headers: vec![("type".into(), ty.into())],
-        });
+        };
+        f(a, delayed, event, t);
     }
-    // A delayed event arrives just after the next version of its alert.
-    for &d in &delayed {
-        let id = pubs[d].key.clone();
-        let next = pubs[d + 1..]
-            .iter()
-            .position(|x| x.key == id)
-            .map(|k| d + 1 + k);
-        if let Some(nx) = next {
-            pubs[d].arrival = pubs[nx].arrival + rng.range(1, 400);
-        }
-    }
-    let lens = lens(json!({
-        "entity": "/alert_id", "version": "/alert_version", "type": "/type", "time": "/occurred_at",
-        "creates": ["AlertTriggered"],
-        "strategy": {"default": "versioned"},
-        "lww": {"sets": {"AlertTriggered": {"status": "triggered"}, "AlertResolved": {"status": "resolved"}}},
-        "buffer": {"timeout_ms": 10000}
-    }));
-    (pubs, lens, "alerts flap; 3% of versions arrive after the next one and 0.2% never arrive (alert-0001 is the seed trace: v1, v3, v2)")
 }
 
-fn game_session(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn alert_flap(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
+    // A delayed event arrives just after the next event of its alert, by a
+    // draw made after all the others, in the order of the delayed events
+    // that have a next one. A first pass over the same draws finds where
+    // those draws start and which delayed events are their alert's last.
+    let mut first = Rng(rng.0);
+    let mut last: Vec<(u64, bool)> = Vec::new();
+    let mut seq = 0u64;
+    alert_flap_events(&mut first, n, p, ents, &mut |a, delayed, _, _| {
+        if last.len() <= a {
+            last.resize(a + 1, (0, false));
+        }
+        last[a] = (seq, delayed);
+        seq += 1;
+    });
+    let after = first.0;
+    let mut no_next: Vec<u64> = last.iter().filter(|l| l.1).map(|l| l.0).collect();
+    drop(last);
+    no_next.sort_unstable();
+    let mut delayed_before = 0u64;
+    // Per alert, its delayed event waiting for the alert's next one.
+    let mut waiting: HashMap<usize, (u64, Pub, u64)> = HashMap::default();
+    alert_flap_events(rng, n, p, ents, &mut |a, delayed, event, t| {
+        out.release(t);
+        let seq = out.published() as u64;
+        if let Some((d, mut late, k)) = waiting.remove(&a) {
+            late.arrival = event.arrival + Rng::after(after, k).range(1, 400);
+            out.push_at(d, late);
+        }
+        let waits = delayed && no_next.binary_search(&seq).is_err();
+        if delayed {
+            let k = delayed_before - no_next.partition_point(|&x| x < seq) as u64;
+            delayed_before += 1;
+            if waits {
+                out.skip();
+                waiting.insert(a, (seq, event, k));
+                return;
+            }
+        }
+        out.push(event);
+    });
+    // Every delayed event had a next one to wait for.
+    debug_assert!(waiting.is_empty());
+}
+
+fn game_session(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let players = ents.unwrap_or(n / 15).max(1);
     let mut seq = vec![0i64; players];
     let mut joined = vec![false; players];
     let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 900)).collect();
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for i in 0..n {
         t += rng.range(5, 40);
+        // Every later event arrives at t or after.
+        out.release(t);
         let pl = rng.below(players as u64) as usize;
         let ty = if !joined[pl] {
             joined[pl] = true;
@@ -296,7 +583,7 @@ fn game_session(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
         if ty == "GameAction" {
             payload["score"] = json!(rng.range(0, 100));
         }
-        pubs.push(Pub {
+        out.push(Pub {
             partition: part,
             key: Some(event_id),
             arrival: t + lag[part as usize] + rng.range(0, 50),
@@ -305,27 +592,16 @@ fn game_session(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
             headers: vec![],
         });
     }
-    let lens = lens(json!({
-        "entity": "/player_id", "version": "/seq", "type": "/type", "time": "/occurred_at",
-        "creates": ["PlayerJoined"],
-        "strategy": {"default": "state-machine"},
-        "state_machine": {"initial": "offline",
-            "transitions": {"offline": ["online"], "online": ["playing", "offline"], "playing": ["playing", "offline"]},
-            "by_type": {"PlayerJoined": "online", "GameAction": "playing", "PlayerLeft": "offline"},
-            "on_invalid": "buffer"},
-        "buffer": {"timeout_ms": 5000},
-        "cost_ms": {"default_ms": 1, "by_type": {"GameAction": 5}}
-    }));
-    (pubs, lens, "events keyed by event id: a player's events spread over partitions consumed at different lags")
 }
 
-fn order_lifecycle(rng: &mut Rng, n: usize, p: u32, _ents: Option<usize>) -> Built {
-    let mut pubs = Vec::with_capacity(n);
+fn order_lifecycle(rng: &mut Rng, n: usize, p: u32, _ents: Option<usize>, out: &mut Sink<'_>) {
     let mut t = EPOCH_MS;
     let mut order = 0usize;
-    while pubs.len() < n {
+    while out.published() < n {
         order += 1;
         t += rng.range(10, 60);
+        // Every later event arrives at t or after.
+        out.release(t);
         let id = format!("order-{order:05}");
         let part = keyed(&id, p);
         let cancelled = rng.chance(0.15);
@@ -345,11 +621,11 @@ fn order_lifecycle(rng: &mut Rng, n: usize, p: u32, _ents: Option<usize>) -> Bui
             steps.push(("OrderShipped", shipped));
         }
         for (ty, dt) in steps {
-            if pubs.len() >= n {
+            if out.published() >= n {
                 break;
             }
             let occurred = t + dt;
-            pubs.push(Pub {
+            out.push(Pub {
                 partition: part,
                 key: Some(id.clone()),
                 arrival: occurred + rng.range(1, 20),
@@ -360,30 +636,16 @@ fn order_lifecycle(rng: &mut Rng, n: usize, p: u32, _ents: Option<usize>) -> Bui
             });
         }
     }
-    let lens = lens(json!({
-        "entity": "/order_id", "type": "/type", "time": "/occurred_at",
-        "creates": ["OrderPlaced"],
-        "strategy": {"default": "state-machine"},
-        "state_machine": {"initial": "none",
-            "transitions": {"none": ["placed"], "placed": ["paid", "cancelled"], "paid": ["shipped"]},
-            "by_type": {"OrderPlaced": "placed", "OrderPaid": "paid", "OrderShipped": "shipped", "OrderCancelled": "cancelled"},
-            "on_invalid": "dead-letter"},
-        "buffer": {"timeout_ms": 10000}
-    }));
-    (
-        pubs,
-        lens,
-        "5% of payments are recorded after the shipment: invalid transitions",
-    )
 }
 
-fn hot_key(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn hot_key(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let users = ents.unwrap_or(201).max(2) - 1;
     let mut version = vec![0i64; users + 1];
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
         t += rng.range(1, 10);
+        // Every later event arrives at t or after.
+        out.release(t);
         let u = if rng.chance(0.8) {
             0
         } else {
@@ -396,7 +658,7 @@ fn hot_key(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
         };
         version[u] += 1;
         let ty = *rng.pick(&["PageViewed", "ItemClicked", "CartUpdated"]);
-        pubs.push(Pub {
+        out.push(Pub {
             partition: keyed(&id, p),
             key: Some(id.clone()),
             arrival: t,
@@ -406,24 +668,16 @@ fn hot_key(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
             headers: vec![("kord-cost-ms".into(), "8".into())],
         });
     }
-    let lens = lens(json!({
-        "entity": "/user_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "partitioned"}
-    }));
-    (
-        pubs,
-        lens,
-        "bot-7 sends 80% of the events at 8 ms each: its partition falls behind whatever the consumer count",
-    )
 }
 
-fn clock_skew(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn clock_skew(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let users = ents.unwrap_or(n / 10).max(1);
     let skews = [0i64, 8_000, -12_000];
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
         t += rng.range(10, 80);
+        // Every later event arrives at t or after.
+        out.release(t);
         let u = rng.below(users as u64) as usize;
         let id = format!("user-{:04}", u + 1);
         let producer = rng.below(3) as usize;
@@ -447,7 +701,7 @@ fn clock_skew(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
         let mut payload =
             json!({"user_id": id, "type": ty, "occurred_at": rfc3339(t + skews[producer])});
         payload[field] = value;
-        pubs.push(Pub {
+        out.push(Pub {
             partition: keyed(&id, p),
             key: Some(id.clone()),
             arrival: t + rng.range(1, 30),
@@ -456,24 +710,16 @@ fn clock_skew(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
             headers: vec![("producer".into(), format!("profile-svc-{producer}"))],
         });
     }
-    let lens = lens(json!({
-        "entity": "/user_id", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "lww"}
-    }));
-    (
-        pubs,
-        lens,
-        "three producers: one on time, one 8 s fast, one 12 s slow",
-    )
 }
 
-fn slow_consumer(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn slow_consumer(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let accounts = ents.unwrap_or(n / 20).max(1);
     let mut version = vec![0i64; accounts];
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
         t += rng.range(5, 30);
+        // Every later event arrives at t or after.
+        out.release(t);
         let a = rng.below(accounts as u64) as usize;
         version[a] += 1;
         let id = format!("acct-{:04}", a + 1);
@@ -484,7 +730,7 @@ fn slow_consumer(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built 
             *rng.pick(&["Deposited", "Withdrawn"])
         };
         let cost = if slow { rng.range(400, 1200) } else { 2 };
-        pubs.push(Pub {
+        out.push(Pub {
             partition: keyed(&id, p),
             key: Some(id.clone()),
             arrival: t,
@@ -494,29 +740,21 @@ fn slow_consumer(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built 
             headers: vec![("kord-cost-ms".into(), cost.to_string())],
         });
     }
-    let lens = lens(json!({
-        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "sequential"}
-    }));
-    (
-        pubs,
-        lens,
-        "2% of events are slow reports (400-1200 ms) that block everything queued behind them",
-    )
 }
 
-fn null_keys(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn null_keys(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let devices = ents.unwrap_or(n / 15).max(1);
     let mut version = vec![0i64; devices];
     let lag: Vec<i64> = (0..p).map(|_| rng.range(0, 1500)).collect();
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
         t += rng.range(5, 40);
+        // Every later event arrives at t or after.
+        out.release(t);
         let d = rng.below(devices as u64) as usize;
         version[d] += 1;
         let part = rng.below(p as u64) as u32;
-        pubs.push(Pub {
+        out.push(Pub {
             partition: part,
             key: None,
             arrival: t + lag[part as usize],
@@ -526,28 +764,26 @@ fn null_keys(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
             headers: vec![],
         });
     }
-    let lens = lens(json!({
-        "entity": "/device_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "versioned-monotonic"}
-    }));
-    (
-        pubs,
-        lens,
-        "no keys: readings of one device land on any partition, consumed at different lags",
-    )
 }
 
-fn retry_reorder(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn retry_reorder(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let accounts = ents.unwrap_or(n / 20).max(1);
     let mut version = vec![0i64; accounts];
-    let mut pubs: Vec<Pub> = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
+    // Batches of 100 ms per partition; in partition 1, some batches fail and
+    // their retry lands after the next batch. Batch b is retried by the b-th
+    // draw after the main loop's, which takes three draws per event.
+    let after = rng.0.wrapping_add((3 * n as u64).wrapping_mul(GOLDEN));
+    let batch = |ms: i64| (ms - EPOCH_MS) / 100;
+    let retried = |b: i64| Rng::after(after, b as u64).chance(0.08);
     for _ in 0..n {
         t += rng.range(2, 12);
+        // Every later event arrives at t or after.
+        out.release(t);
         let a = rng.below(accounts as u64) as usize;
         version[a] += 1;
         let id = format!("acct-{:04}", a + 1);
-        pubs.push(Pub {
+        let mut event = Pub {
             partition: keyed(&id, p),
             key: Some(id.clone()),
             arrival: t + 2,
@@ -555,35 +791,21 @@ fn retry_reorder(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built 
             payload: json!({"account_id": id, "version": version[a], "type": "BalanceChanged",
                 "occurred_at": rfc3339(t), "balance": rng.range(0, 10_000)}),
             headers: vec![],
-        });
-    }
-    // Batches of 100 ms per partition; in partition 1, some batches fail and
-    // their retry lands after the next batch.
-    let batch = |ms: i64| (ms - EPOCH_MS) / 100;
-    let mut retried = std::collections::BTreeSet::new();
-    for b in 0..=(batch(t) + 1) {
-        if rng.chance(0.08) {
-            retried.insert(b);
+        };
+        if event.partition == 1 && retried(batch(event.arrival)) {
+            event.arrival += 130;
         }
+        out.push(event);
     }
-    for x in pubs.iter_mut().filter(|x| x.partition == 1) {
-        if retried.contains(&batch(x.arrival)) {
-            x.arrival += 130;
-        }
-    }
-    let lens = lens(json!({
-        "entity": "/account_id", "version": "/version", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "versioned"}
-    }));
-    (pubs, lens, "max.in.flight.requests.per.connection=5 without idempotence: 8% of partition 1's batches are retried after the next batch")
 }
 
-fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> Built {
+fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>, out: &mut Sink<'_>) {
     let customers = ents.unwrap_or(n / 10).max(1);
-    let mut pubs = Vec::with_capacity(n);
     let mut t = EPOCH_MS;
     for _ in 0..n {
         t += rng.range(5, 40);
+        // Every later event arrives at t or after.
+        out.release(t);
         let c = rng.below(customers as u64) as usize;
         let id = format!("customer-{:04}", c + 1);
         let go = rng.chance(0.4);
@@ -607,7 +829,7 @@ fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> B
         } else {
             payload["tier"] = json!(*rng.pick(&["gold", "silver", "bronze"]));
         }
-        pubs.push(Pub {
+        out.push(Pub {
             partition: part,
             key: Some(id),
             arrival: t + rng.range(1, 10) + if go { 400 } else { 0 },
@@ -616,11 +838,6 @@ fn mixed_partitioners(rng: &mut Rng, n: usize, p: u32, ents: Option<usize>) -> B
             headers: vec![("type".into(), ty.into())],
         });
     }
-    let lens = lens(json!({
-        "entity": "key", "type": "/type", "time": "/occurred_at",
-        "strategy": {"default": "partitioned"}
-    }));
-    (pubs, lens, "CustomerUpdated is written by a Java service (murmur2), CustomerTagged by a Go service (fnv1a), same keys")
 }
 
 /// Writes a scenario as a recording (header first).
@@ -650,7 +867,11 @@ pub fn load_scenario(
     let lens = super::resolve_lens(&file, Some(&s.header), opts)?;
     let mut ingest = Ingest::new(lens, opts.keep_raw);
     ingest.set_partitions(s.header.partitions.unwrap_or(1));
+    let filter = super::compile_filter(&file, opts)?;
     for (i, r) in s.records.iter().enumerate() {
+        if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+            continue;
+        }
         let raw = opts.keep_raw.then(|| r.to_json_line());
         ingest.push(r, i as u64 + 2, raw.as_deref().map(str::as_bytes));
     }

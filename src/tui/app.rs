@@ -33,6 +33,8 @@ pub enum Action {
     SeekTime(i64),
     NextFinding,
     PrevFinding,
+    /// `F`: the next event matching `:find EXPR` (asks for one if none).
+    FindContent,
     /// Cycle which finding kind next/previous jump to.
     CycleFindingKind,
     TogglePlay,
@@ -55,6 +57,8 @@ pub enum Action {
     ToggleCompare,
     ToggleInspector,
     ToggleConsumers,
+    /// Write the HTML report of what is loaded (`E`).
+    ExportReport,
     /// Open the filter prompt (`/`).
     StartFilter,
     /// Open the command line (`:`).
@@ -112,6 +116,11 @@ pub enum Job {
     Suggest {
         gen: u64,
         base: Base,
+    },
+    /// Write the HTML report of what is loaded to `path`.
+    Export {
+        path: std::path::PathBuf,
+        sim: SimSettings,
     },
 }
 
@@ -173,6 +182,7 @@ impl Job {
                 gen,
                 list: base.0.suggestions(),
             },
+            Job::Export { path, sim } => Msg::Exported(export_report(ds, &sim, &path)),
         }
     }
 }
@@ -216,6 +226,39 @@ pub enum Msg {
     },
     /// A rebuilt live view (`kord live`).
     Live(super::live::LiveUpdate),
+    /// The report was written (where, in words) or not (why).
+    Exported(Result<String, String>),
+}
+
+/// Analyzes what is loaded, as `kord analyze` does (every strategy, the
+/// simulation as set in the TUI), and writes the HTML report to `path`.
+pub fn export_report(
+    ds: &Dataset,
+    sim: &SimSettings,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    use crate::report::{render_html, Pictures, Report, ReportOptions};
+    let opts = crate::engine::Options {
+        strategies: ds.strategies.clone(),
+        consumers: sim.consumers.or(ds.consumers),
+        max_findings: 1000,
+        keep_states: false,
+    };
+    let a = crate::engine::analyze_with(&ds.store, &ds.lens, &opts, &sim.opts);
+    let ropts = ReportOptions {
+        max_findings: 1000,
+        ..ReportOptions::default()
+    };
+    let r = Report::build(&ds.source, &ds.store, &a, &ropts);
+    let html = render_html(&r, &Pictures::of(&r, &a));
+    std::fs::write(path, &html).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let shown = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    Ok(format!(
+        "report of {} events written to {} ({} KB)",
+        ds.len(),
+        shown.display(),
+        html.len().div_ceil(1024)
+    ))
 }
 
 /// How rows are ordered.
@@ -271,6 +314,9 @@ pub struct Loading {
     pub total: u64,
 }
 
+/// The most consumers `:consumers N` sets (as `a` adds them).
+pub const MAX_CONSUMERS: u32 = 4096;
+
 /// Playback speeds, events per second.
 pub const SPEEDS: [u32; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000];
 
@@ -279,6 +325,8 @@ pub struct App {
     pub theme: Theme,
     pub size: (u16, u16),
     pub loading: Option<Loading>,
+    /// Why loading stopped after the first part was shown (kept on screen).
+    pub load_failed: Option<String>,
     pub error: Option<String>,
     pub ds: Option<Arc<Dataset>>,
     pub view: Option<Arc<StrategyView>>,
@@ -317,6 +365,8 @@ pub struct App {
     pub focus: Focus,
     pub sort: Sort,
     pub filter: String,
+    /// `:find EXPR` and `:where EXPR` (jq over records).
+    pub content: super::search::ContentSearch,
     pub prompt: Prompt,
     pub overlay: Overlay,
     /// None: shown when the terminal is wide enough.
@@ -355,6 +405,7 @@ impl App {
                 bytes: 0,
                 total: 0,
             }),
+            load_failed: None,
             error: None,
             ds: None,
             view: None,
@@ -380,6 +431,7 @@ impl App {
             focus: Focus::Cursor,
             sort: Sort::Name,
             filter: String::new(),
+            content: Default::default(),
             prompt: Prompt::None,
             overlay: Overlay::None,
             show_inspector: None,
@@ -442,6 +494,16 @@ impl App {
                 self.error = Some(e);
                 self.quit = true;
             }
+            Msg::Failed(e) if self.loading.is_some() => {
+                // The loader stopped after the first part was shown (a file
+                // truncated under it): keep what is loaded and say so.
+                self.loading = None;
+                self.complete = true;
+                self.set_status(format!("loading stopped: {e}"), true);
+                self.load_failed = Some(e);
+            }
+            Msg::Exported(Ok(s)) => self.set_status(s, false),
+            Msg::Exported(Err(e)) => self.set_status(e, true),
             Msg::Failed(e) => {
                 self.pending = None;
                 self.what_if_pending = false;
@@ -708,9 +770,14 @@ impl App {
         let store = &ds.store;
         let n = store.entity_count();
         let needle = self.filter.to_lowercase();
+        if let Some(w) = &mut self.content.narrow {
+            w.refresh(&ds);
+        }
+        let narrow = self.content.narrow.as_ref();
         let mut rows: Vec<u32> = (0..n as u32)
             .filter(|&e| {
-                needle.is_empty() || store.entities.name(e).to_lowercase().contains(&needle)
+                (needle.is_empty() || store.entities.name(e).to_lowercase().contains(&needle))
+                    && narrow.is_none_or(|w| w.keeps(e))
             })
             .collect();
         let losses = self.view.as_ref().map(|v| &v.ent_losses);
@@ -880,7 +947,7 @@ impl App {
     }
 
     fn set_consumers(&mut self, n: u32) {
-        let n = n.clamp(1, 4096);
+        let n = n.clamp(1, MAX_CONSUMERS);
         if self.shown_strategy().is_sequential() {
             self.set_status(
                 "sequential delivery has one consumer; switch strategy (s) to see a rebalance",
@@ -906,11 +973,19 @@ impl App {
             "" => {}
             "q" | "quit" => self.quit = true,
             "goto" | "g" | "go" => match arg.parse::<usize>() {
-                Ok(i) => self.seek(i),
+                Ok(i) => self.seek_checked(i),
                 Err(_) => self.set_status(format!(":goto needs an event index, got {arg:?}"), true),
             },
             "time" | "t" => match self.parse_time(arg) {
+                Some(ms) if ms < 0 => self.set_status(
+                    format!(":time needs a time after 1970 (epoch ms >= 0), got {arg:?}"),
+                    true,
+                ),
                 Some(ms) => {
+                    if let Some(e) = self.time_out_of_range(ms) {
+                        self.set_status(e, true);
+                        return;
+                    }
                     update(self, Action::SeekTime(ms));
                 }
                 None => self.set_status(
@@ -946,6 +1021,14 @@ impl App {
                 self.rebuild_rows();
             }
             "speed" => match arg.parse::<u32>() {
+                Ok(s) if s == 0 || s > SPEEDS[SPEEDS.len() - 1] => self.set_status(
+                    format!(
+                        ":speed needs events per second from {} to {}, got {s}",
+                        SPEEDS[0],
+                        SPEEDS[SPEEDS.len() - 1]
+                    ),
+                    true,
+                ),
                 Ok(s) => {
                     self.speed = SPEEDS
                         .iter()
@@ -955,8 +1038,11 @@ impl App {
                 Err(_) => self.set_status(":speed needs events per second", true),
             },
             "consumers" | "c" => match arg.parse::<u32>() {
-                Ok(n) if n > 0 => self.set_consumers(n),
-                _ => self.set_status(":consumers needs a count >= 1", true),
+                Ok(n) if (1..=MAX_CONSUMERS).contains(&n) => self.set_consumers(n),
+                _ => self.set_status(
+                    format!(":consumers needs a count from 1 to {MAX_CONSUMERS}, got {arg:?}"),
+                    true,
+                ),
             },
             "partition-by" | "partition_by" | "by" => match PartitionBy::parse(arg) {
                 Ok(by) => self.edit_what_if(|w| w.by = by),
@@ -999,6 +1085,8 @@ impl App {
                 self.set_status("membership changes cleared, re-simulating", false);
                 self.request_strategy(self.shown_strategy());
             }
+            "find" if is_expression(arg) => self.find_content(Some(arg)),
+            "where" => self.narrow_content(arg),
             "find" | "kind" => {
                 if arg.is_empty() || arg == "all" || arg == "any" {
                     self.jump_kind = None;
@@ -1034,12 +1122,94 @@ impl App {
             }
             _ => {
                 if let Ok(i) = cmd.parse::<usize>() {
-                    self.seek(i);
+                    self.seek_checked(i);
+                } else if cmd.bytes().all(|b| b.is_ascii_digit()) {
+                    self.seek_checked(usize::MAX);
                 } else {
                     self.set_status(format!("unknown command :{cmd} (try :help)"), true);
                 }
             }
         }
+    }
+
+    /// `:goto N`: an index past the end is said, not clamped.
+    fn seek_checked(&mut self, i: usize) {
+        let n = self.len();
+        if i >= n {
+            let msg = if n == 0 {
+                "no events yet".to_string()
+            } else {
+                format!("no event #{i}: the stream has events #0 to #{}", n - 1)
+            };
+            self.set_status(msg, true);
+            return;
+        }
+        self.seek(i);
+    }
+
+    /// `:time T` outside the stream's arrival times: what to say.
+    fn time_out_of_range(&self, ms: i64) -> Option<String> {
+        let ds = self.ds.as_ref()?;
+        let (first, last) = (*ds.store.arrival.first()?, *ds.store.arrival.last()?);
+        (ms > last).then(|| {
+            format!(
+                "no event at or after {}: the stream runs from {} to {}",
+                crate::strategy::fmt_ms(ms),
+                crate::strategy::fmt_ms(first),
+                crate::strategy::fmt_ms(last)
+            )
+        })
+    }
+
+    /// `:find EXPR` (Some) or `F` (None: the last expression): the next
+    /// event after the cursor whose record matches.
+    fn find_content(&mut self, expr: Option<&str>) {
+        if let Some(e) = expr {
+            match crate::filter::RecordFilter::compile(e) {
+                Ok(f) => self.content.find = Some(f),
+                Err(m) => return self.set_status(format!(":find {e}: {m}"), true),
+            }
+        }
+        let (Some(ds), Some(f)) = (self.ds.clone(), self.content.find.as_ref()) else {
+            self.prompt = Prompt::Command("find ".into());
+            return;
+        };
+        let expr = f.expr().to_string();
+        match super::search::find_next(&ds, f, self.cursor) {
+            Some(i) => {
+                let wrapped = i <= self.cursor;
+                self.seek(i);
+                self.set_status(
+                    format!(
+                        "find {expr}: event {i}{}",
+                        if wrapped { " (from the start)" } else { "" }
+                    ),
+                    false,
+                );
+            }
+            None => self.set_status(format!("find {expr}: no event matches"), true),
+        }
+    }
+
+    /// `:where EXPR`: rows narrowed to entities with a matching event
+    /// (`:where` alone clears it).
+    fn narrow_content(&mut self, expr: &str) {
+        if expr.is_empty() {
+            self.content.narrow = None;
+            self.set_status("where: cleared", false);
+        } else {
+            let Some(ds) = self.ds.clone() else { return };
+            match crate::filter::RecordFilter::compile(expr) {
+                Ok(f) => {
+                    let w = super::search::Narrow::new(f, &ds);
+                    self.set_status(format!("where {expr}: {} entities", w.count()), false);
+                    self.content.narrow = Some(w);
+                }
+                Err(m) => return self.set_status(format!(":where {expr}: {m}"), true),
+            }
+        }
+        self.rebuild_rows();
+        self.refresh();
     }
 
     fn parse_time(&self, s: &str) -> Option<i64> {
@@ -1105,6 +1275,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
                 app.seek(i);
             }
         }
+        Action::FindContent => app.find_content(None),
         Action::NextFinding | Action::PrevFinding => {
             let fwd = action == Action::NextFinding;
             let cur = app.cursor as u32;
@@ -1234,6 +1405,15 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
             app.show_consumers = !app.show_consumers;
             app.scroll_into_view();
         }
+        Action::ExportReport => {
+            if app.ds.is_some() {
+                let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+                let path = std::path::PathBuf::from(format!("kord-report-{stamp}.html"));
+                app.set_status(format!("writing the report to {}…", path.display()), false);
+                let sim = app.sim_settings();
+                app.jobs.push(Job::Export { path, sim });
+            }
+        }
         Action::StartFilter => app.prompt = Prompt::Filter(app.filter.clone()),
         Action::StartCommand => app.prompt = Prompt::Command(String::new()),
         Action::Input(c) => match &mut app.prompt {
@@ -1352,4 +1532,9 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
 /// Applies an action and every follow-up it returns.
 pub fn dispatch(app: &mut App, action: Action) {
     update_opt(app, action);
+}
+
+/// Whether a `:find` argument is a jq expression rather than a finding kind.
+fn is_expression(arg: &str) -> bool {
+    !arg.is_empty() && !matches!(arg, "all" | "any") && Kind::parse(arg).is_none()
 }

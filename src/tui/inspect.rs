@@ -9,7 +9,6 @@ use crate::model::record::hex;
 use crate::model::{Outcome, Payload, NONE};
 use crate::sim::HolBlock;
 use crate::source::recording::parse_record;
-use crate::strategy::fmt_ms;
 
 /// One decision, described.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,9 +67,17 @@ impl Inspect {
             s.key_name(ev)
                 .map_or("(null)".to_string(), |k| format!("{k:?}")),
         );
-        push("ts", fmt_ms(s.ts[ev]));
+        let shown = |ms: i64| {
+            let t = super::clock::fmt_time(ms);
+            if super::clock::ages() {
+                format!("{t} ({})", super::clock::age(ms, super::clock::now_ms()))
+            } else {
+                t
+            }
+        };
+        push("ts", shown(s.ts[ev]));
         if s.time[ev] != s.ts[ev] {
-            push("time", fmt_ms(s.time[ev]));
+            push("time", shown(s.time[ev]));
         }
         push(
             "version",

@@ -14,12 +14,13 @@
 
 use super::app::{dispatch, Action, App, Focus};
 use super::data::{Dataset, StrategyView};
-use crate::model::{EventStore, Ingest, Interner, Lens, Record, NONE};
+use crate::model::{EventStore, Ingest, Interner, Lens, Record, RecordBuf, NONE};
 use crate::source::kafka::group::GroupSnapshot;
 use crate::source::kafka::live::SourceEvent;
 use crate::source::kafka::reader::PartitionMarks;
 use crate::source::Loaded;
 use crate::strategy::StrategyKind;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -66,10 +67,10 @@ impl LiveAccumulator {
 
     /// Pushes records through the lens, then keeps at most `window` events
     /// (0: all). Returns how many events were dropped from the front.
-    pub fn push(&mut self, records: &[Record<'static>], skipped: u64, window: usize) -> usize {
+    pub fn push(&mut self, records: &Incoming, skipped: u64, window: usize) -> usize {
         self.received += skipped;
         let mut raw = Vec::with_capacity(1024);
-        for r in records {
+        records.for_each(|r| {
             self.received += 1;
             raw.clear();
             r.write_json_line(&mut raw);
@@ -82,7 +83,7 @@ impl LiveAccumulator {
                 }
                 None => self.ingest.push(r, self.received, Some(&raw)),
             }
-        }
+        });
         let len = self.ingest.store.len();
         let mut cut = 0;
         if window > 0 && len > window {
@@ -135,10 +136,78 @@ fn compact_entities(store: &mut EventStore) {
     }
 }
 
+/// Records received and not yet in the view, packed as the source sent
+/// them ([`RecordBuf`] batches), the oldest first.
+#[derive(Debug, Default)]
+pub struct Incoming {
+    bufs: VecDeque<RecordBuf>,
+    /// Records of the front batch already cut (past the window).
+    skip: usize,
+    len: usize,
+}
+
+impl Incoming {
+    /// Appends a batch.
+    pub fn push(&mut self, b: RecordBuf) {
+        self.len += b.len();
+        if !b.is_empty() {
+            self.bufs.push_back(b);
+        }
+    }
+
+    /// Records held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keeps the newest `keep` records; returns how many were cut.
+    pub fn keep_last(&mut self, keep: usize) -> usize {
+        let cut = self.len.saturating_sub(keep);
+        let mut left = cut;
+        while left > 0 {
+            let Some(front) = self.bufs.front() else {
+                break;
+            };
+            let rest = front.len() - self.skip;
+            if rest <= left {
+                left -= rest;
+                self.bufs.pop_front();
+                self.skip = 0;
+            } else {
+                self.skip += left;
+                left = 0;
+            }
+        }
+        self.len -= cut - left;
+        cut - left
+    }
+
+    /// Hands each record to `f`, oldest first.
+    pub fn for_each(&self, mut f: impl FnMut(&Record<'_>)) {
+        for (i, b) in self.bufs.iter().enumerate() {
+            if i == 0 && self.skip > 0 {
+                (self.skip..b.len())
+                    .filter_map(|k| b.get(k))
+                    .for_each(|r| f(&r));
+            } else {
+                let _ = b.try_for_each(|r| {
+                    f(r);
+                    Ok::<(), std::convert::Infallible>(())
+                });
+            }
+        }
+    }
+}
+
 /// Work for a worker: ingest new records and rebuild the view.
 pub struct LiveJob {
     pub acc: Arc<Mutex<LiveAccumulator>>,
-    pub records: Vec<Record<'static>>,
+    pub records: Incoming,
     /// Records that arrived but were dropped before ingest (past the window).
     pub skipped: u64,
     pub window: usize,
@@ -217,7 +286,7 @@ pub struct LiveState {
     /// The observed group's name (`--group`), before its first snapshot.
     pub group_name: Option<String>,
     /// Records received and not yet in the view.
-    pub incoming: Vec<Record<'static>>,
+    pub incoming: Incoming,
     /// Records dropped from `incoming` because they were past the window.
     pub incoming_skipped: u64,
     /// Partitions or connection changed: rebuild even without records.
@@ -228,6 +297,8 @@ pub struct LiveState {
     pub acc: Arc<Mutex<LiveAccumulator>>,
     /// The strategy of the first view (`--strategy`; None: the lens's default).
     pub first_strategy: Option<StrategyKind>,
+    /// kord's and the group's lag over the last minutes, and the time lag.
+    pub lag: crate::detect::lag_trend::LagHistory,
 }
 
 impl LiveState {
@@ -244,7 +315,7 @@ impl LiveState {
             window,
             group: None,
             group_name: group,
-            incoming: Vec::new(),
+            incoming: Incoming::default(),
             incoming_skipped: 0,
             dirty: true,
             in_flight: false,
@@ -252,6 +323,7 @@ impl LiveState {
             rebuild_every: REBUILD_EVERY,
             acc: Arc::new(Mutex::new(LiveAccumulator::new(lens))),
             first_strategy: None,
+            lag: Default::default(),
         }
     }
 
@@ -287,14 +359,14 @@ impl App {
                     live.dirty = true;
                 }
             }
-            SourceEvent::Records(mut batch) => {
+            SourceEvent::Records(batch) => {
                 live.received += batch.len() as u64;
-                live.incoming.append(&mut batch);
+                live.lag
+                    .on_records(batch.iter().map(|r| (r.partition, r.offset, r.ts)));
+                live.incoming.push(batch);
                 // Whatever is older than the window would be dropped anyway.
                 if live.window > 0 && live.incoming.len() > live.window {
-                    let cut = live.incoming.len() - live.window;
-                    live.incoming.drain(..cut);
-                    live.incoming_skipped += cut as u64;
+                    live.incoming_skipped += live.incoming.keep_last(live.window) as u64;
                 }
                 if live.conn == LiveConn::Connecting {
                     live.conn = LiveConn::Connected;
@@ -305,6 +377,9 @@ impl App {
                 events_per_sec,
                 pending,
             } => {
+                let now = chrono::Utc::now().timestamp_millis();
+                live.lag
+                    .on_kord_lag(now, marks.iter().map(|m| (m.partition, m.lag())));
                 live.marks = marks;
                 live.events_per_sec = events_per_sec;
                 live.behind = pending;
@@ -325,7 +400,19 @@ impl App {
                 let list: Vec<String> = ps.iter().map(|p| format!("p{p}")).collect();
                 self.status = Some((format!("new partitions: {}", list.join(", ")), false));
             }
-            SourceEvent::Group(g) => live.group = Some(g),
+            SourceEvent::Group(g) => {
+                // A high watermark below the commit is not known yet (the
+                // first look) or under-reported (tansu): no lag to chart.
+                let known = |p: &crate::source::kafka::group::GroupPartition| {
+                    p.committed.is_none_or(|c| p.high >= c)
+                };
+                let parts = g
+                    .partitions
+                    .iter()
+                    .map(|p| (p.partition, p.committed, p.lag.filter(|_| known(p))));
+                live.lag.on_group(g.at_ms, parts);
+                live.group = Some(g);
+            }
             SourceEvent::Warning(w) => self.status = Some((format!("warning: {w}"), true)),
             SourceEvent::Error(e) => {
                 live.conn = LiveConn::Stopped(e.clone());
@@ -456,4 +543,54 @@ pub struct LiveInput {
     pub rx: tokio::sync::mpsc::Receiver<SourceEvent>,
     pub handle: crate::source::kafka::live::KafkaHandle,
     pub state: LiveState,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Payload;
+    use std::borrow::Cow;
+
+    fn batch(offsets: std::ops::Range<i64>) -> RecordBuf {
+        let mut b = RecordBuf::default();
+        for o in offsets {
+            b.push(&Record {
+                topic: Some(Cow::Borrowed("t")),
+                partition: 0,
+                offset: o,
+                ts: None,
+                headers: vec![],
+                key: Payload::Text(Cow::Owned(format!("k{o}"))),
+                payload: Payload::Text(Cow::Owned(format!("{{\"n\":{o}}}"))),
+            });
+        }
+        b
+    }
+
+    fn offsets(inc: &Incoming) -> Vec<i64> {
+        let mut out = Vec::new();
+        inc.for_each(|r| out.push(r.offset));
+        out
+    }
+
+    #[test]
+    fn incoming_keeps_the_newest_records_across_batches() {
+        let mut inc = Incoming::default();
+        inc.push(batch(0..3));
+        inc.push(batch(3..7));
+        inc.push(RecordBuf::default());
+        inc.push(batch(7..10));
+        assert_eq!(inc.len(), 10);
+        assert_eq!(offsets(&inc), (0..10).collect::<Vec<_>>());
+        // Cuts the first batch and part of the second.
+        assert_eq!(inc.keep_last(5), 5);
+        assert_eq!(inc.len(), 5);
+        assert_eq!(offsets(&inc), (5..10).collect::<Vec<_>>());
+        assert_eq!(inc.keep_last(5), 0);
+        assert_eq!(inc.keep_last(1), 4);
+        assert_eq!(offsets(&inc), vec![9]);
+        assert_eq!(inc.keep_last(0), 1);
+        assert!(inc.is_empty());
+        assert!(offsets(&inc).is_empty());
+    }
 }

@@ -7,11 +7,13 @@
 //! simulation or a detector itself: it asks the engine.
 
 pub mod app;
+pub mod clock;
 pub mod data;
 pub mod inspect;
 pub mod keys;
 pub mod live;
 pub mod run;
+pub mod search;
 pub mod theme;
 pub mod ui;
 

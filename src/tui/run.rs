@@ -139,6 +139,10 @@ pub fn run(cfg: Config) -> anyhow::Result<Option<String>> {
         .enable_all()
         .build()?;
     install_panic_hook();
+    // SIGINT, SIGTERM and SIGHUP end the loop below, which gives the
+    // terminal back; the command line then exits with 128+N.
+    crate::signals::defer();
+    crate::signals::on_forced_exit(restore_terminal);
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     crossterm::execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
@@ -254,14 +258,15 @@ async fn event_loop(
         #[cfg(unix)]
         let signal = async {
             tokio::select! {
-                _ = sigterm.recv() => {},
-                _ = sighup.recv() => {},
-                _ = tokio::signal::ctrl_c() => {},
+                _ = sigterm.recv() => 15,
+                _ = sighup.recv() => 1,
+                _ = tokio::signal::ctrl_c() => 2,
             }
         };
         #[cfg(not(unix))]
         let signal = async {
             let _ = tokio::signal::ctrl_c().await;
+            2
         };
         tokio::select! {
             ev = events.next() => {
@@ -285,6 +290,10 @@ async fn event_loop(
             _ = tick.tick() => {
                 let ms = last_tick.elapsed().as_millis() as u64;
                 last_tick = Instant::now();
+                // A signal that came before the loop listened for it.
+                if crate::signals::caught().is_some() {
+                    app.quit = true;
+                }
                 if let Some((src, _)) = live.as_mut() {
                     // Never waits: take what is there, rebuild off the loop.
                     while let Ok(ev) = src.try_recv() {
@@ -300,8 +309,9 @@ async fn event_loop(
                     dirty = true;
                 }
             }
-            _ = signal => {
-                tracing::info!("signal: quitting");
+            sig = signal => {
+                tracing::info!(signal = sig, "signal: quitting");
+                crate::signals::note(sig);
                 app.quit = true;
             }
         }

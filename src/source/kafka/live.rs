@@ -15,7 +15,7 @@
 use super::group::{GroupObserver, GroupSnapshot};
 use super::reader::{Connection, KafkaReader, Merger, PartitionMarks, ReadOrder};
 use super::{KafkaConfig, KafkaSourceError};
-use crate::model::Record;
+use crate::model::{Record, RecordBuf};
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,8 +29,10 @@ use tokio::sync::mpsc::{self, error::TrySendError, Receiver, Sender};
 pub enum SourceEvent {
     /// Reading started or the broker is back.
     Connected { topic: String, partitions: u32 },
-    /// Records in merged order (see [`LiveOptions::order`]).
-    Records(Vec<Record<'static>>),
+    /// Records in merged order (see [`LiveOptions::order`]), packed: a batch
+    /// is a few buffers, not several allocations per record, so a backlog
+    /// queued in the channel and in the UI costs little more than its bytes.
+    Records(RecordBuf),
     /// Per-partition watermarks and kord's position, about once a second.
     Watermarks {
         marks: Vec<PartitionMarks>,
@@ -76,6 +78,8 @@ pub struct LiveOptions {
     pub watermarks_every: Duration,
     pub group_every: Duration,
     pub partitions_every: Duration,
+    /// `--where EXPR` (crate::filter): only the records it keeps are sent.
+    pub filter: Option<String>,
 }
 
 impl Default for LiveOptions {
@@ -90,6 +94,7 @@ impl Default for LiveOptions {
             watermarks_every: Duration::from_secs(1),
             group_every: Duration::from_secs(5),
             partitions_every: Duration::from_secs(10),
+            filter: None,
         }
     }
 }
@@ -168,7 +173,8 @@ fn run(
         topic: reader.topic().to_string(),
         partitions: reader.topic_partition_count(),
     });
-    let mut pending: Vec<Record<'static>> = Vec::new();
+    let max_batch = opts.max_batch.max(1);
+    let mut pending = Outbox::new(max_batch);
     let mut merger = Merger::with_max_hold(opts.max_hold);
     let merged = opts.order == ReadOrder::Merged;
     let mut was_connected = true;
@@ -176,16 +182,23 @@ fn run(
     let mut last_group: Option<Instant> = None;
     let mut last_parts = Instant::now();
     let mut counted = 0u64;
-    let max_batch = opts.max_batch.max(1);
+    // The expression was checked before the source started.
+    let filter = opts
+        .filter
+        .as_deref()
+        .and_then(|e| crate::filter::RecordFilter::compile(e).ok());
     while !stop.load(Ordering::Relaxed) {
         let queued = pending.len() + merger.len();
         if queued < opts.max_pending {
             let room = (opts.max_pending - queued).min(max_batch);
             counted += reader.poll(Duration::from_millis(50), room, &mut |r| {
+                if filter.as_ref().is_some_and(|f| !f.matches(r)) {
+                    return;
+                }
                 if merged {
                     merger.push(r)
                 } else {
-                    pending.push(r.to_owned_record())
+                    pending.push(r)
                 }
             }) as u64;
         } else {
@@ -195,7 +208,7 @@ fn run(
         }
         if merged {
             let mut out = |r: &Record<'_>| {
-                pending.push(r.to_owned_record());
+                pending.push(r);
                 Ok::<(), Infallible>(())
             };
             let ids = reader.partitions();
@@ -266,17 +279,11 @@ fn run(
         }
         merger.excuse(work.elapsed());
         // Records first (in batches of at most max_batch), then control events.
-        while !pending.is_empty() {
-            let batch: Vec<Record<'static>> = if pending.len() > max_batch {
-                pending.drain(..max_batch).collect()
-            } else {
-                std::mem::take(&mut pending)
-            };
+        while let Some(batch) = pending.take() {
             match tx.try_send(SourceEvent::Records(batch)) {
                 Ok(()) => {}
-                Err(TrySendError::Full(SourceEvent::Records(mut b))) => {
-                    b.append(&mut pending);
-                    pending = b;
+                Err(TrySendError::Full(SourceEvent::Records(b))) => {
+                    pending.put_back(b);
                     break;
                 }
                 Err(_) => return,
@@ -295,5 +302,51 @@ fn run(
         if control.len() > 1000 {
             control.drain(..control.len() - 1000);
         }
+    }
+}
+
+/// Records waiting for the channel, packed in batches of at most `max`.
+struct Outbox {
+    bufs: VecDeque<RecordBuf>,
+    len: usize,
+    max: usize,
+}
+
+impl Outbox {
+    fn new(max: usize) -> Outbox {
+        Outbox {
+            bufs: VecDeque::new(),
+            len: 0,
+            max: max.max(1),
+        }
+    }
+
+    fn push(&mut self, r: &Record<'_>) {
+        if self.bufs.back().is_none_or(|b| b.len() >= self.max) {
+            // Small at first (a live trickle); grows with a backlog.
+            self.bufs
+                .push_back(RecordBuf::with_capacity(self.max.min(256), 128));
+        }
+        if let Some(b) = self.bufs.back_mut() {
+            b.push(r);
+            self.len += 1;
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The oldest batch.
+    fn take(&mut self) -> Option<RecordBuf> {
+        let b = self.bufs.pop_front()?;
+        self.len -= b.len();
+        Some(b)
+    }
+
+    /// A batch the channel had no room for, first again.
+    fn put_back(&mut self, b: RecordBuf) {
+        self.len += b.len();
+        self.bufs.push_front(b);
     }
 }

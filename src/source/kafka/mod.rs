@@ -359,11 +359,30 @@ pub enum KafkaSourceError {
 impl KafkaSourceError {
     /// Whether this is the user's input (exit code 2).
     pub fn is_usage(&self) -> bool {
-        matches!(
-            self,
-            KafkaSourceError::Usage(_) | KafkaSourceError::TopicMissing { .. }
-        )
+        match self {
+            KafkaSourceError::Usage(_) | KafkaSourceError::TopicMissing { .. } => true,
+            // A certificate the client does not trust, a wrong password: the
+            // user's settings, not the network (exit 2, said as such).
+            KafkaSourceError::Unreachable { last_error, .. } => {
+                last_error.as_deref().is_some_and(is_security_failure)
+            }
+            _ => false,
+        }
     }
+}
+
+/// Whether a librdkafka error is a TLS or SASL failure (trust, credentials).
+pub fn is_security_failure(e: &str) -> bool {
+    let e = e.to_ascii_lowercase();
+    [
+        "ssl handshake",
+        "certificate",
+        "sasl",
+        "authentication",
+        "ssl_connect",
+    ]
+    .iter()
+    .any(|w| e.contains(w))
 }
 
 fn last(e: &Option<String>) -> String {
@@ -384,6 +403,18 @@ impl fmt::Display for KafkaSourceError {
                     write!(f, "topics: {}", existing.join(", "))
                 }
             }
+            KafkaSourceError::Unreachable {
+                brokers,
+                waited,
+                last_error,
+            } if last_error.as_deref().is_some_and(is_security_failure) => write!(
+                f,
+                "the brokers {brokers} refused the connection's security within {:.1}s{} \
+                 (TLS: -X ssl.ca.location=CA.pem must hold the CA that signed the broker's \
+                 certificate; SASL: check sasl.mechanism, sasl.username and the password)",
+                waited.as_secs_f64(),
+                last(last_error)
+            ),
             KafkaSourceError::Unreachable {
                 brokers,
                 waited,

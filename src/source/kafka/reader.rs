@@ -844,14 +844,15 @@ impl Merger {
 }
 
 /// Reads until `until` and hands records to `sink` in `order`. `tick` runs
-/// at least every 200 ms (for flushing). Fails when the broker stays away
+/// at least every 200 ms (for flushing and progress: it sees the reader
+/// and its watermarks). Fails when the broker stays away
 /// longer than the config's timeout (unless `keep_waiting`).
 pub fn read_bounded(
     reader: &mut KafkaReader,
     until: &Until,
     order: ReadOrder,
     sink: &mut dyn FnMut(&Record<'_>) -> Result<(), KafkaSourceError>,
-    tick: &mut dyn FnMut(u64) -> Result<(), KafkaSourceError>,
+    tick: &mut dyn FnMut(u64, &KafkaReader) -> Result<(), KafkaSourceError>,
 ) -> Result<u64, KafkaSourceError> {
     let limit = match until {
         Until::Count(n) => *n,
@@ -901,7 +902,7 @@ pub fn read_bounded(
                 sink,
             )?;
         }
-        tick(emitted)?;
+        tick(emitted, reader)?;
         if reader.all_done()
             && merger.is_empty()
             && !matches!(until, Until::Count(_) | Until::Never)

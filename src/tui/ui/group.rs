@@ -1,10 +1,15 @@
 //! The observed consumer group (`kord live --group G`) in the consumers
 //! panel, below the simulated assignment: the group's state and Burrow
 //! status, each member (client id, host, assigned partitions) and, per
-//! partition, the committed offset, lag and status.
+//! partition, the committed offset, lag and status. Below them, in live
+//! mode, the lag over time: kord's and the group's lag as sparklines over
+//! the last minutes, with their trend and the group's time lag.
 
+use super::compact;
 use crate::detect::lag::LagStatus;
+use crate::detect::lag_trend::{age, sparkline, LagHistory, LagSeries, TimeLag, Trend, KEEP_MS};
 use crate::tui::app::App;
+use crate::tui::live::LiveState;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -20,9 +25,128 @@ pub fn status_style(app: &App, s: LagStatus) -> Style {
     }
 }
 
-/// Lines the observed group adds to the consumers panel (0 without `--group`).
+/// Partitions given a lag-over-time line (the most lagging).
+pub const LAG_PARTITIONS: usize = 8;
+/// Points in a sparkline: a total's, a partition's.
+const SPARK_TOTAL: usize = 30;
+const SPARK_PART: usize = 14;
+
+/// Partitions with a lag series, the most lagging first (group lag, else
+/// kord's), at most [`LAG_PARTITIONS`], then in partition order; and how
+/// many more there are.
+fn lag_partitions(h: &LagHistory) -> (Vec<usize>, usize) {
+    let n = h.kord.len().max(h.group.len());
+    let lag = |p: usize| {
+        let g = h.group.get(p).and_then(LagSeries::last);
+        let k = h.kord.get(p).and_then(LagSeries::last);
+        (g.unwrap_or(0), k.unwrap_or(0))
+    };
+    let mut ps: Vec<usize> = (0..n).collect();
+    ps.sort_by_key(|&p| (std::cmp::Reverse(lag(p)), p));
+    let more = n.saturating_sub(LAG_PARTITIONS);
+    ps.truncate(LAG_PARTITIONS);
+    ps.sort_unstable();
+    (ps, more)
+}
+
+/// Lines of the lag-over-time block.
+fn lag_line_count(live: &LiveState) -> u16 {
+    let (ps, more) = lag_partitions(&live.lag);
+    3 + ps.len() as u16 + u16::from(more > 0)
+}
+
+fn series_spans<'a>(app: &App, name: &str, s: Option<&LagSeries>, n: usize) -> Vec<Span<'a>> {
+    let t = &app.theme;
+    let Some(s) = s.filter(|s| s.last().is_some()) else {
+        return vec![Span::styled(format!("{name} -"), t.dim())];
+    };
+    let trend = s.trend();
+    let style = match trend {
+        Trend::Growing { .. } => t.fg(t.warn),
+        Trend::Shrinking { .. } => t.fg(t.ok),
+        _ => t.dim(),
+    };
+    vec![
+        Span::styled(format!("{name} "), t.dim()),
+        Span::styled(format!("{:<n$}", sparkline(&s.tail(n))), t.fg(t.accent)),
+        Span::styled(
+            format!(" {:>6} ", compact(s.last().unwrap_or(0).max(0) as u64)),
+            t.text(),
+        ),
+        Span::styled(trend.describe(), style),
+    ]
+}
+
+fn time_lag_text(tl: Option<TimeLag>) -> String {
+    match tl {
+        Some(t) if t.at_least => format!(" · age ≥{}", age(t.ms)),
+        Some(t) => format!(" · age {}", age(t.ms)),
+        None => String::new(),
+    }
+}
+
+/// The lag-over-time block: kord's and the group's lag as sparklines over
+/// the last minutes, their trend, and the group's time lag.
+fn lag_lines<'a>(app: &App, live: &LiveState, lines: &mut Vec<Line<'a>>) {
+    let t = &app.theme;
+    let h = &live.lag;
+    let grouped = live.group_name.is_some();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            " lag over time (last {} min; age: of the oldest record the group has not committed)",
+            KEEP_MS / 60_000
+        ),
+        t.fg(t.title).add_modifier(Modifier::BOLD),
+    )));
+    let mut total = vec![Span::styled("   total  ", t.dim())];
+    total.extend(series_spans(app, "kord", Some(&h.kord_total), SPARK_TOTAL));
+    if grouped {
+        total.push(Span::styled("  │ ", t.dim()));
+        total.extend(series_spans(
+            app,
+            "group",
+            Some(&h.group_total),
+            SPARK_TOTAL,
+        ));
+        if let Some(worst) = h.time_lag.iter().flatten().max_by_key(|t| t.ms) {
+            total.push(Span::styled(
+                format!(" · oldest uncommitted {}", age(worst.ms)),
+                if worst.ms > 0 { t.fg(t.warn) } else { t.text() },
+            ));
+        }
+    }
+    lines.push(Line::from(total));
+    let (ps, more) = lag_partitions(h);
+    for p in ps {
+        let mut spans = vec![Span::styled(format!("   p{p:<6}"), t.dim())];
+        spans.extend(series_spans(app, "kord", h.kord.get(p), SPARK_PART));
+        if grouped {
+            spans.push(Span::styled("  │ ", t.dim()));
+            spans.extend(series_spans(app, "group", h.group.get(p), SPARK_PART));
+            spans.push(Span::styled(
+                time_lag_text(h.time_lag.get(p).copied().flatten()),
+                t.text(),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("   … {more} more partitions"),
+            t.dim(),
+        )));
+    }
+}
+
+/// Lines the observed group and the lag over time add to the consumers
+/// panel (0 outside live mode).
 pub fn line_count(app: &App) -> u16 {
     let Some(live) = &app.live else { return 0 };
+    lag_line_count(live) + group_line_count(live)
+}
+
+fn group_line_count(live: &LiveState) -> u16 {
     match &live.group {
         Some(g) => 2 + g.members.len().max(1) as u16 + g.partitions.len().div_ceil(4) as u16,
         None if live.group_name.is_some() => 2,
@@ -30,9 +154,15 @@ pub fn line_count(app: &App) -> u16 {
     }
 }
 
-/// Appends the observed group's lines to the consumers panel.
+/// Appends the lag over time and the observed group's lines to the
+/// consumers panel.
 pub fn extend<'a>(app: &App, lines: &mut Vec<Line<'a>>) {
     let Some(live) = &app.live else { return };
+    group_lines(app, live, lines);
+    lag_lines(app, live, lines);
+}
+
+fn group_lines<'a>(app: &App, live: &LiveState, lines: &mut Vec<Line<'a>>) {
     let t = &app.theme;
     let Some(g) = &live.group else {
         if let Some(name) = &live.group_name {

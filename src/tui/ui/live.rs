@@ -78,6 +78,13 @@ pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
             t.fg(t.warn),
         ));
     }
+    if let Some(&ts) = app.ds.as_ref().and_then(|d| d.store.ts.last()) {
+        let now = crate::tui::clock::now_ms();
+        spans.push(Span::styled(
+            format!(" · newest {}", crate::tui::clock::age(ts, now)),
+            t.dim(),
+        ));
+    }
     spans
 }
 

@@ -306,6 +306,15 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
             t.fg(t.warn),
         ));
     }
+    if app.load_failed.is_some() {
+        spans.push(Span::styled(
+            format!(
+                " (loading stopped: {} events kept)",
+                compact(ds.len() as u64)
+            ),
+            t.fg(t.error),
+        ));
+    }
     spans.extend([
         sep.clone(),
         Span::styled("strategy ", t.dim()),
@@ -432,6 +441,11 @@ fn decision_line(f: &mut Frame, app: &App, r: Rect) {
 
 fn status_line(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
+    // Why loading stopped stays on the line until another message replaces it.
+    let failed = app
+        .load_failed
+        .as_ref()
+        .map(|e| (format!("loading stopped: {e}"), true));
     let line = match &app.prompt {
         Prompt::Command(s) => Line::from(vec![
             Span::styled(":", t.fg(t.accent)),
@@ -445,7 +459,7 @@ fn status_line(f: &mut Frame, app: &App, r: Rect) {
             Span::styled("█", t.fg(t.accent)),
             Span::styled(format!("   {} rows · Enter keeps · Esc clears", app.rows.len()), t.dim()),
         ]),
-        Prompt::None => match &app.status {
+        Prompt::None => match app.status.as_ref().or(failed.as_ref()) {
             Some((s, err)) => Line::from(Span::styled(
                 format!(" {s}"),
                 if *err { t.fg(t.error) } else { t.fg(t.ok) },

@@ -3,7 +3,6 @@
 
 use super::compact;
 use crate::detect::Kind;
-use crate::strategy::fmt_ms;
 use crate::tui::app::{App, SPEEDS};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -120,7 +119,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         );
     }
     // Cursor line: position, time, playback.
-    let time = fmt_ms(arrival[app.cursor.min(n - 1)]);
+    let time = crate::tui::clock::fmt_time(arrival[app.cursor.min(n - 1)]);
     let play = if app.playing { "▶" } else { "⏸" };
     let base = format!(
         " #{}/{}  {}  {} {} ev/s ",
