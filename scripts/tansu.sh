@@ -4,6 +4,7 @@
 #   scripts/tansu.sh install        install into $KORD_CACHE/tansu (default ~/.cache/kord)
 #   scripts/tansu.sh start DIR      start; writes DIR/port and DIR/pid, prints 127.0.0.1:PORT
 #   scripts/tansu.sh stop DIR       stop the broker started in DIR
+#   scripts/tansu.sh path           print the binary's path (installing it if needed)
 set -euo pipefail
 CACHE="${KORD_CACHE:-$HOME/.cache/kord}"
 TANSU_ROOT="$CACHE/tansu"
@@ -47,5 +48,6 @@ case "${1:-}" in
   install) install ;;
   start) start "${2:?dir}" ;;
   stop) stop "${2:?dir}" ;;
-  *) echo "usage: $0 install|start DIR|stop DIR" >&2; exit 2 ;;
+  path) install; echo "$TANSU" ;;
+  *) echo "usage: $0 install|start DIR|stop DIR|path" >&2; exit 2 ;;
 esac

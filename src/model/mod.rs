@@ -3,6 +3,7 @@
 
 pub mod intern;
 pub mod lens;
+pub mod line;
 pub mod pointer;
 pub mod record;
 pub mod store;

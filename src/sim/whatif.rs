@@ -3,10 +3,10 @@
 //! the lens entity, or a composite of payload fields. Pure functions over the
 //! store; the recorded layout stays in the original store for comparison.
 
+use crate::model::line::parse_record;
 use crate::model::pointer::{Pointer, TopLevel};
 use crate::model::EventStore;
 use crate::partition::Partitioner;
-use crate::source::recording::parse_record;
 use std::borrow::Cow;
 
 /// Seed for spreading null keys (and keys missing every composite field):

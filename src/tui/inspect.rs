@@ -5,10 +5,10 @@
 
 use super::data::{Dataset, Marker, StrategyView};
 use crate::decode::{Decoded, Stage};
+use crate::model::line::parse_record;
 use crate::model::record::hex;
 use crate::model::{Outcome, Payload, NONE};
 use crate::sim::HolBlock;
-use crate::source::recording::parse_record;
 
 /// One decision, described.
 #[derive(Clone, Debug, PartialEq, Eq)]

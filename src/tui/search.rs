@@ -5,7 +5,7 @@
 
 use super::data::Dataset;
 use crate::filter::RecordFilter;
-use crate::source::recording::parse_record;
+use crate::model::line::parse_record;
 use std::sync::Arc;
 
 /// The expressions in force.

@@ -1,0 +1,241 @@
+//! One record line (SPEC §2, the shape `kcat -C -J` prints, plus kord's
+//! lossless `key_b64` / `payload_b64` / `{"b64": ...}` header values)
+//! parsed into a [`Record`]; [`Record::write_json_line`] is its inverse.
+//! Pure: no files, no Kafka. The recording reader (`source::recording`)
+//! splits input into lines and calls [`parse_record`].
+
+use crate::model::record::Headers;
+use crate::model::{Payload, Record};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// A problem with one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+fn line_err(field: &str, message: impl Into<String>) -> LineError {
+    LineError {
+        field: Some(field.into()),
+        message: message.into(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    #[serde(borrow, default)]
+    topic: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    partition: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    offset: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    ts: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    headers: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    key: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    key_b64: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    payload_b64: Option<&'a RawValue>,
+}
+
+fn int(raw: Option<&RawValue>, field: &str, required: bool) -> Result<Option<i64>, LineError> {
+    match raw {
+        None if required => Err(line_err(field, "missing (an integer is required)")),
+        None => Ok(None),
+        Some(r) => r.get().parse::<i64>().map(Some).map_err(|_| {
+            line_err(
+                field,
+                format!("expected an integer, got {}", short(r.get())),
+            )
+        }),
+    }
+}
+
+fn string<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, LineError> {
+    match raw {
+        None => Ok(None),
+        Some(r) if r.get().starts_with('"') => {
+            serde_json::from_str::<crate::model::pointer::BorrowedStr>(r.get())
+                .map(|s| Some(s.0))
+                .map_err(|e| line_err(field, e.to_string()))
+        }
+        Some(r) => Err(line_err(
+            field,
+            format!("expected a string or null, got {}", short(r.get())),
+        )),
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.len() > 40 {
+        let mut end = 40;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    } else {
+        s.to_string()
+    }
+}
+
+/// Bytes written as base64 (`key_b64`, `payload_b64`, a header's `{"b64":...}`).
+fn base64_bytes(raw: &RawValue, field: &str) -> Result<Payload<'static>, LineError> {
+    use base64::Engine as _;
+    let text = string(Some(raw), field)?
+        .ok_or_else(|| line_err(field, "null where base64 text was expected"))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(text.as_bytes())
+        .map(|b| Payload::Binary(Cow::Owned(b)))
+        .map_err(|e| line_err(field, format!("not valid base64: {e}")))
+}
+
+/// A key or payload: a string (text), null, any other JSON value (inline,
+/// as kcat's `-s key=avro` prints it), or base64 bytes in `NAME_b64`.
+fn bytes_field<'a>(
+    raw: Option<&'a RawValue>,
+    b64: Option<&'a RawValue>,
+    field: &str,
+) -> Result<Payload<'a>, LineError> {
+    if let Some(b) = b64 {
+        if raw.is_some_and(|r| r.get() != "null") {
+            return Err(line_err(
+                field,
+                format!("both `{field}` and `{field}_b64` are given"),
+            ));
+        }
+        return base64_bytes(b, &format!("{field}_b64"));
+    }
+    Ok(match raw {
+        None => Payload::Null,
+        Some(r) if r.get() == "null" => Payload::Null,
+        Some(r) if r.get().starts_with('"') => {
+            Payload::Text(string(Some(r), field)?.unwrap_or_default())
+        }
+        Some(r) => Payload::Json(Cow::Borrowed(r.get())),
+    })
+}
+
+/// A header value: a string, null, or `{"b64": "..."}`.
+fn header_value<'a>(raw: Option<&'a RawValue>) -> Result<Payload<'a>, LineError> {
+    match raw {
+        Some(r) if r.get().starts_with('{') => {
+            #[derive(Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct B64<'a> {
+                #[serde(borrow)]
+                b64: &'a RawValue,
+            }
+            let b: B64 = serde_json::from_str(r.get()).map_err(|_| {
+                line_err(
+                    "headers",
+                    format!(
+                        "a header value is a string, null or {{\"b64\": \"...\"}}, got {}",
+                        short(r.get())
+                    ),
+                )
+            })?;
+            base64_bytes(b.b64, "headers")
+        }
+        other => Ok(string(other, "headers")?.map_or(Payload::Null, Payload::Text)),
+    }
+}
+
+fn headers<'a>(raw: Option<&'a RawValue>) -> Result<Headers<'a>, LineError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let text = raw.get();
+    if text.starts_with('[') {
+        let items: Vec<Option<&'a RawValue>> =
+            serde_json::from_str(text).map_err(|e| line_err("headers", e.to_string()))?;
+        if items.len() % 2 != 0 {
+            return Err(line_err(
+                "headers",
+                "a flat array needs name, value pairs (odd length)",
+            ));
+        }
+        let mut out = Vec::with_capacity(items.len() / 2);
+        for pair in items.chunks(2) {
+            let name = string(pair[0], "headers")?
+                .ok_or_else(|| line_err("headers", "a header name is null"))?;
+            out.push((name, header_value(pair[1])?));
+        }
+        Ok(out)
+    } else if text.starts_with('{') {
+        let map: Vec<(Cow<'a, str>, Option<&'a RawValue>)> =
+            serde_json::from_str::<std::collections::BTreeMap<String, Option<&'a RawValue>>>(text)
+                .map_err(|e| line_err("headers", e.to_string()))?
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), v))
+                .collect();
+        map.into_iter()
+            .map(|(k, v)| Ok((k, header_value(v)?)))
+            .collect()
+    } else if text == "null" {
+        Ok(Vec::new())
+    } else {
+        Err(line_err(
+            "headers",
+            format!("expected an array or object, got {}", short(text)),
+        ))
+    }
+}
+
+/// Parses one record line (kcat `-J` shape). `line` may be non-UTF-8: such a
+/// payload is kept as bytes.
+pub fn parse_record(line: &[u8]) -> Result<Record<'_>, LineError> {
+    match std::str::from_utf8(line) {
+        Ok(text) => parse_record_str(text),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(line).into_owned();
+            let rec = parse_record_str(&lossy)?.into_owned();
+            let payload = match rec.payload {
+                Payload::Text(t) | Payload::Json(t) => {
+                    Payload::Binary(Cow::Owned(t.into_owned().into_bytes()))
+                }
+                other => other,
+            };
+            Ok(Record { payload, ..rec })
+        }
+    }
+}
+
+fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
+    let t = text.trim_start();
+    if !t.starts_with('{') {
+        return Err(LineError {
+            field: None,
+            message: format!("not a JSON object: {}", short(t)),
+        });
+    }
+    let raw: RawRecord = serde_json::from_str(text).map_err(|e| LineError {
+        field: None,
+        message: format!("not valid JSON: {e}"),
+    })?;
+    let partition = int(raw.partition, "partition", true)?.unwrap_or(0);
+    if !(0..=i32::MAX as i64).contains(&partition) {
+        return Err(line_err(
+            "partition",
+            format!("{partition} is not a partition number"),
+        ));
+    }
+    let offset = int(raw.offset, "offset", true)?.unwrap_or(0);
+    let payload = bytes_field(raw.payload, raw.payload_b64, "payload")?;
+    Ok(Record {
+        topic: string(raw.topic, "topic")?,
+        partition: partition as i32,
+        offset,
+        ts: int(raw.ts, "ts", false)?,
+        headers: headers(raw.headers)?,
+        key: bytes_field(raw.key, raw.key_b64, "key")?,
+        payload,
+    })
+}
