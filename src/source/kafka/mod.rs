@@ -371,6 +371,12 @@ impl KafkaSourceError {
     }
 }
 
+/// Whether a librdkafka error says the broker closed a connection it had
+/// accepted (what a broker that requires TLS or SASL does to a plain client).
+fn closed_by_peer(e: &str) -> bool {
+    e.contains("reset by peer") || e.contains("closed by peer")
+}
+
 /// Whether a librdkafka error is a TLS or SASL failure (trust, credentials).
 pub fn is_security_failure(e: &str) -> bool {
     let e = e.to_ascii_lowercase();
@@ -421,9 +427,15 @@ impl fmt::Display for KafkaSourceError {
                 last_error,
             } => write!(
                 f,
-                "cannot reach the brokers {brokers} within {:.1}s{}",
+                "cannot reach the brokers {brokers} within {:.1}s{}{}",
                 waited.as_secs_f64(),
-                last(last_error)
+                last(last_error),
+                if last_error.as_deref().is_some_and(closed_by_peer) {
+                    " (a broker accepted the connection and closed it: it may require \
+                     TLS or SASL, -X security.protocol=ssl|sasl_plaintext|sasl_ssl)"
+                } else {
+                    ""
+                }
             ),
             KafkaSourceError::Lost {
                 brokers,
