@@ -325,6 +325,16 @@ impl RecordBuf {
 
 type Headers<'a> = Vec<(Cow<'a, str>, Option<Cow<'a, str>>)>;
 
+impl<'a> FromIterator<Record<'a>> for RecordBuf {
+    fn from_iter<I: IntoIterator<Item = Record<'a>>>(iter: I) -> RecordBuf {
+        let mut b = RecordBuf::default();
+        for r in iter {
+            b.push(&r);
+        }
+        b
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
