@@ -42,7 +42,7 @@ P="$("$KORD_BIN" analyze "$WORK/alert-flap.jsonl" --format json | jq .partitions
 # The window holds the first batch but not both: the oldest are dropped.
 W=$((N * 3 / 2))
 
-T new-session -d -s "$S" -x 200 -y 45 \
+T new-session -d -s "$S" -x 260 -y 45 \
   "env -i PATH=$PATH TERM=xterm-256color HOME=$HOME PS1='e2e\$ ' bash --norc --noprofile"
 wait_for 'e2e$'
 keys "clear; $KORD_BIN live -b $BROKER -t $TOPIC --lens $WORK/alert-flap.jsonl --group e2e-observed --timeout 3s --window $W" Enter

@@ -19,6 +19,8 @@ trap cleanup EXIT
 
 BIG="$DIR/big.jsonl"
 "$KORD_BIN" synth alert-flap -o "$BIG" --events 1000000 --partitions 16 --entities 50000
+# The scenario loses 0.2% of its versions: the report counts the file's records.
+N=$(($(wc -l <"$BIG") - 1))
 
 S=progress
 T new-session -d -s "$S" -x 160 -y 30 \
@@ -31,7 +33,7 @@ T send-keys -t "$S" "clear; KORD_THREADS=1 $KORD_BIN analyze $BIG --strategy ver
 wait_for "reading $BIG" 30
 wait_for 'DONE-0' 60
 screen | grep -qF "reading $BIG" && fail "the progress line was not cleared"
-jq -e '.events == 1000000' "$DIR/out.json" >/dev/null || fail "the JSON report is not clean"
+jq -e --argjson n "$N" '.events == $n' "$DIR/out.json" >/dev/null || fail "the JSON report is not clean"
 
 echo "e2e-progress: --quiet shows none on a terminal"
 T send-keys -t "$S" "clear; KORD_THREADS=1 $KORD_BIN analyze $BIG --strategy versioned --format json --quiet > $DIR/q.json; echo QDONE-\$?" Enter
@@ -43,7 +45,7 @@ until screen | grep -qF 'QDONE-0'; do
 done
 
 echo "e2e-progress: a pipe gets none"
-KORD_THREADS=1 "$KORD_BIN" analyze "$BIG" --strategy versioned --format json 2>"$DIR/err" | jq -e '.events == 1000000' >/dev/null
+KORD_THREADS=1 "$KORD_BIN" analyze "$BIG" --strategy versioned --format json 2>"$DIR/err" | jq -e --argjson n "$N" '.events == $n' >/dev/null
 [ ! -s "$DIR/err" ] || { echo "e2e-progress: FAIL: stderr on a pipe: $(head -c 300 "$DIR/err")" >&2; exit 1; }
 
 if [ -n "${KORD_TEST_BROKER:-}" ]; then

@@ -365,7 +365,8 @@ fn sasl_against_a_plaintext_listener_fails_clearly() {
         "-X",
         "sasl.password=hunter2",
     ]);
-    assert_eq!(o.status.code(), Some(1));
+    // A refused handshake is the user's settings (issue 12): exit 2.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = stderr(&o);
     assert!(e.contains("SASL"), "{e}");
     assert!(!e.contains("hunter2"), "{e}");

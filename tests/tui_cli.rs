@@ -50,7 +50,7 @@ fn without_a_terminal_the_tui_says_so() {
 
 #[test]
 fn live_usage_errors_exit_2_before_any_connection() {
-    exits_2(&["live", "-t", "alerts"], "-b BROKERS is required");
+    exits_2(&["live", "-t", "alerts"], "-b BROKERS (or --cluster NAME");
     exits_2(
         &[
             "live",
