@@ -423,16 +423,6 @@ impl<'a> FromIterator<Record<'a>> for RecordBuf {
     }
 }
 
-impl<'a> FromIterator<Record<'a>> for RecordBuf {
-    fn from_iter<I: IntoIterator<Item = Record<'a>>>(iter: I) -> RecordBuf {
-        let mut b = RecordBuf::default();
-        for r in iter {
-            b.push(&r);
-        }
-        b
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
