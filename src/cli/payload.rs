@@ -20,10 +20,15 @@ pub fn registry_url(flag: Option<&str>, configured: Option<&str>) -> Option<Stri
 /// A started registry client: options checked and the registry reached
 /// (an unreachable one is a usage error, exit 2, before the screen opens).
 pub fn registry(url: &str, props: &[String]) -> anyhow::Result<Registry> {
-    let cfg = RegistryConfig::new(url, props).map_err(UsageError)?;
-    let reg = Registry::new(cfg).map_err(UsageError)?;
+    let reg = registry_unchecked(url, props)?;
     reg.check().map_err(UsageError)?;
     Ok(reg)
+}
+
+/// A registry client with its options checked, not yet reached.
+fn registry_unchecked(url: &str, props: &[String]) -> anyhow::Result<Registry> {
+    let cfg = RegistryConfig::new(url, props).map_err(UsageError)?;
+    Registry::new(cfg).map_err(|e| UsageError(e).into())
 }
 
 /// The decoder of a command's payload flags (`configured`: a registry URL
@@ -32,8 +37,13 @@ pub fn registry(url: &str, props: &[String]) -> anyhow::Result<Registry> {
 /// schema lines arrive. Also installed for the inspector.
 pub fn decoder(p: &PayloadArgs, configured: Option<&str>) -> anyhow::Result<Option<Arc<Decoder>>> {
     let mut d = Decoder::new();
-    if let Some(url) = registry_url(p.schema_registry.as_deref(), configured) {
+    if let Some(url) = registry_url(p.schema_registry.as_deref(), None) {
         d = d.with_lookup(Arc::new(registry(&url, &p.registry_property)?));
+    } else if let Some(url) = registry_url(None, configured) {
+        // A cluster's default registry is not required to answer at start: a
+        // topic may hold no framed records; if it does and the registry is
+        // down, each such record says so (kept, counted `unparsed`).
+        d = d.with_lookup(Arc::new(registry_unchecked(&url, &p.registry_property)?));
     } else if !p.registry_property.is_empty() {
         return Err(UsageError("--registry-property needs --schema-registry URL".into()).into());
     }
