@@ -120,9 +120,9 @@ fn switching_to_buffered_holds_and_releases_v3() {
 #[test]
 fn stale_strategy_results_are_ignored() {
     let mut app = app_for("alert-flap", 120, 40);
-    dispatch(&mut app, Action::SetStrategy("lww".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Lww));
     let first = app.jobs.pop().unwrap();
-    dispatch(&mut app, Action::SetStrategy("buffered".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Buffered));
     let msg = first.run(app.ds.as_ref().unwrap());
     app.on_msg(msg);
     assert_eq!(
@@ -249,7 +249,7 @@ fn overlays_bookmarks_and_consumers() {
     assert_eq!(app.cursor, 100);
     dispatch(&mut app, Action::PrevBookmark);
     assert_eq!(app.cursor, 10);
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     let before = app.view.as_ref().unwrap().sim.consumers as usize;
     dispatch(&mut app, Action::ToggleConsumers);

@@ -12,6 +12,7 @@ fn app_for(name: &str) -> App {
 
 use kord::sim::Change;
 use kord::source::{load_recording, LoadOptions};
+use kord::strategy::StrategyKind;
 use kord::tui::{dispatch, prepare, Action, App};
 use std::path::Path;
 use std::sync::Arc;
@@ -158,7 +159,7 @@ fn what_if_commands_edit_one_part_at_a_time() {
 #[test]
 fn an_eager_rebalance_pauses_every_partition_for_rebalance_ms() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     dispatch(&mut app, Action::Seek(500));
     dispatch(&mut app, Action::AddConsumer);
@@ -194,7 +195,7 @@ fn an_eager_rebalance_pauses_every_partition_for_rebalance_ms() {
 #[test]
 fn killing_a_columns_owner_waits_for_the_session_timeout() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     dispatch(&mut app, Action::Seek(100));
     app.sel_col = 0;
@@ -232,7 +233,7 @@ fn killing_a_columns_owner_waits_for_the_session_timeout() {
 #[test]
 fn sequential_delivery_refuses_membership_changes() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("sequential".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Sequential));
     run_jobs(&mut app);
     dispatch(&mut app, Action::AddConsumer);
     assert!(app.status.as_ref().unwrap().1);
@@ -243,7 +244,7 @@ fn sequential_delivery_refuses_membership_changes() {
 #[test]
 fn a_delivery_model_what_if_re_simulates_every_view() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     let hol = app.view.as_ref().unwrap().sim.sim.blocks.len();
     assert!(hol > 0, "slow-consumer has HOL blocking on partitions");

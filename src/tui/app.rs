@@ -2,6 +2,8 @@
 //! [`update`], the only place state changes. Heavy work is requested as
 //! [`Job`]s that the loop runs off-thread; their results come back as [`Msg`].
 
+use super::action::TimeArg;
+pub use super::action::{Action, Sort};
 use super::data::{CompareData, Dataset, Marker, SimSettings, StrategyView};
 use super::inspect::Inspect;
 use super::theme::Theme;
@@ -12,85 +14,8 @@ use crate::report::whatif::Suggestion;
 use crate::sim::whatif::{PartitionBy, WhatIf};
 use crate::sim::{Change, Rebalance};
 use crate::strategy::StrategyKind;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-
-/// Everything a user can do. Keys map to actions (see [`super::keys`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Action {
-    Quit,
-    /// Time passed (ms), for playback.
-    Tick(u64),
-    Resize(u16, u16),
-    /// Step the cursor by N events (negative: back).
-    Step(i64),
-    /// Go to an arrival index.
-    Seek(usize),
-    SeekStart,
-    SeekEnd,
-    /// Go to the first event arriving at or after this time (epoch ms).
-    SeekTime(i64),
-    NextFinding,
-    PrevFinding,
-    /// `F`: the next event matching `:find EXPR` (asks for one if none).
-    FindContent,
-    /// Cycle which finding kind next/previous jump to.
-    CycleFindingKind,
-    TogglePlay,
-    Faster,
-    Slower,
-    NextStrategy,
-    PrevStrategy,
-    SetStrategy(String),
-    /// Move the row selection.
-    Rows(i64),
-    /// Move the column selection.
-    Cols(i64),
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    FirstColumn,
-    LastColumn,
-    ToggleHelp,
-    ToggleCompare,
-    ToggleInspector,
-    ToggleConsumers,
-    /// Write the HTML report of what is loaded (`E`).
-    ExportReport,
-    /// Open the filter prompt (`/`).
-    StartFilter,
-    /// Open the command line (`:`).
-    StartCommand,
-    /// A character typed into the prompt.
-    Input(char),
-    Backspace,
-    Submit,
-    /// Close the prompt or overlay.
-    Cancel,
-    SetFilter(String),
-    CycleSort,
-    ToggleBookmark,
-    NextBookmark,
-    PrevBookmark,
-    /// A consumer joins the simulated group at the cursor (a rebalance).
-    AddConsumer,
-    /// The newest member leaves the group at the cursor.
-    RemoveConsumer,
-    /// The owner of the selected column dies at the cursor (its partitions
-    /// stall until its session times out).
-    KillConsumer,
-    /// Next re-partitioning what-if: the measured suggestions, then the
-    /// recorded layout again.
-    NextWhatIf,
-    /// A mouse click at a cell of the screen.
-    Click(u16, u16),
-    ScrollUp,
-    ScrollDown,
-    /// A command-line command (what follows `:`).
-    Command(String),
-}
 
 /// Background work the loop runs off the UI thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,25 +184,6 @@ pub fn export_report(
         shown.display(),
         html.len().div_ceil(1024)
     ))
-}
-
-/// How rows are ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sort {
-    Name,
-    Activity,
-    Findings,
-}
-
-impl Sort {
-    /// The name shown and typed.
-    pub fn name(self) -> &'static str {
-        match self {
-            Sort::Name => "name",
-            Sort::Activity => "activity",
-            Sort::Findings => "findings",
-        }
-    }
 }
 
 /// What the inspector shows.
@@ -965,173 +871,6 @@ impl App {
         self.request_strategy(self.shown_strategy());
     }
 
-    fn command(&mut self, line: &str) {
-        let line = line.trim();
-        let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
-        let arg = arg.trim();
-        match cmd {
-            "" => {}
-            "q" | "quit" => self.quit = true,
-            "goto" | "g" | "go" => match arg.parse::<usize>() {
-                Ok(i) => self.seek_checked(i),
-                Err(_) => self.set_status(format!(":goto needs an event index, got {arg:?}"), true),
-            },
-            "time" | "t" => match self.parse_time(arg) {
-                Some(ms) if ms < 0 => self.set_status(
-                    format!(":time needs a time after 1970 (epoch ms >= 0), got {arg:?}"),
-                    true,
-                ),
-                Some(ms) => {
-                    if let Some(e) = self.time_out_of_range(ms) {
-                        self.set_status(e, true);
-                        return;
-                    }
-                    update(self, Action::SeekTime(ms));
-                }
-                None => self.set_status(
-                    format!(":time needs RFC 3339, HH:MM:SS or epoch ms, got {arg:?}"),
-                    true,
-                ),
-            },
-            "strategy" | "s" => match arg.parse::<StrategyKind>() {
-                Ok(k) if self.ds.as_ref().is_some_and(|d| d.strategies.contains(&k)) => {
-                    self.request_strategy(k)
-                }
-                Ok(k) => self.set_status(
-                    format!("{} needs a lens with per-type strategies", k.name()),
-                    true,
-                ),
-                Err(e) => self.set_status(e, true),
-            },
-            "filter" | "f" => {
-                self.filter = arg.to_string();
-                self.rebuild_rows();
-                self.refresh();
-            }
-            "sort" => {
-                self.sort = match arg {
-                    "name" => Sort::Name,
-                    "activity" | "events" => Sort::Activity,
-                    "findings" => Sort::Findings,
-                    _ => {
-                        self.set_status("sort by name, activity or findings", true);
-                        return;
-                    }
-                };
-                self.rebuild_rows();
-            }
-            "speed" => match arg.parse::<u32>() {
-                Ok(s) if s == 0 || s > SPEEDS[SPEEDS.len() - 1] => self.set_status(
-                    format!(
-                        ":speed needs events per second from {} to {}, got {s}",
-                        SPEEDS[0],
-                        SPEEDS[SPEEDS.len() - 1]
-                    ),
-                    true,
-                ),
-                Ok(s) => {
-                    self.speed = SPEEDS
-                        .iter()
-                        .position(|&x| x >= s)
-                        .unwrap_or(SPEEDS.len() - 1);
-                }
-                Err(_) => self.set_status(":speed needs events per second", true),
-            },
-            "consumers" | "c" => match arg.parse::<u32>() {
-                Ok(n) if (1..=MAX_CONSUMERS).contains(&n) => self.set_consumers(n),
-                _ => self.set_status(
-                    format!(":consumers needs a count from 1 to {MAX_CONSUMERS}, got {arg:?}"),
-                    true,
-                ),
-            },
-            "partition-by" | "partition_by" | "by" => match PartitionBy::parse(arg) {
-                Ok(by) => self.edit_what_if(|w| w.by = by),
-                Err(e) => self.set_status(e, true),
-            },
-            "partitions" => match arg.parse::<u32>() {
-                Ok(n) if (1..=crate::sim::whatif::MAX_PARTITIONS).contains(&n) => {
-                    self.edit_what_if(|w| w.partitions = n)
-                }
-                _ => self.set_status(
-                    format!(
-                        ":partitions needs a count from 1 to {}",
-                        crate::sim::whatif::MAX_PARTITIONS
-                    ),
-                    true,
-                ),
-            },
-            "partitioner" => match arg.parse::<Partitioner>() {
-                Ok(p) => self.edit_what_if(|w| w.partitioner = p),
-                Err(e) => self.set_status(e, true),
-            },
-            "whatif" | "what-if" | "recorded" => {
-                if arg == "off" || cmd == "recorded" || arg.is_empty() && self.what_if.is_some() {
-                    self.suggestion = None;
-                    self.request_layout(None);
-                } else {
-                    self.next_what_if();
-                }
-            }
-            "delivery" => match arg.parse::<crate::sim::Model>() {
-                Ok(m) => {
-                    self.sim_opts.model = m;
-                    self.set_status(format!("delivery: {}, re-simulating", m.name()), false);
-                    self.request_strategy(self.shown_strategy());
-                }
-                Err(e) => self.set_status(e, true),
-            },
-            "rebalances" if arg == "clear" || arg == "reset" => {
-                self.sim_opts.rebalances.clear();
-                self.set_status("membership changes cleared, re-simulating", false);
-                self.request_strategy(self.shown_strategy());
-            }
-            "find" if is_expression(arg) => self.find_content(Some(arg)),
-            "where" => self.narrow_content(arg),
-            "find" | "kind" => {
-                if arg.is_empty() || arg == "all" || arg == "any" {
-                    self.jump_kind = None;
-                } else {
-                    match Kind::parse(arg) {
-                        Some(k) => self.jump_kind = Some(k),
-                        None => {
-                            self.set_status(format!("unknown finding kind {arg:?}"), true);
-                            return;
-                        }
-                    }
-                }
-                self.set_status(
-                    format!(
-                        "jumps stop at: {}",
-                        self.jump_kind.map_or("any finding", |k| k.name())
-                    ),
-                    false,
-                );
-            }
-            "theme" => match super::theme::Theme::builtin(arg) {
-                Some(mut t) => {
-                    t.no_color = self.theme.no_color;
-                    self.theme = t;
-                }
-                None => self.set_status("themes: dark, light, colorblind", true),
-            },
-            "mark" | "bookmark" => update_opt(self, Action::ToggleBookmark),
-            "help" | "h" => self.overlay = Overlay::Help,
-            "compare" => {
-                self.overlay = Overlay::Compare;
-                self.request_compare();
-            }
-            _ => {
-                if let Ok(i) = cmd.parse::<usize>() {
-                    self.seek_checked(i);
-                } else if cmd.bytes().all(|b| b.is_ascii_digit()) {
-                    self.seek_checked(usize::MAX);
-                } else {
-                    self.set_status(format!("unknown command :{cmd} (try :help)"), true);
-                }
-            }
-        }
-    }
-
     /// `:goto N`: an index past the end is said, not clamped.
     fn seek_checked(&mut self, i: usize) {
         let n = self.len();
@@ -1212,20 +951,49 @@ impl App {
         self.refresh();
     }
 
-    fn parse_time(&self, s: &str) -> Option<i64> {
-        if let Ok(ms) = s.parse::<i64>() {
-            return Some(ms);
+    /// `:time T`: the epoch ms it names (a time of day on the stream's
+    /// first day), or what to say.
+    fn resolve_time(&self, t: &TimeArg) -> Result<i64, String> {
+        match t {
+            TimeArg::Epoch(ms) => Ok(*ms),
+            TimeArg::OfDay { ms, text } => {
+                let at = (|| {
+                    let ds = self.ds.as_ref()?;
+                    let first = *ds.store.arrival.first()?;
+                    let day = chrono::DateTime::from_timestamp_millis(first)?.date_naive();
+                    let start = day.and_time(chrono::NaiveTime::MIN);
+                    Some(start.and_utc().timestamp_millis() + *ms as i64)
+                })();
+                match at {
+                    Some(at) if at < 0 => Err(super::command::before_1970(text)),
+                    Some(at) => Ok(at),
+                    None => Err(super::command::not_a_time(text)),
+                }
+            }
         }
-        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-            return Some(t.timestamp_millis());
+    }
+
+    /// `:time T`: go there, or say why not.
+    fn goto_time(&mut self, t: &TimeArg) {
+        match self.resolve_time(t) {
+            Ok(ms) => match self.time_out_of_range(ms) {
+                Some(e) => self.set_status(e, true),
+                None => update_opt(self, Action::SeekTime(ms)),
+            },
+            Err(e) => self.set_status(e, true),
         }
-        let t = chrono::NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
-            .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
-            .ok()?;
-        let ds = self.ds.as_ref()?;
-        let first = *ds.store.arrival.first()?;
-        let day = chrono::DateTime::from_timestamp_millis(first)?.date_naive();
-        Some(day.and_time(t).and_utc().timestamp_millis())
+    }
+
+    /// `:strategy NAME`, `SetStrategy`: show a strategy the dataset has.
+    fn set_strategy(&mut self, k: StrategyKind) {
+        if self.ds.as_ref().is_some_and(|d| d.strategies.contains(&k)) {
+            self.request_strategy(k)
+        } else {
+            self.set_status(
+                format!("{} needs a lens with per-type strategies", k.name()),
+                true,
+            )
+        }
     }
 }
 
@@ -1347,7 +1115,13 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
         Action::Slower => app.speed = app.speed.saturating_sub(1),
         Action::NextStrategy => app.cycle_strategy(1),
         Action::PrevStrategy => app.cycle_strategy(-1),
-        Action::SetStrategy(s) => app.command(&format!("strategy {s}")),
+        Action::SetStrategy(k) => app.set_strategy(k),
+        Action::SetSpeed(s) => {
+            app.speed = SPEEDS
+                .iter()
+                .position(|&x| x >= s)
+                .unwrap_or(SPEEDS.len() - 1);
+        }
         Action::Rows(d) if app.overlay == Overlay::Help => {
             app.help_scroll = (app.help_scroll as i64 + d).clamp(0, 200) as u16;
         }
@@ -1524,7 +1298,60 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
         Action::Click(x, y) => ui::click(app, x, y),
         Action::ScrollUp => return Some(Action::Rows(-3)),
         Action::ScrollDown => return Some(Action::Rows(3)),
-        Action::Command(c) => app.command(&c),
+        Action::Command(c) => match super::command::parse(&c) {
+            Ok(next) => return next,
+            Err(e) => app.set_status(e, true),
+        },
+        Action::Goto(i) => app.seek_checked(i),
+        Action::GotoTime(t) => app.goto_time(&t),
+        Action::FindExpr(e) => app.find_content(Some(&e)),
+        Action::Narrow(e) => app.narrow_content(&e),
+        Action::SetJumpKind(k) => {
+            app.jump_kind = k;
+            app.set_status(
+                format!(
+                    "jumps stop at: {}",
+                    app.jump_kind.map_or("any finding", |k| k.name())
+                ),
+                false,
+            );
+        }
+        Action::SetSort(s) => {
+            app.sort = s;
+            app.rebuild_rows();
+        }
+        Action::SetTheme(name) => match super::theme::Theme::builtin(&name) {
+            Some(mut t) => {
+                t.no_color = app.theme.no_color;
+                app.theme = t;
+            }
+            None => app.set_status("themes: dark, light, colorblind", true),
+        },
+        Action::ShowHelp => app.overlay = Overlay::Help,
+        Action::ShowCompare => {
+            app.overlay = Overlay::Compare;
+            app.request_compare();
+        }
+        Action::SetConsumers(n) => app.set_consumers(n),
+        Action::ClearRebalances => {
+            app.sim_opts.rebalances.clear();
+            app.set_status("membership changes cleared, re-simulating", false);
+            app.request_strategy(app.shown_strategy());
+        }
+        Action::SetDelivery(m) => {
+            app.sim_opts.model = m;
+            app.set_status(format!("delivery: {}, re-simulating", m.name()), false);
+            app.request_strategy(app.shown_strategy());
+        }
+        Action::ToggleWhatIf if app.what_if.is_some() => return Some(Action::RecordedLayout),
+        Action::ToggleWhatIf => app.next_what_if(),
+        Action::RecordedLayout => {
+            app.suggestion = None;
+            app.request_layout(None);
+        }
+        Action::SetPartitions(n) => app.edit_what_if(|w| w.partitions = n),
+        Action::SetPartitioner(p) => app.edit_what_if(|w| w.partitioner = p),
+        Action::SetPartitionBy(by) => app.edit_what_if(|w| w.by = by),
     }
     None
 }
@@ -1532,9 +1359,4 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
 /// Applies an action and every follow-up it returns.
 pub fn dispatch(app: &mut App, action: Action) {
     update_opt(app, action);
-}
-
-/// Whether a `:find` argument is a jq expression rather than a finding kind.
-fn is_expression(arg: &str) -> bool {
-    !arg.is_empty() && !matches!(arg, "all" | "any") && Kind::parse(arg).is_none()
 }

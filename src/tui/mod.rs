@@ -6,8 +6,10 @@
 //! owns the terminal and the loop. The TUI never runs a rule, the
 //! simulation or a detector itself: it asks the engine.
 
+pub mod action;
 pub mod app;
 pub mod clock;
+pub mod command;
 pub mod data;
 pub mod inspect;
 pub mod keys;
