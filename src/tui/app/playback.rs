@@ -1,0 +1,267 @@
+//! Playback: the cursor moving through the stream (stepping, seeking by
+//! index or time, playing, finding jumps, `:find`, bookmarks). Changes only
+//! the cursor, playback and jump state (and what follows the cursor); it
+//! draws nothing and runs no job.
+
+use super::{update_opt, App, SPEEDS};
+use crate::detect::Kind;
+use crate::tui::action::{Action, TimeArg};
+use crate::tui::app::Prompt;
+use crate::tui::data::Marker;
+
+/// Applies a playback action; hands any other back.
+pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
+    match action {
+        Action::Tick(ms) => {
+            if app.playing && !app.is_empty() {
+                app.play_acc += ms * SPEEDS[app.speed] as u64;
+                let steps = app.play_acc / 1000;
+                app.play_acc %= 1000;
+                if steps > 0 {
+                    let n = app.len();
+                    let next = app.cursor.saturating_add(steps as usize);
+                    if next >= n - 1 {
+                        app.playing = false;
+                    }
+                    app.seek(next);
+                }
+            }
+        }
+        Action::Step(d) => {
+            let c = app.cursor as i64 + d;
+            app.seek(c.max(0) as usize);
+        }
+        Action::Seek(i) => app.seek(i),
+        Action::SeekStart => app.seek(0),
+        Action::SeekEnd => app.seek(usize::MAX),
+        Action::SeekTime(ms) => {
+            if let Some(ds) = app.ds.clone() {
+                let i = ds.store.arrival.partition_point(|&a| a < ms);
+                app.seek(i);
+            }
+        }
+        Action::Goto(i) => app.seek_checked(i),
+        Action::GotoTime(t) => app.goto_time(&t),
+        Action::FindContent => app.find_content(None),
+        Action::FindExpr(e) => app.find_content(Some(&e)),
+        Action::NextFinding | Action::PrevFinding => {
+            let fwd = action == Action::NextFinding;
+            let cur = app.cursor as u32;
+            let target = {
+                let ms = app.jump_markers();
+                if fwd {
+                    ms.iter().find(|m| m.at > cur).map(|m| **m)
+                } else {
+                    ms.iter().rev().find(|m| m.at < cur).map(|m| **m)
+                }
+            };
+            match target {
+                Some(m) => {
+                    let detail = match (&app.ds, &app.view) {
+                        (Some(ds), Some(v)) => v.detail(ds, &m),
+                        _ => String::new(),
+                    };
+                    app.seek(m.at as usize);
+                    app.set_status(format!("{}: {detail}", m.kind.name()), false);
+                }
+                None => app.set_status(
+                    format!(
+                        "no {} {}",
+                        app.jump_kind.map_or("finding", |k| k.name()),
+                        if fwd {
+                            "after this event"
+                        } else {
+                            "before this event"
+                        }
+                    ),
+                    false,
+                ),
+            }
+        }
+        Action::CycleFindingKind => {
+            let kinds: Vec<Kind> = {
+                let mut v: Vec<Kind> = app
+                    .view
+                    .as_ref()
+                    .map(|v| v.markers.iter().map(|m| m.kind).collect())
+                    .unwrap_or_default();
+                v.sort();
+                v.dedup();
+                v
+            };
+            app.jump_kind = match app.jump_kind {
+                None => kinds.first().copied(),
+                Some(k) => kinds
+                    .iter()
+                    .position(|x| *x == k)
+                    .and_then(|p| kinds.get(p + 1))
+                    .copied(),
+            };
+            app.set_status(
+                format!(
+                    "n/N jump to: {}",
+                    app.jump_kind.map_or("any finding", |k| k.name())
+                ),
+                false,
+            );
+        }
+        Action::SetJumpKind(k) => {
+            app.jump_kind = k;
+            app.set_status(
+                format!(
+                    "jumps stop at: {}",
+                    app.jump_kind.map_or("any finding", |k| k.name())
+                ),
+                false,
+            );
+        }
+        Action::TogglePlay => {
+            app.playing = !app.playing && !app.is_empty();
+            if app.playing && app.cursor + 1 >= app.len() {
+                app.seek(0);
+            }
+        }
+        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
+        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::SetSpeed(s) => {
+            app.speed = SPEEDS
+                .iter()
+                .position(|&x| x >= s)
+                .unwrap_or(SPEEDS.len() - 1);
+        }
+        Action::ToggleBookmark => {
+            if !app.bookmarks.remove(&app.cursor) {
+                app.bookmarks.insert(app.cursor);
+                app.set_status(format!("bookmarked event #{}", app.cursor), false);
+            } else {
+                app.set_status(format!("bookmark at #{} removed", app.cursor), false);
+            }
+        }
+        Action::NextBookmark | Action::PrevBookmark => {
+            let c = app.cursor;
+            let t = if action == Action::NextBookmark {
+                app.bookmarks.range(c + 1..).next().copied()
+            } else {
+                app.bookmarks.range(..c).next_back().copied()
+            };
+            match t {
+                Some(i) => app.seek(i),
+                None => app.set_status("no bookmark that way (m sets one)", false),
+            }
+        }
+        other => return Err(other),
+    }
+    Ok(None)
+}
+
+impl App {
+    pub(super) fn seek(&mut self, i: usize) {
+        let n = self.len();
+        if n == 0 {
+            return;
+        }
+        self.cursor = i.min(n - 1);
+        self.follow_cursor();
+    }
+
+    /// `:goto N`: an index past the end is said, not clamped.
+    pub(super) fn seek_checked(&mut self, i: usize) {
+        let n = self.len();
+        if i >= n {
+            let msg = if n == 0 {
+                "no events yet".to_string()
+            } else {
+                format!("no event #{i}: the stream has events #0 to #{}", n - 1)
+            };
+            self.set_status(msg, true);
+            return;
+        }
+        self.seek(i);
+    }
+
+    /// `:time T` outside the stream's arrival times: what to say.
+    pub(super) fn time_out_of_range(&self, ms: i64) -> Option<String> {
+        let ds = self.ds.as_ref()?;
+        let (first, last) = (*ds.store.arrival.first()?, *ds.store.arrival.last()?);
+        (ms > last).then(|| {
+            format!(
+                "no event at or after {}: the stream runs from {} to {}",
+                crate::strategy::fmt_ms(ms),
+                crate::strategy::fmt_ms(first),
+                crate::strategy::fmt_ms(last)
+            )
+        })
+    }
+
+    /// `:time T`: the epoch ms it names (a time of day on the stream's
+    /// first day), or what to say.
+    pub(super) fn resolve_time(&self, t: &TimeArg) -> Result<i64, String> {
+        match t {
+            TimeArg::Epoch(ms) => Ok(*ms),
+            TimeArg::OfDay { ms, text } => {
+                let at = (|| {
+                    let ds = self.ds.as_ref()?;
+                    let first = *ds.store.arrival.first()?;
+                    let day = chrono::DateTime::from_timestamp_millis(first)?.date_naive();
+                    let start = day.and_time(chrono::NaiveTime::MIN);
+                    Some(start.and_utc().timestamp_millis() + *ms as i64)
+                })();
+                match at {
+                    Some(at) if at < 0 => Err(crate::tui::command::before_1970(text)),
+                    Some(at) => Ok(at),
+                    None => Err(crate::tui::command::not_a_time(text)),
+                }
+            }
+        }
+    }
+
+    /// `:time T`: go there, or say why not.
+    pub(super) fn goto_time(&mut self, t: &TimeArg) {
+        match self.resolve_time(t) {
+            Ok(ms) => match self.time_out_of_range(ms) {
+                Some(e) => self.set_status(e, true),
+                None => update_opt(self, Action::SeekTime(ms)),
+            },
+            Err(e) => self.set_status(e, true),
+        }
+    }
+
+    /// `:find EXPR` (Some) or `F` (None: the last expression): the next
+    /// event after the cursor whose record matches.
+    pub(super) fn find_content(&mut self, expr: Option<&str>) {
+        if let Some(e) = expr {
+            match crate::filter::RecordFilter::compile(e) {
+                Ok(f) => self.content.find = Some(f),
+                Err(m) => return self.set_status(format!(":find {e}: {m}"), true),
+            }
+        }
+        let (Some(ds), Some(f)) = (self.ds.clone(), self.content.find.as_ref()) else {
+            self.prompt = Prompt::Command("find ".into());
+            return;
+        };
+        let expr = f.expr().to_string();
+        match crate::tui::search::find_next(&ds, f, self.cursor) {
+            Some(i) => {
+                let wrapped = i <= self.cursor;
+                self.seek(i);
+                self.set_status(
+                    format!(
+                        "find {expr}: event {i}{}",
+                        if wrapped { " (from the start)" } else { "" }
+                    ),
+                    false,
+                );
+            }
+            None => self.set_status(format!("find {expr}: no event matches"), true),
+        }
+    }
+
+    /// Markers the jump keys stop at.
+    pub(super) fn jump_markers(&self) -> Vec<&Marker> {
+        let Some(v) = &self.view else { return vec![] };
+        v.markers
+            .iter()
+            .filter(|m| self.jump_kind.is_none_or(|k| m.kind == k))
+            .collect()
+    }
+}
