@@ -464,3 +464,37 @@ fn line_numbers_hold_when_a_big_file_loads_in_parallel() {
         assert_eq!(rec.partition as u32, ds.store.partition[i], "event {i}");
     }
 }
+
+#[test]
+fn a_click_is_an_action_that_selects_seeks_or_closes() {
+    use kord::tui::layout::{self, HEADER_H};
+    let mut app = app_for("alert-flap", 120, 40);
+    let a = layout::screen(&app);
+    let g = layout::geometry(a.grid);
+    // The second row shown, the third column shown.
+    let (x, y) = (
+        a.grid.x + g.label_w + 2 * g.col_w + 1,
+        a.grid.y + HEADER_H + 1,
+    );
+    let click = layout::click(&app, x, y);
+    assert_eq!(
+        click,
+        Some(Action::SelectCell {
+            row: Some(app.top_row + 1),
+            column: Some(2)
+        })
+    );
+    dispatch(&mut app, Action::Click(x, y));
+    assert_eq!(app.sel_row, app.top_row + 1);
+    assert_eq!(app.sel_col, app.left_col + 2);
+    // The timeline's last column is the last event.
+    let end = a.timeline.x + a.timeline.width - 1;
+    dispatch(&mut app, Action::Click(end, a.timeline.y + 1));
+    assert_eq!(app.cursor, app.len() - 1);
+    // With an overlay open, a click closes it and changes nothing else.
+    dispatch(&mut app, Action::ToggleHelp);
+    assert_eq!(layout::click(&app, x, y), Some(Action::CloseOverlay));
+    dispatch(&mut app, Action::Click(x, y));
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.cursor, app.len() - 1);
+}

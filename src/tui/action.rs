@@ -115,8 +115,17 @@ pub enum Action {
     SetPartitioner(Partitioner),
     /// `:partition-by KEY|entity|/a,/b` (what-if).
     SetPartitionBy(PartitionBy),
-    /// A mouse click at a cell of the screen.
+    /// A mouse click at a cell of the screen; `crate::tui::layout::click`
+    /// says what it does (one of the actions below or above).
     Click(u16, u16),
+    /// Select a grid cell by where it is on screen: the row index (in
+    /// `rows`) and the column counted from the first one shown.
+    SelectCell {
+        row: Option<usize>,
+        column: Option<usize>,
+    },
+    /// Close the open overlay (a click anywhere while one is shown).
+    CloseOverlay,
     ScrollUp,
     ScrollDown,
     /// A command-line command (what follows `:`); parsed by

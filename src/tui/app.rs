@@ -17,8 +17,8 @@ pub use jobs::{export_report, Base, Job, Msg};
 
 use super::data::{CompareData, Dataset, SimSettings, StrategyView};
 use super::inspect::Inspect;
+use super::layout;
 use super::theme::Theme;
-use super::ui;
 use crate::detect::Kind;
 use crate::report::whatif::Suggestion;
 use crate::sim::whatif::WhatIf;
@@ -270,10 +270,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
                 }
             }
         }
-        Action::Click(x, y) => {
-            ui::click(app, x, y);
-            return None;
-        }
+        Action::Click(x, y) => return layout::click(app, x, y),
         other => other,
     };
     type Route = fn(&mut App, Action) -> Result<Option<Action>, Action>;

@@ -13,6 +13,7 @@ pub mod command;
 pub mod data;
 pub mod inspect;
 pub mod keys;
+pub mod layout;
 pub mod live;
 pub mod run;
 pub mod search;

@@ -17,6 +17,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
                 Overlay::Help
             }
         }
+        Action::CloseOverlay => app.overlay = Overlay::None,
         Action::ShowHelp => app.overlay = Overlay::Help,
         Action::ToggleCompare => {
             if app.overlay == Overlay::Compare {

@@ -3,10 +3,9 @@
 //! inspector's event. Geometry comes from `crate::tui::layout`; it draws
 //! nothing and runs no job.
 
-use super::{App, Focus, Overlay, Sort};
+use super::{update_opt, App, Focus, Overlay, Sort};
 use crate::tui::action::Action;
 use crate::tui::inspect::Inspect;
-use crate::tui::ui;
 
 /// Applies a selection or viewport action; hands any other back.
 pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
@@ -50,6 +49,16 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::LastColumn => return Ok(Some(Action::Cols(i64::MAX / 2))),
         Action::ScrollUp => return Ok(Some(Action::Rows(-3))),
         Action::ScrollDown => return Ok(Some(Action::Rows(3))),
+        Action::SelectCell { row, column } => {
+            if let Some(row) = row {
+                update_opt(app, Action::Rows(row as i64 - app.sel_row as i64));
+            }
+            // The column under the click, after the row's scrolling.
+            if let Some(c) = column {
+                let col = app.left_col + c;
+                update_opt(app, Action::Cols(col as i64 - app.sel_col as i64));
+            }
+        }
         Action::SetFilter(f) => {
             app.filter = f;
             app.rebuild_rows();
@@ -113,12 +122,7 @@ impl App {
 
     /// The grid's visible rows and columns at the current size.
     pub fn grid_capacity(&self) -> (usize, usize) {
-        let areas = ui::layout(
-            ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
-            self,
-        );
-        let g = ui::grid::geometry(areas.grid);
-        (g.rows, g.cols)
+        crate::tui::layout::grid_capacity(self)
     }
 
     pub(super) fn partitions(&self) -> usize {

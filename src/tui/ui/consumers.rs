@@ -7,15 +7,13 @@
 use crate::sim::{Delivery, Model};
 use crate::tui::app::App;
 use crate::tui::data::Dataset;
+use crate::tui::layout::CONSUMERS_HEADER_LINES;
 use crate::tui::ui::compact;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-
-/// Lines the panel draws above the members.
-pub const HEADER_LINES: u16 = 2;
 
 /// Partition ids as ranges: 0-3,7.
 fn ranges(ps: &[u32]) -> String {
@@ -200,7 +198,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             owned_by.entry(sim.owner_at(p, cursor)).or_default().push(p);
         }
     }
-    let visible = r.height.saturating_sub(1 + HEADER_LINES) as usize;
+    let visible = r.height.saturating_sub(1 + CONSUMERS_HEADER_LINES) as usize;
     for &c in members.iter().take(visible) {
         let owned: Vec<u32> = owned_by.remove(&c).unwrap_or_default();
         let events: u64 = owned

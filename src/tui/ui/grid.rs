@@ -5,37 +5,13 @@
 use super::{compact, glyph, outcome_style};
 use crate::tui::app::App;
 use crate::tui::data::mark;
+use crate::tui::layout::{geometry, HEADER_H};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::Frame;
 
-/// Header lines above the rows.
-pub const HEADER_H: u16 = 3;
-/// Width of one partition column.
-pub const COL_W: u16 = 9;
 /// Events scanned back per row at most (keeps a frame bounded on huge entities).
 const MAX_SCAN: usize = 4096;
-
-/// How the grid area divides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Geometry {
-    pub label_w: u16,
-    pub col_w: u16,
-    pub rows: usize,
-    pub cols: usize,
-}
-
-/// The grid's geometry in an area.
-pub fn geometry(r: Rect) -> Geometry {
-    let label_w = (r.width / 5).clamp(12, 24).min(r.width);
-    let cols = (r.width.saturating_sub(label_w) / COL_W) as usize;
-    Geometry {
-        label_w,
-        col_w: COL_W,
-        rows: r.height.saturating_sub(HEADER_H) as usize,
-        cols,
-    }
-}
 
 /// Writes `s` at (x, y), cut to `w` cells.
 pub(super) fn put(f: &mut Frame, x: u16, y: u16, s: &str, w: u16, style: Style) {

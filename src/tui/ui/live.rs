@@ -11,15 +11,6 @@ use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::Frame;
 
-/// Lines of the strip above the grid.
-pub fn strip_height(live: &LiveState) -> u16 {
-    if live.group.is_some() {
-        3
-    } else {
-        2
-    }
-}
-
 /// The connection state in words: `connecting`, `connected`,
 /// `disconnected: REASON`, `stopped: REASON`.
 pub fn conn_text(live: &LiveState) -> String {
@@ -103,7 +94,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
         );
         return;
     }
-    let g = grid::geometry(grid_area);
+    let g = crate::tui::layout::geometry(grid_area);
     let pn = app
         .ds
         .as_ref()
@@ -120,7 +111,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
             _ => " group lag".into(),
         }
     };
-    let rows = strip_height(live).min(r.height);
+    let rows = crate::tui::layout::strip_height(live).min(r.height);
     for i in 0..rows {
         grid::put(
             f,

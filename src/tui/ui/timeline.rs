@@ -4,26 +4,10 @@
 use super::compact;
 use crate::detect::Kind;
 use crate::tui::app::{App, SPEEDS};
+use crate::tui::layout::column_of;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::Frame;
-
-/// The arrival index at column `x` of a timeline `width` wide.
-pub fn index_at(n: usize, width: u16, x: u16) -> usize {
-    if width <= 1 {
-        return 0;
-    }
-    let x = x.min(width - 1) as usize;
-    (x * (n - 1) + (width as usize - 1) / 2) / (width as usize - 1)
-}
-
-/// The column of arrival index `i`.
-pub fn column_of(n: usize, width: u16, i: usize) -> u16 {
-    if n <= 1 || width <= 1 {
-        return 0;
-    }
-    ((i.min(n - 1) * (width as usize - 1) + (n - 1) / 2) / (n - 1)) as u16
-}
 
 fn bin(n: usize, width: u16, x: u16) -> (usize, usize) {
     let w = width as usize;
