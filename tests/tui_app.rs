@@ -37,8 +37,8 @@ fn steps_and_seeks() {
     // The cursor event's row and column are selected.
     let ds = app.ds.clone().unwrap();
     let e = ds.store.entity[42];
-    assert_eq!(app.rows[app.sel_row], e);
-    assert_eq!(app.sel_col, ds.store.partition[42] as usize);
+    assert_eq!(app.rows[app.viewport.sel_row], e);
+    assert_eq!(app.viewport.sel_col, ds.store.partition[42] as usize);
 }
 
 #[test]
@@ -265,12 +265,12 @@ fn playback_advances_and_stops_at_the_end() {
     let mut app = app_for("alert-flap", 120, 40);
     dispatch(&mut app, Action::Command("speed 100".into()));
     dispatch(&mut app, Action::TogglePlay);
-    assert!(app.playing);
+    assert!(app.playback.playing);
     dispatch(&mut app, Action::Tick(1000));
     assert_eq!(app.cursor, 100);
     dispatch(&mut app, Action::Tick(1_000_000));
     assert_eq!(app.cursor, app.len() - 1);
-    assert!(!app.playing);
+    assert!(!app.playback.playing);
 }
 
 #[test]
@@ -480,13 +480,13 @@ fn a_click_is_an_action_that_selects_seeks_or_closes() {
     assert_eq!(
         click,
         Some(Action::SelectCell {
-            row: Some(app.top_row + 1),
+            row: Some(app.viewport.top_row + 1),
             column: Some(2)
         })
     );
     dispatch(&mut app, Action::Click(x, y));
-    assert_eq!(app.sel_row, app.top_row + 1);
-    assert_eq!(app.sel_col, app.left_col + 2);
+    assert_eq!(app.viewport.sel_row, app.viewport.top_row + 1);
+    assert_eq!(app.viewport.sel_col, app.viewport.left_col + 2);
     // The timeline's last column is the last event.
     let end = a.timeline.x + a.timeline.width - 1;
     dispatch(&mut app, Action::Click(end, a.timeline.y + 1));

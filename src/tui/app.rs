@@ -66,10 +66,82 @@ pub const MAX_CONSUMERS: u32 = 4096;
 /// Playback speeds, events per second.
 pub const SPEEDS: [u32; 12] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000];
 
+/// The frame size and the grid's selection and scroll position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Viewport {
+    pub size: (u16, u16),
+    /// Selected row (index into `App::rows`) and the first row shown.
+    pub sel_row: usize,
+    pub top_row: usize,
+    /// Selected partition column and the first column shown.
+    pub sel_col: usize,
+    pub left_col: usize,
+}
+
+impl Default for Viewport {
+    fn default() -> Viewport {
+        Viewport {
+            size: (120, 40),
+            sel_row: 0,
+            top_row: 0,
+            sel_col: 0,
+            left_col: 0,
+        }
+    }
+}
+
+/// Playback: whether and how fast the cursor moves, bookmarks, jumps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Playback {
+    pub playing: bool,
+    /// Index into [`SPEEDS`].
+    pub speed: usize,
+    /// Milliseconds of play not yet turned into steps (per mille of an event).
+    play_acc: u64,
+    pub bookmarks: BTreeSet<usize>,
+    /// Kind that finding jumps stop at (None: any).
+    pub jump_kind: Option<Kind>,
+}
+
+impl Default for Playback {
+    fn default() -> Playback {
+        Playback {
+            playing: false,
+            speed: 3,
+            play_acc: 0,
+            bookmarks: BTreeSet::new(),
+            jump_kind: None,
+        }
+    }
+}
+
+/// The re-partitioning what-if: what is shown, asked for, and suggested.
+#[derive(Clone, Default)]
+pub struct WhatIfState {
+    /// The what-if shown (None: the recorded layout).
+    pub shown: Option<WhatIf>,
+    /// A what-if asked for and being laid out.
+    pub pending: bool,
+    /// The what-if last asked for (laid out again when new data arrives
+    /// before it is done).
+    wanted: Option<WhatIf>,
+    /// The recorded stream while a what-if is shown.
+    pub recorded: Option<Arc<Dataset>>,
+    /// The measured fixes `w` cycles through (None: not measured yet).
+    pub suggestions: Option<Vec<Suggestion>>,
+    /// Which suggestion `w` shows (None: the recorded layout).
+    pub suggestion: Option<usize>,
+}
+
 /// The whole state of the TUI.
 pub struct App {
     pub theme: Theme,
-    pub size: (u16, u16),
+    /// The frame size and what of the grid is selected and scrolled to.
+    pub viewport: Viewport,
+    /// Playing, speed, bookmarks and where finding jumps stop.
+    pub playback: Playback,
+    /// The re-partitioning what-if and the measured suggestions.
+    pub whatif: WhatIfState,
     pub loading: Option<Loading>,
     /// Why loading stopped after the first part was shown (kept on screen).
     pub load_failed: Option<String>,
@@ -83,19 +155,6 @@ pub struct App {
     pub consumers: Option<u32>,
     /// Membership changes (command line and `a`/`x`/`K`) and the delivery model.
     pub sim_opts: crate::engine::SimOptions,
-    /// The re-partitioning what-if shown (None: the recorded layout).
-    pub what_if: Option<WhatIf>,
-    /// A what-if asked for and being laid out.
-    pub what_if_pending: bool,
-    /// The what-if last asked for (laid out again when new data arrives
-    /// before it is done).
-    what_if_wanted: Option<WhatIf>,
-    /// The recorded stream while a what-if is shown.
-    pub recorded: Option<Arc<Dataset>>,
-    /// The measured fixes `w` cycles through (None: not measured yet).
-    pub suggestions: Option<Vec<Suggestion>>,
-    /// Which suggestion `w` shows (None: the recorded layout).
-    pub suggestion: Option<usize>,
     pub compare: Option<Arc<CompareData>>,
     pub compare_pending: bool,
     /// Arrival index of the last processed event.
@@ -104,10 +163,6 @@ pub struct App {
     pub rows: Vec<u32>,
     /// Row of each entity (u32::MAX when filtered out).
     pub row_of: Vec<u32>,
-    pub sel_row: usize,
-    pub top_row: usize,
-    pub sel_col: usize,
-    pub left_col: usize,
     pub focus: Focus,
     pub sort: Sort,
     pub filter: String,
@@ -118,12 +173,6 @@ pub struct App {
     /// None: shown when the terminal is wide enough.
     pub show_inspector: Option<bool>,
     pub show_consumers: bool,
-    pub playing: bool,
-    pub speed: usize,
-    play_acc: u64,
-    pub bookmarks: BTreeSet<usize>,
-    /// Kind that finding jumps stop at (None: any).
-    pub jump_kind: Option<Kind>,
     /// A message for the status line, and whether it is an error.
     pub status: Option<(String, bool)>,
     pub inspect: Option<Inspect>,
@@ -144,7 +193,9 @@ impl App {
     pub fn new(theme: Theme, name: &str) -> App {
         App {
             theme,
-            size: (120, 40),
+            viewport: Viewport::default(),
+            playback: Playback::default(),
+            whatif: WhatIfState::default(),
             loading: Some(Loading {
                 name: name.to_string(),
                 events: 0,
@@ -159,21 +210,11 @@ impl App {
             pending: None,
             consumers: None,
             sim_opts: Default::default(),
-            what_if: None,
-            what_if_pending: false,
-            what_if_wanted: None,
-            recorded: None,
-            suggestions: None,
-            suggestion: None,
             compare: None,
             compare_pending: false,
             cursor: 0,
             rows: Vec::new(),
             row_of: Vec::new(),
-            sel_row: 0,
-            top_row: 0,
-            sel_col: 0,
-            left_col: 0,
             focus: Focus::Cursor,
             sort: Sort::Name,
             filter: String::new(),
@@ -182,11 +223,6 @@ impl App {
             overlay: Overlay::None,
             show_inspector: None,
             show_consumers: false,
-            playing: false,
-            speed: 3,
-            play_acc: 0,
-            bookmarks: BTreeSet::new(),
-            jump_kind: None,
             status: None,
             inspect: None,
             help_scroll: 0,
@@ -217,7 +253,7 @@ impl App {
 
     /// Whether the inspector is shown at the current size.
     pub fn inspector_visible(&self) -> bool {
-        self.show_inspector.unwrap_or(self.size.0 >= 110)
+        self.show_inspector.unwrap_or(self.viewport.size.0 >= 110)
     }
 
     /// The strategy shown, or being computed to be shown next.
@@ -227,7 +263,7 @@ impl App {
 
     /// The recorded dataset (the one shown when no what-if is).
     pub fn recorded(&self) -> Option<Arc<Dataset>> {
-        self.recorded.clone().or_else(|| self.ds.clone())
+        self.whatif.recorded.clone().or_else(|| self.ds.clone())
     }
 
     /// The simulation settings jobs run with.

@@ -112,7 +112,10 @@ pub fn geometry(r: Rect) -> Geometry {
 
 /// The layout at the app's current size (what `update` scrolls and clicks by).
 pub fn screen(app: &App) -> Areas {
-    areas(Rect::new(0, 0, app.size.0, app.size.1), app)
+    areas(
+        Rect::new(0, 0, app.viewport.size.0, app.viewport.size.1),
+        app,
+    )
 }
 
 /// The grid's visible rows and columns at the app's current size.
@@ -208,7 +211,7 @@ pub fn click(app: &App, x: u16, y: u16) -> Option<Action> {
         let g = geometry(a.grid);
         let ry = y - a.grid.y;
         let row = (ry >= HEADER_H)
-            .then(|| app.top_row + (ry - HEADER_H) as usize)
+            .then(|| app.viewport.top_row + (ry - HEADER_H) as usize)
             .filter(|&row| row < app.rows.len());
         let rx = x - a.grid.x;
         let column = (rx >= g.label_w).then(|| ((rx - g.label_w) / g.col_w) as usize);

@@ -233,7 +233,7 @@ impl App {
             Msg::Exported(Err(e)) => self.set_status(e, true),
             Msg::Failed(e) => {
                 self.pending = None;
-                self.what_if_pending = false;
+                self.whatif.pending = false;
                 self.compare_pending = false;
                 self.set_status(e, true);
             }
@@ -274,9 +274,9 @@ impl App {
                 if gen != self.gen {
                     return;
                 }
-                self.what_if_pending = false;
+                self.whatif.pending = false;
                 let base = self.recorded();
-                self.recorded = what_if.as_ref().and(base);
+                self.whatif.recorded = what_if.as_ref().and(base);
                 self.set_status(
                     match &what_if {
                         Some(w) => format!(
@@ -289,7 +289,7 @@ impl App {
                     },
                     false,
                 );
-                self.what_if = what_if;
+                self.whatif.shown = what_if;
                 self.pending = None;
                 self.ds = Some(ds);
                 self.strategy = view.kind;
@@ -304,7 +304,7 @@ impl App {
                 if gen != self.gen {
                     return;
                 }
-                self.suggestions = Some(list);
+                self.whatif.suggestions = Some(list);
                 self.next_what_if();
             }
             Msg::Live(u) => self.on_live(u),
@@ -339,17 +339,17 @@ impl App {
                 self.request_compare();
             }
         }
-        self.recorded = None;
-        self.suggestions = None;
-        self.suggestion = None;
+        self.whatif.recorded = None;
+        self.whatif.suggestions = None;
+        self.whatif.suggestion = None;
         // A what-if is laid out again from the new recorded data; membership
         // changes and delivery models need their own simulation.
         // (A layout still being computed was for the old data: ask again.)
-        let what_if = if std::mem::take(&mut self.what_if_pending) {
-            self.what_if.take();
-            self.what_if_wanted.take()
+        let what_if = if std::mem::take(&mut self.whatif.pending) {
+            self.whatif.shown.take();
+            self.whatif.wanted.take()
         } else {
-            self.what_if.take()
+            self.whatif.shown.take()
         };
         if let Some(mut w) = what_if {
             if w.partitions == 0 {
@@ -364,10 +364,10 @@ impl App {
     }
 
     pub(super) fn request_strategy(&mut self, kind: StrategyKind) {
-        if self.what_if_pending {
+        if self.whatif.pending {
             // The layout being computed carries the strategy and simulation.
             self.pending = Some(kind);
-            self.request_layout(self.what_if_wanted.clone());
+            self.request_layout(self.whatif.wanted.clone());
             return;
         }
         self.gen += 1;
@@ -386,7 +386,7 @@ impl App {
 
     pub(super) fn request_compare(&mut self) {
         // A layout on its way: compare it once it is shown.
-        if self.compare.is_none() && !self.compare_pending && !self.what_if_pending {
+        if self.compare.is_none() && !self.compare_pending && !self.whatif.pending {
             self.compare_pending = true;
             self.jobs.push(Job::Compare {
                 gen: self.gen,

@@ -105,7 +105,7 @@ impl App {
         // A strategy, simulation or what-if asked for on the last rebuild is
         // still being computed: let it land before the next rebuild replaces
         // the data under it (bounded, so a slow one cannot stop the stream).
-        let view_busy = self.pending.is_some() || self.what_if_pending;
+        let view_busy = self.pending.is_some() || self.whatif.pending;
         let live = self.live.as_mut()?;
         let strategy = if first {
             live.first_strategy
@@ -166,8 +166,11 @@ impl App {
         let cell = (self.focus == Focus::Cell)
             .then(|| {
                 let old = self.ds.as_ref()?;
-                let &e = self.rows.get(self.sel_row)?;
-                Some((old.store.entities.name(e).to_string(), self.sel_col))
+                let &e = self.rows.get(self.viewport.sel_row)?;
+                Some((
+                    old.store.entities.name(e).to_string(),
+                    self.viewport.sel_col,
+                ))
             })
             .flatten();
         if let Some(live) = self.live.as_mut() {
@@ -182,7 +185,8 @@ impl App {
             for r in &mut self.sim_opts.rebalances {
                 r.at = r.at.saturating_sub(dropped as u32);
             }
-            self.bookmarks = self
+            self.playback.bookmarks = self
+                .playback
                 .bookmarks
                 .iter()
                 .filter(|&&b| b >= dropped)
@@ -197,9 +201,9 @@ impl App {
             let row = self.ds.as_ref().and_then(|d| d.store.entities.get(&name));
             if let Some(r) = row.and_then(|e| self.row_of.get(e as usize).copied()) {
                 if r != u32::MAX {
-                    let d = r as i64 - self.sel_row as i64;
+                    let d = r as i64 - self.viewport.sel_row as i64;
                     dispatch(self, Action::Rows(d));
-                    let d = col as i64 - self.sel_col as i64;
+                    let d = col as i64 - self.viewport.sel_col as i64;
                     dispatch(self, Action::Cols(d));
                 }
             }

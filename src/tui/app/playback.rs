@@ -13,15 +13,15 @@ use crate::tui::data::Marker;
 pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
     match action {
         Action::Tick(ms) => {
-            if app.playing && !app.is_empty() {
-                app.play_acc += ms * SPEEDS[app.speed] as u64;
-                let steps = app.play_acc / 1000;
-                app.play_acc %= 1000;
+            if app.playback.playing && !app.is_empty() {
+                app.playback.play_acc += ms * SPEEDS[app.playback.speed] as u64;
+                let steps = app.playback.play_acc / 1000;
+                app.playback.play_acc %= 1000;
                 if steps > 0 {
                     let n = app.len();
                     let next = app.cursor.saturating_add(steps as usize);
                     if next >= n - 1 {
-                        app.playing = false;
+                        app.playback.playing = false;
                     }
                     app.seek(next);
                 }
@@ -67,7 +67,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
                 None => app.set_status(
                     format!(
                         "no {} {}",
-                        app.jump_kind.map_or("finding", |k| k.name()),
+                        app.playback.jump_kind.map_or("finding", |k| k.name()),
                         if fwd {
                             "after this event"
                         } else {
@@ -89,7 +89,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
                 v.dedup();
                 v
             };
-            app.jump_kind = match app.jump_kind {
+            app.playback.jump_kind = match app.playback.jump_kind {
                 None => kinds.first().copied(),
                 Some(k) => kinds
                     .iter()
@@ -100,38 +100,38 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
             app.set_status(
                 format!(
                     "n/N jump to: {}",
-                    app.jump_kind.map_or("any finding", |k| k.name())
+                    app.playback.jump_kind.map_or("any finding", |k| k.name())
                 ),
                 false,
             );
         }
         Action::SetJumpKind(k) => {
-            app.jump_kind = k;
+            app.playback.jump_kind = k;
             app.set_status(
                 format!(
                     "jumps stop at: {}",
-                    app.jump_kind.map_or("any finding", |k| k.name())
+                    app.playback.jump_kind.map_or("any finding", |k| k.name())
                 ),
                 false,
             );
         }
         Action::TogglePlay => {
-            app.playing = !app.playing && !app.is_empty();
-            if app.playing && app.cursor + 1 >= app.len() {
+            app.playback.playing = !app.playback.playing && !app.is_empty();
+            if app.playback.playing && app.cursor + 1 >= app.len() {
                 app.seek(0);
             }
         }
-        Action::Faster => app.speed = (app.speed + 1).min(SPEEDS.len() - 1),
-        Action::Slower => app.speed = app.speed.saturating_sub(1),
+        Action::Faster => app.playback.speed = (app.playback.speed + 1).min(SPEEDS.len() - 1),
+        Action::Slower => app.playback.speed = app.playback.speed.saturating_sub(1),
         Action::SetSpeed(s) => {
-            app.speed = SPEEDS
+            app.playback.speed = SPEEDS
                 .iter()
                 .position(|&x| x >= s)
                 .unwrap_or(SPEEDS.len() - 1);
         }
         Action::ToggleBookmark => {
-            if !app.bookmarks.remove(&app.cursor) {
-                app.bookmarks.insert(app.cursor);
+            if !app.playback.bookmarks.remove(&app.cursor) {
+                app.playback.bookmarks.insert(app.cursor);
                 app.set_status(format!("bookmarked event #{}", app.cursor), false);
             } else {
                 app.set_status(format!("bookmark at #{} removed", app.cursor), false);
@@ -140,9 +140,9 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::NextBookmark | Action::PrevBookmark => {
             let c = app.cursor;
             let t = if action == Action::NextBookmark {
-                app.bookmarks.range(c + 1..).next().copied()
+                app.playback.bookmarks.range(c + 1..).next().copied()
             } else {
-                app.bookmarks.range(..c).next_back().copied()
+                app.playback.bookmarks.range(..c).next_back().copied()
             };
             match t {
                 Some(i) => app.seek(i),
@@ -261,7 +261,7 @@ impl App {
         let Some(v) = &self.view else { return vec![] };
         v.markers
             .iter()
-            .filter(|m| self.jump_kind.is_none_or(|k| m.kind == k))
+            .filter(|m| self.playback.jump_kind.is_none_or(|k| m.kind == k))
             .collect()
     }
 }

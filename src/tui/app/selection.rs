@@ -11,7 +11,7 @@ use crate::tui::inspect::Inspect;
 pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
     match action {
         Action::Resize(w, h) => {
-            app.size = (w, h);
+            app.viewport.size = (w, h);
             app.scroll_into_view();
         }
         Action::Rows(d) if app.overlay == Overlay::Help => {
@@ -20,7 +20,8 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::Rows(d) => {
             let n = app.rows.len();
             if n > 0 {
-                app.sel_row = (app.sel_row as i64 + d).clamp(0, n as i64 - 1) as usize;
+                app.viewport.sel_row =
+                    (app.viewport.sel_row as i64 + d).clamp(0, n as i64 - 1) as usize;
                 app.focus = Focus::Cell;
                 app.scroll_into_view();
                 app.refresh();
@@ -29,7 +30,8 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::Cols(d) => {
             let n = app.partitions();
             if n > 0 {
-                app.sel_col = (app.sel_col as i64 + d).clamp(0, n as i64 - 1) as usize;
+                app.viewport.sel_col =
+                    (app.viewport.sel_col as i64 + d).clamp(0, n as i64 - 1) as usize;
                 app.focus = Focus::Cell;
                 app.scroll_into_view();
                 app.refresh();
@@ -51,12 +53,12 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::ScrollDown => return Ok(Some(Action::Rows(3))),
         Action::SelectCell { row, column } => {
             if let Some(row) = row {
-                update_opt(app, Action::Rows(row as i64 - app.sel_row as i64));
+                update_opt(app, Action::Rows(row as i64 - app.viewport.sel_row as i64));
             }
             // The column under the click, after the row's scrolling.
             if let Some(c) = column {
-                let col = app.left_col + c;
-                update_opt(app, Action::Cols(col as i64 - app.sel_col as i64));
+                let col = app.viewport.left_col + c;
+                update_opt(app, Action::Cols(col as i64 - app.viewport.sel_col as i64));
             }
         }
         Action::SetFilter(f) => {
@@ -116,7 +118,7 @@ impl App {
             self.row_of[e as usize] = i as u32;
         }
         self.rows = rows;
-        self.sel_row = self.sel_row.min(self.rows.len().saturating_sub(1));
+        self.viewport.sel_row = self.viewport.sel_row.min(self.rows.len().saturating_sub(1));
         self.scroll_into_view();
     }
 
@@ -135,20 +137,23 @@ impl App {
         let (rows, cols) = self.grid_capacity();
         let rows = rows.max(1);
         let cols = cols.max(1);
-        if self.sel_row < self.top_row {
-            self.top_row = self.sel_row;
-        } else if self.sel_row >= self.top_row + rows {
-            self.top_row = self.sel_row + 1 - rows;
+        if self.viewport.sel_row < self.viewport.top_row {
+            self.viewport.top_row = self.viewport.sel_row;
+        } else if self.viewport.sel_row >= self.viewport.top_row + rows {
+            self.viewport.top_row = self.viewport.sel_row + 1 - rows;
         }
-        self.top_row = self.top_row.min(self.rows.len().saturating_sub(rows));
+        self.viewport.top_row = self
+            .viewport
+            .top_row
+            .min(self.rows.len().saturating_sub(rows));
         let pn = self.partitions();
-        self.sel_col = self.sel_col.min(pn.saturating_sub(1));
-        if self.sel_col < self.left_col {
-            self.left_col = self.sel_col;
-        } else if self.sel_col >= self.left_col + cols {
-            self.left_col = self.sel_col + 1 - cols;
+        self.viewport.sel_col = self.viewport.sel_col.min(pn.saturating_sub(1));
+        if self.viewport.sel_col < self.viewport.left_col {
+            self.viewport.left_col = self.viewport.sel_col;
+        } else if self.viewport.sel_col >= self.viewport.left_col + cols {
+            self.viewport.left_col = self.viewport.sel_col + 1 - cols;
         }
-        self.left_col = self.left_col.min(pn.saturating_sub(cols));
+        self.viewport.left_col = self.viewport.left_col.min(pn.saturating_sub(cols));
     }
 
     /// Selects the cursor event's row and column and inspects it.
@@ -158,12 +163,12 @@ impl App {
             if let Some(&e) = ds.store.entity.get(self.cursor) {
                 if let Some(&r) = self.row_of.get(e as usize) {
                     if r != u32::MAX {
-                        self.sel_row = r as usize;
+                        self.viewport.sel_row = r as usize;
                     }
                 }
             }
             if let Some(&p) = ds.store.partition.get(self.cursor) {
-                self.sel_col = p as usize;
+                self.viewport.sel_col = p as usize;
             }
         }
         self.scroll_into_view();
@@ -179,13 +184,13 @@ impl App {
         match self.focus {
             Focus::Cursor => Some(self.cursor.min(ds.len() - 1)),
             Focus::Cell => {
-                let &e = self.rows.get(self.sel_row)?;
+                let &e = self.rows.get(self.viewport.sel_row)?;
                 let evs = ds.entity_events(e);
                 let upto = evs.partition_point(|&i| i as usize <= self.cursor);
                 let evs = &evs[..upto];
                 evs.iter()
                     .rev()
-                    .find(|&&i| ds.store.partition[i as usize] as usize == self.sel_col)
+                    .find(|&&i| ds.store.partition[i as usize] as usize == self.viewport.sel_col)
                     .or_else(|| evs.last())
                     .map(|&i| i as usize)
             }

@@ -14,10 +14,12 @@ use crate::tui::action::Action;
 pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
     match action {
         Action::NextWhatIf => app.next_what_if(),
-        Action::ToggleWhatIf if app.what_if.is_some() => return Ok(Some(Action::RecordedLayout)),
+        Action::ToggleWhatIf if app.whatif.shown.is_some() => {
+            return Ok(Some(Action::RecordedLayout))
+        }
         Action::ToggleWhatIf => app.next_what_if(),
         Action::RecordedLayout => {
-            app.suggestion = None;
+            app.whatif.suggestion = None;
             app.request_layout(None);
         }
         Action::SetPartitions(n) => app.edit_what_if(|w| w.partitions = n),
@@ -35,7 +37,7 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
             let owner = app
                 .view
                 .as_ref()
-                .map(|v| v.sim.owner_at(app.sel_col as u32, app.cursor));
+                .map(|v| v.sim.owner_at(app.viewport.sel_col as u32, app.cursor));
             match owner {
                 Some(c) if c != u32::MAX && app.members_at_cursor().len() > 1 => {
                     app.change_members(Change::Kill(c))
@@ -69,8 +71,8 @@ impl App {
         self.gen += 1;
         self.compare = None;
         self.compare_pending = false;
-        self.what_if_pending = true;
-        self.what_if_wanted = what_if.clone();
+        self.whatif.pending = true;
+        self.whatif.wanted = what_if.clone();
         self.jobs.push(Job::Layout {
             gen: self.gen,
             base: Base(base),
@@ -82,7 +84,7 @@ impl App {
 
     /// `w`: the next measured suggestion, then the recorded layout again.
     pub(super) fn next_what_if(&mut self) {
-        let Some(list) = &self.suggestions else {
+        let Some(list) = &self.whatif.suggestions else {
             let Some(base) = self.recorded() else { return };
             self.set_status("measuring fixes for the hot partitions...", false);
             self.jobs.push(Job::Suggest {
@@ -98,12 +100,12 @@ impl App {
             );
             return;
         }
-        let next = match self.suggestion {
+        let next = match self.whatif.suggestion {
             None => Some(0),
             Some(i) if i + 1 < list.len() => Some(i + 1),
             Some(_) => None,
         };
-        self.suggestion = next;
+        self.whatif.suggestion = next;
         let w = next.and_then(|i| {
             let s = &list[i];
             Some(WhatIf {
@@ -118,13 +120,13 @@ impl App {
     /// Changes one part of the what-if (`:partitions`, `:partitioner`, `:partition-by`).
     pub(super) fn edit_what_if(&mut self, edit: impl FnOnce(&mut WhatIf)) {
         let Some(base) = self.recorded() else { return };
-        let mut w = self.what_if.clone().unwrap_or(WhatIf {
+        let mut w = self.whatif.shown.clone().unwrap_or(WhatIf {
             partitions: base.store.partitions.max(1),
             partitioner: base.load.partitioner.unwrap_or(Partitioner::Murmur2),
             by: PartitionBy::Key,
         });
         edit(&mut w);
-        self.suggestion = None;
+        self.whatif.suggestion = None;
         self.request_layout(Some(w));
     }
 

@@ -72,7 +72,7 @@ fn layout_text(ds: &Dataset) -> String {
 fn layout_line<'a>(app: &'a App, ds: &Dataset) -> Line<'a> {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" layout  ", t.dim())];
-    match (&app.what_if, &app.recorded) {
+    match (&app.whatif.shown, &app.whatif.recorded) {
         (Some(w), Some(rec)) => {
             spans.push(Span::styled(
                 format!("recorded {}", layout_text(rec)),
@@ -96,7 +96,7 @@ fn layout_line<'a>(app: &'a App, ds: &Dataset) -> Line<'a> {
                 t.text(),
             ));
             spans.push(Span::styled(
-                if app.what_if_pending {
+                if app.whatif.pending {
                     " · laying out the what-if…"
                 } else {
                     " · w: try the measured fixes"

@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let s = &ds.store;
     let cursor = app.cursor;
     let pn = s.partitions.max(1) as usize;
-    let first_col = app.left_col.min(pn);
+    let first_col = app.viewport.left_col.min(pn);
     let last_col = (first_col + g.cols).min(pn);
     let total: u64 = ds.load.partition_events.iter().sum();
     let max_share = ds.load.partition_events.iter().copied().max().unwrap_or(0);
@@ -67,7 +67,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         let x = r.x + g.label_w + ci as u16 * g.col_w;
         let w = g.col_w - 1;
         let hot = ds.load.hot_partitions.contains(&(p as u32));
-        let sel = p == app.sel_col;
+        let sel = p == app.viewport.sel_col;
         let mut head = t.fg(t.header).add_modifier(Modifier::BOLD);
         if hot {
             head = t.fg(t.hot).add_modifier(Modifier::BOLD);
@@ -165,10 +165,16 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     let slots = (g.col_w - 2) as usize;
     let ncols = last_col - first_col;
     let mut cells: Vec<Vec<usize>> = vec![Vec::with_capacity(slots); ncols];
-    for (ri, &e) in app.rows.iter().skip(app.top_row).take(g.rows).enumerate() {
+    for (ri, &e) in app
+        .rows
+        .iter()
+        .skip(app.viewport.top_row)
+        .take(g.rows)
+        .enumerate()
+    {
         let y = r.y + HEADER_H + ri as u16;
-        let row = app.top_row + ri;
-        let sel = row == app.sel_row;
+        let row = app.viewport.top_row + ri;
+        let sel = row == app.viewport.sel_row;
         let row_style = if sel { t.selection() } else { Style::default() };
         if sel {
             f.buffer_mut()
@@ -228,7 +234,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         }
         for (ci, c) in cells.iter().enumerate() {
             let x0 = r.x + g.label_w + ci as u16 * g.col_w;
-            let cell_sel = sel && first_col + ci == app.sel_col;
+            let cell_sel = sel && first_col + ci == app.viewport.sel_col;
             if cell_sel {
                 f.buffer_mut()
                     .set_style(Rect::new(x0, y, g.col_w - 1, 1), t.bg(t.cursor_bg));

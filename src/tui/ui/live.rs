@@ -82,7 +82,7 @@ pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
 /// Draws the strip in `r`; `grid_area` is the grid's, for the columns.
 pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area: Rect) {
     let t = &app.theme;
-    if app.what_if.is_some() {
+    if app.whatif.shown.is_some() {
         // The columns are the what-if's partitions, not the topic's.
         grid::put(
             f,
@@ -100,9 +100,9 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
         .as_ref()
         .map_or(live.partitions, |d| d.store.partitions)
         .max(1) as usize;
-    let first = app.left_col.min(pn);
+    let first = app.viewport.left_col.min(pn);
     let last = (first + g.cols).min(pn);
-    let sel = live.marks_of(app.sel_col as u32);
+    let sel = live.marks_of(app.viewport.sel_col as u32);
     let label = |i: u16| -> String {
         match (i, sel) {
             (0, Some(m)) => format!(" wm p{} {}-{}", m.partition, m.low, m.high),

@@ -267,21 +267,24 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         ),
         t.text(),
     ));
-    if let Some(w) = &app.what_if {
+    if let Some(w) = &app.whatif.shown {
         spans.push(sep.clone());
         spans.push(Span::styled(
             format!(
                 "WHAT-IF {} by {} ({})",
                 w.partitioner.name(),
                 w.by.describe(),
-                app.recorded.as_ref().map_or(String::new(), |r| format!(
-                    "recorded: {} partitions",
-                    r.store.partitions
-                ))
+                app.whatif
+                    .recorded
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(
+                        "recorded: {} partitions",
+                        r.store.partitions
+                    ))
             ),
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         ));
-    } else if app.what_if_pending {
+    } else if app.whatif.pending {
         spans.push(sep.clone());
         spans.push(Span::styled("laying out the what-if…", t.fg(t.warn)));
     }

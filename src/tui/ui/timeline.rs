@@ -81,7 +81,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         let worst = ms[a..b]
             .iter()
             .take(256)
-            .filter(|m| app.jump_kind.is_none_or(|k| k == m.kind))
+            .filter(|m| app.playback.jump_kind.is_none_or(|k| k == m.kind))
             .map(|m| m.kind)
             .max_by_key(|k| severity(*k));
         let Some(k) = worst else { continue };
@@ -93,7 +93,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         };
         buf.set_string(r.x + x, r.y + 1, "┃", t.fg(c));
     }
-    for &bm in &app.bookmarks {
+    for &bm in &app.playback.bookmarks {
         let x = column_of(n, w, bm);
         buf.set_string(
             r.x + x,
@@ -104,18 +104,18 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     }
     // Cursor line: position, time, playback.
     let time = crate::tui::clock::fmt_time(arrival[app.cursor.min(n - 1)]);
-    let play = if app.playing { "▶" } else { "⏸" };
+    let play = if app.playback.playing { "▶" } else { "⏸" };
     let base = format!(
         " #{}/{}  {}  {} {} ev/s ",
         app.cursor,
         n - 1,
         time,
         play,
-        compact(SPEEDS[app.speed] as u64),
+        compact(SPEEDS[app.playback.speed] as u64),
     );
     let full = format!(
         "{base} jump: {} ",
-        app.jump_kind.map_or("any finding", |k| k.name())
+        app.playback.jump_kind.map_or("any finding", |k| k.name())
     );
     let y = r.y + 2;
     buf.set_stringn(r.x, y, "─".repeat(w as usize), w as usize, t.border());
