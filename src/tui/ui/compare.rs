@@ -1,5 +1,6 @@
 //! The compare view: every strategy's costs on the same stream side by side
-//! (events lost, entities diverged, HOL wait) and the advisor's line.
+//! (events lost, entities diverged, HOL wait) and the advisor's line. Draws
+//! the engine's `CompareData`; computes and changes nothing.
 
 use super::{centered, compact, overlay_block};
 use crate::model::Outcome;

@@ -3,7 +3,8 @@
 //! status, each member (client id, host, assigned partitions) and, per
 //! partition, the committed offset, lag and status. Below them, in live
 //! mode, the lag over time: kord's and the group's lag as sparklines over
-//! the last minutes, with their trend and the group's time lag.
+//! the last minutes, with their trend and the group's time lag. Draws only;
+//! which partitions get a lag line and the block's height are `layout`'s.
 
 use super::compact;
 use crate::detect::lag::LagStatus;

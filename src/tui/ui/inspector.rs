@@ -1,5 +1,6 @@
 //! The inspector: the focused event's record, the strategy's decision and
 //! why, its findings and HOL block, the entity's state, headers and payload.
+//! Draws `App::inspect` (built in `update`); reads no file, computes nothing.
 
 use super::{glyph, outcome_style};
 use crate::tui::app::{App, Focus};
