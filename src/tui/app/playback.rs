@@ -12,21 +12,7 @@ use crate::tui::data::Marker;
 /// Applies a playback action; hands any other back.
 pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Action> {
     match action {
-        Action::Tick(ms) => {
-            if app.playback.playing && !app.is_empty() {
-                app.playback.play_acc += ms * SPEEDS[app.playback.speed] as u64;
-                let steps = app.playback.play_acc / 1000;
-                app.playback.play_acc %= 1000;
-                if steps > 0 {
-                    let n = app.len();
-                    let next = app.cursor.saturating_add(steps as usize);
-                    if next >= n - 1 {
-                        app.playback.playing = false;
-                    }
-                    app.seek(next);
-                }
-            }
-        }
+        Action::Tick(ms) => app.tick(ms),
         Action::Step(d) => {
             let c = app.cursor as i64 + d;
             app.seek(c.max(0) as usize);
@@ -44,67 +30,9 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
         Action::GotoTime(t) => app.goto_time(&t),
         Action::FindContent => app.find_content(None),
         Action::FindExpr(e) => app.find_content(Some(&e)),
-        Action::NextFinding | Action::PrevFinding => {
-            let fwd = action == Action::NextFinding;
-            let cur = app.cursor as u32;
-            let target = {
-                let ms = app.jump_markers();
-                if fwd {
-                    ms.iter().find(|m| m.at > cur).map(|m| **m)
-                } else {
-                    ms.iter().rev().find(|m| m.at < cur).map(|m| **m)
-                }
-            };
-            match target {
-                Some(m) => {
-                    let detail = match (&app.ds, &app.view) {
-                        (Some(ds), Some(v)) => v.detail(ds, &m),
-                        _ => String::new(),
-                    };
-                    app.seek(m.at as usize);
-                    app.set_status(format!("{}: {detail}", m.kind.name()), false);
-                }
-                None => app.set_status(
-                    format!(
-                        "no {} {}",
-                        app.playback.jump_kind.map_or("finding", |k| k.name()),
-                        if fwd {
-                            "after this event"
-                        } else {
-                            "before this event"
-                        }
-                    ),
-                    false,
-                ),
-            }
-        }
-        Action::CycleFindingKind => {
-            let kinds: Vec<Kind> = {
-                let mut v: Vec<Kind> = app
-                    .view
-                    .as_ref()
-                    .map(|v| v.markers.iter().map(|m| m.kind).collect())
-                    .unwrap_or_default();
-                v.sort();
-                v.dedup();
-                v
-            };
-            app.playback.jump_kind = match app.playback.jump_kind {
-                None => kinds.first().copied(),
-                Some(k) => kinds
-                    .iter()
-                    .position(|x| *x == k)
-                    .and_then(|p| kinds.get(p + 1))
-                    .copied(),
-            };
-            app.set_status(
-                format!(
-                    "n/N jump to: {}",
-                    app.playback.jump_kind.map_or("any finding", |k| k.name())
-                ),
-                false,
-            );
-        }
+        Action::NextFinding => app.jump_to_finding(true),
+        Action::PrevFinding => app.jump_to_finding(false),
+        Action::CycleFindingKind => app.cycle_finding_kind(),
         Action::SetJumpKind(k) => {
             app.playback.jump_kind = k;
             app.set_status(
@@ -137,24 +65,109 @@ pub(super) fn update(app: &mut App, action: Action) -> Result<Option<Action>, Ac
                 app.set_status(format!("bookmark at #{} removed", app.cursor), false);
             }
         }
-        Action::NextBookmark | Action::PrevBookmark => {
-            let c = app.cursor;
-            let t = if action == Action::NextBookmark {
-                app.playback.bookmarks.range(c + 1..).next().copied()
-            } else {
-                app.playback.bookmarks.range(..c).next_back().copied()
-            };
-            match t {
-                Some(i) => app.seek(i),
-                None => app.set_status("no bookmark that way (m sets one)", false),
-            }
-        }
+        Action::NextBookmark => app.jump_to_bookmark(true),
+        Action::PrevBookmark => app.jump_to_bookmark(false),
         other => return Err(other),
     }
     Ok(None)
 }
 
 impl App {
+    /// Playing: turns the time passed into steps at the current speed.
+    fn tick(&mut self, ms: u64) {
+        if self.playback.playing && !self.is_empty() {
+            self.playback.play_acc += ms * SPEEDS[self.playback.speed] as u64;
+            let steps = self.playback.play_acc / 1000;
+            self.playback.play_acc %= 1000;
+            if steps > 0 {
+                let n = self.len();
+                let next = self.cursor.saturating_add(steps as usize);
+                if next >= n - 1 {
+                    self.playback.playing = false;
+                }
+                self.seek(next);
+            }
+        }
+    }
+
+    /// `n`/`N`: the next or previous marker of the jump kind.
+    fn jump_to_finding(&mut self, fwd: bool) {
+        let cur = self.cursor as u32;
+        let target = {
+            let ms = self.jump_markers();
+            if fwd {
+                ms.iter().find(|m| m.at > cur).map(|m| **m)
+            } else {
+                ms.iter().rev().find(|m| m.at < cur).map(|m| **m)
+            }
+        };
+        match target {
+            Some(m) => {
+                let detail = match (&self.ds, &self.view) {
+                    (Some(ds), Some(v)) => v.detail(ds, &m),
+                    _ => String::new(),
+                };
+                self.seek(m.at as usize);
+                self.set_status(format!("{}: {detail}", m.kind.name()), false);
+            }
+            None => self.set_status(
+                format!(
+                    "no {} {}",
+                    self.playback.jump_kind.map_or("finding", |k| k.name()),
+                    if fwd {
+                        "after this event"
+                    } else {
+                        "before this event"
+                    }
+                ),
+                false,
+            ),
+        }
+    }
+
+    /// `f`: the next finding kind the jumps stop at (after the last: any).
+    fn cycle_finding_kind(&mut self) {
+        let kinds: Vec<Kind> = {
+            let mut v: Vec<Kind> = self
+                .view
+                .as_ref()
+                .map(|v| v.markers.iter().map(|m| m.kind).collect())
+                .unwrap_or_default();
+            v.sort();
+            v.dedup();
+            v
+        };
+        self.playback.jump_kind = match self.playback.jump_kind {
+            None => kinds.first().copied(),
+            Some(k) => kinds
+                .iter()
+                .position(|x| *x == k)
+                .and_then(|p| kinds.get(p + 1))
+                .copied(),
+        };
+        self.set_status(
+            format!(
+                "n/N jump to: {}",
+                self.playback.jump_kind.map_or("any finding", |k| k.name())
+            ),
+            false,
+        );
+    }
+
+    /// `b`/`B`: the next or previous bookmark.
+    fn jump_to_bookmark(&mut self, forward: bool) {
+        let c = self.cursor;
+        let t = if forward {
+            self.playback.bookmarks.range(c + 1..).next().copied()
+        } else {
+            self.playback.bookmarks.range(..c).next_back().copied()
+        };
+        match t {
+            Some(i) => self.seek(i),
+            None => self.set_status("no bookmark that way (m sets one)", false),
+        }
+    }
+
     pub(super) fn seek(&mut self, i: usize) {
         let n = self.len();
         if n == 0 {
