@@ -4,9 +4,10 @@
 //! add, remove or kill a member at the cursor; `w` tries the measured
 //! re-partitioning fixes. Draws only; its height comes from `layout`.
 
+use crate::sim::Generation;
 use crate::sim::{Delivery, Model};
 use crate::tui::app::App;
-use crate::tui::data::Dataset;
+use crate::tui::data::{Dataset, StrategyView};
 use crate::tui::layout::CONSUMERS_HEADER_LINES;
 use crate::tui::ui::compact;
 use ratatui::layout::Rect;
@@ -148,43 +149,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             t.fg(t.title).add_modifier(Modifier::BOLD),
         ));
     let mut lines = vec![layout_line(app, ds)];
-    lines.push(match generation {
-        Some(g) if g.cause.is_some() => {
-            let moved = g.paused_for.iter().filter(|&&d| d > 0).count();
-            let pause = g.paused_for.iter().copied().max().unwrap_or(0);
-            Line::from(vec![
-                Span::styled(" rebalance ", t.dim()),
-                Span::styled(
-                    format!(
-                        "#{} {}: {moved} partitions paused ≤{pause} ms · in all {} rebalances, {} partition-ms",
-                        g.at,
-                        g.cause.as_deref().unwrap_or(""),
-                        sim.sim.rebalance.count,
-                        sim.sim.rebalance.pause_ms
-                    ),
-                    t.fg(t.warn),
-                ),
-            ])
-        }
-        _ if !app.sim_opts.rebalances.is_empty() => Line::from(vec![
-            Span::styled(" rebalance ", t.dim()),
-            Span::styled(
-                format!(
-                    "none yet; {} change(s) later (:rebalances clear)",
-                    app.sim_opts
-                        .rebalances
-                        .iter()
-                        .filter(|r| r.at as usize > cursor)
-                        .count()
-                ),
-                t.dim(),
-            ),
-        ]),
-        _ => Line::from(Span::styled(
-            " rebalance none · a/x/K change the group at the cursor",
-            t.dim(),
-        )),
-    });
+    lines.push(rebalance_line(app, view, generation, cursor));
     let total: u64 = ds.load.partition_events.iter().sum();
     let span_s = match (ds.store.arrival.first(), ds.store.arrival.last()) {
         (Some(a), Some(b)) if b > a => (b - a) as f64 / 1000.0,
@@ -259,4 +224,52 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     }
     super::group::extend(app, &mut lines);
     f.render_widget(Paragraph::new(lines).block(block), r);
+}
+
+/// The rebalance in force at the cursor, or the changes still to come.
+fn rebalance_line<'a>(
+    app: &App,
+    view: &StrategyView,
+    generation: Option<&Generation>,
+    cursor: usize,
+) -> Line<'a> {
+    let t = &app.theme;
+    let sim = &view.sim;
+    match generation {
+        Some(g) if g.cause.is_some() => {
+            let moved = g.paused_for.iter().filter(|&&d| d > 0).count();
+            let pause = g.paused_for.iter().copied().max().unwrap_or(0);
+            Line::from(vec![
+                Span::styled(" rebalance ", t.dim()),
+                Span::styled(
+                    format!(
+                        "#{} {}: {moved} partitions paused ≤{pause} ms · in all {} rebalances, {} partition-ms",
+                        g.at,
+                        g.cause.as_deref().unwrap_or(""),
+                        sim.sim.rebalance.count,
+                        sim.sim.rebalance.pause_ms
+                    ),
+                    t.fg(t.warn),
+                ),
+            ])
+        }
+        _ if !app.sim_opts.rebalances.is_empty() => Line::from(vec![
+            Span::styled(" rebalance ", t.dim()),
+            Span::styled(
+                format!(
+                    "none yet; {} change(s) later (:rebalances clear)",
+                    app.sim_opts
+                        .rebalances
+                        .iter()
+                        .filter(|r| r.at as usize > cursor)
+                        .count()
+                ),
+                t.dim(),
+            ),
+        ]),
+        _ => Line::from(Span::styled(
+            " rebalance none · a/x/K change the group at the cursor",
+            t.dim(),
+        )),
+    }
 }

@@ -5,7 +5,9 @@
 use super::compact;
 use crate::detect::Kind;
 use crate::tui::app::{App, SPEEDS};
+use crate::tui::data::StrategyView;
 use crate::tui::layout::column_of;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::Frame;
@@ -70,30 +72,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         let mut b = [0u8; 4];
         buf.set_string(r.x + x as u16, r.y, BARS[level].encode_utf8(&mut b), st);
     }
-    // Findings per bin, coloured by the most severe kind in it.
-    let ms = &view.markers;
-    for x in 0..w {
-        let (lo, hi) = bin(n, w, x);
-        let a = ms.partition_point(|m| (m.at as usize) < lo);
-        let b = ms.partition_point(|m| (m.at as usize) < hi);
-        if a == b {
-            continue;
-        }
-        let worst = ms[a..b]
-            .iter()
-            .take(256)
-            .filter(|m| app.playback.jump_kind.is_none_or(|k| k == m.kind))
-            .map(|m| m.kind)
-            .max_by_key(|k| severity(*k));
-        let Some(k) = worst else { continue };
-        let c = match severity(k) {
-            4 => t.rejected,
-            3 => t.gap,
-            2 => t.hol,
-            _ => t.finding,
-        };
-        buf.set_string(r.x + x, r.y + 1, "┃", t.fg(c));
-    }
+    finding_marks(buf, app, view, r, n);
     for &bm in &app.playback.bookmarks {
         let x = column_of(n, w, bm);
         buf.set_string(
@@ -153,5 +132,35 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             c.set_symbol("│");
             c.set_style(t.fg(t.accent));
         }
+    }
+}
+
+/// Findings per bin on the second line, coloured by the most severe kind in
+/// it (of the jump kind, when one is set).
+fn finding_marks(buf: &mut Buffer, app: &App, view: &StrategyView, r: Rect, n: usize) {
+    let t = &app.theme;
+    let w = r.width;
+    let ms = &view.markers;
+    for x in 0..w {
+        let (lo, hi) = bin(n, w, x);
+        let a = ms.partition_point(|m| (m.at as usize) < lo);
+        let b = ms.partition_point(|m| (m.at as usize) < hi);
+        if a == b {
+            continue;
+        }
+        let worst = ms[a..b]
+            .iter()
+            .take(256)
+            .filter(|m| app.playback.jump_kind.is_none_or(|k| k == m.kind))
+            .map(|m| m.kind)
+            .max_by_key(|k| severity(*k));
+        let Some(k) = worst else { continue };
+        let c = match severity(k) {
+            4 => t.rejected,
+            3 => t.gap,
+            2 => t.hol,
+            _ => t.finding,
+        };
+        buf.set_string(r.x + x, r.y + 1, "┃", t.fg(c));
     }
 }
