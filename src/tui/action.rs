@@ -161,3 +161,35 @@ impl Sort {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_through_serde_so_keys_can_be_mapped_in_config() {
+        let all = [
+            Action::SetStrategy(StrategyKind::VersionedMonotonic),
+            Action::SetDelivery(Model::SqsFifo { limit_per_s: 300 }),
+            Action::SetPartitionBy(PartitionBy::Fields(vec!["/a".into(), "key".into()])),
+            Action::SetJumpKind(Some(Kind::HolBlocking)),
+            Action::SetSort(Sort::Findings),
+            Action::GotoTime(TimeArg::OfDay {
+                ms: 1_000,
+                text: "00:00:01".into(),
+            }),
+            Action::SelectCell {
+                row: Some(3),
+                column: None,
+            },
+            Action::Step(-100),
+        ];
+        for a in all {
+            let json = serde_json::to_string(&a).unwrap();
+            let back: Action = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, a, "{json}");
+        }
+        let json = serde_json::to_string(&Action::SetStrategy(StrategyKind::StateMachine)).unwrap();
+        assert_eq!(json, r#"{"SetStrategy":"state-machine"}"#);
+    }
+}
