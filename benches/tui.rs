@@ -143,7 +143,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("page down 50,000 rows + draw", |b| {
         b.iter(|| {
             dispatch(&mut app, Action::PageDown);
-            if app.sel_row + 1 >= app.rows.len() {
+            if app.viewport.sel_row + 1 >= app.rows.len() {
                 dispatch(&mut app, Action::Top);
             }
             term.draw(|f| kord::tui::ui::draw(f, &app)).expect("draw");

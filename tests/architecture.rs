@@ -196,3 +196,26 @@ fn every_engine_module_says_what_it_owns() {
         );
     }
 }
+
+#[test]
+fn tui_state_never_imports_the_views() {
+    // State, actions, input and layout: everything under src/tui but `ui/`
+    // (the views), `run.rs` (which owns the terminal and calls draw) and
+    // `mod.rs` (which declares the modules).
+    let mut files = Vec::new();
+    rs_files(&src().join("tui"), &mut files);
+    files.retain(|f| {
+        let n = rel(f);
+        !n.starts_with("src/tui/ui/") && n != "src/tui/run.rs" && n != "src/tui/mod.rs"
+    });
+    let names: Vec<String> = files.iter().map(|f| rel(f)).collect();
+    for must in ["src/tui/app.rs", "src/tui/layout.rs", "src/tui/keys.rs"] {
+        assert!(names.iter().any(|n| n == must), "{must} not scanned");
+    }
+    let bad = offending(&files, &["ui"]);
+    assert!(
+        bad.is_empty(),
+        "TUI state reads geometry from crate::tui::layout, never the views:\n{}",
+        bad.join("\n")
+    );
+}

@@ -408,7 +408,7 @@ fn tui_commands_out_of_range_say_so_and_change_nothing() {
     let mut app = app_for("alert-flap", 120, 40);
     dispatch(&mut app, Action::Command("goto 7".into()));
     assert_eq!(app.cursor, 7);
-    let (speed, consumers) = (app.speed, app.consumers);
+    let (speed, consumers) = (app.playback.speed, app.consumers);
     for cmd in [
         "goto 99999999999",
         "99999999999",
@@ -426,7 +426,7 @@ fn tui_commands_out_of_range_say_so_and_change_nothing() {
             .unwrap_or_else(|| panic!(":{cmd} says nothing"));
         assert!(error, ":{cmd}: {msg}");
         assert_eq!(app.cursor, 7, ":{cmd} moved the cursor");
-        assert_eq!(app.speed, speed, ":{cmd} changed the speed");
+        assert_eq!(app.playback.speed, speed, ":{cmd} changed the speed");
         assert_eq!(app.consumers, consumers, ":{cmd} changed the consumers");
         assert!(app.jobs.is_empty(), ":{cmd} started a job");
     }

@@ -37,8 +37,8 @@ fn steps_and_seeks() {
     // The cursor event's row and column are selected.
     let ds = app.ds.clone().unwrap();
     let e = ds.store.entity[42];
-    assert_eq!(app.rows[app.sel_row], e);
-    assert_eq!(app.sel_col, ds.store.partition[42] as usize);
+    assert_eq!(app.rows[app.viewport.sel_row], e);
+    assert_eq!(app.viewport.sel_col, ds.store.partition[42] as usize);
 }
 
 #[test]
@@ -120,9 +120,9 @@ fn switching_to_buffered_holds_and_releases_v3() {
 #[test]
 fn stale_strategy_results_are_ignored() {
     let mut app = app_for("alert-flap", 120, 40);
-    dispatch(&mut app, Action::SetStrategy("lww".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Lww));
     let first = app.jobs.pop().unwrap();
-    dispatch(&mut app, Action::SetStrategy("buffered".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Buffered));
     let msg = first.run(app.ds.as_ref().unwrap());
     app.on_msg(msg);
     assert_eq!(
@@ -249,7 +249,7 @@ fn overlays_bookmarks_and_consumers() {
     assert_eq!(app.cursor, 100);
     dispatch(&mut app, Action::PrevBookmark);
     assert_eq!(app.cursor, 10);
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     let before = app.view.as_ref().unwrap().sim.consumers as usize;
     dispatch(&mut app, Action::ToggleConsumers);
@@ -265,12 +265,12 @@ fn playback_advances_and_stops_at_the_end() {
     let mut app = app_for("alert-flap", 120, 40);
     dispatch(&mut app, Action::Command("speed 100".into()));
     dispatch(&mut app, Action::TogglePlay);
-    assert!(app.playing);
+    assert!(app.playback.playing);
     dispatch(&mut app, Action::Tick(1000));
     assert_eq!(app.cursor, 100);
     dispatch(&mut app, Action::Tick(1_000_000));
     assert_eq!(app.cursor, app.len() - 1);
-    assert!(!app.playing);
+    assert!(!app.playback.playing);
 }
 
 #[test]
@@ -463,4 +463,38 @@ fn line_numbers_hold_when_a_big_file_loads_in_parallel() {
         assert_eq!(rec.offset, ds.store.offset[i], "event {i}");
         assert_eq!(rec.partition as u32, ds.store.partition[i], "event {i}");
     }
+}
+
+#[test]
+fn a_click_is_an_action_that_selects_seeks_or_closes() {
+    use kord::tui::layout::{self, HEADER_H};
+    let mut app = app_for("alert-flap", 120, 40);
+    let a = layout::screen(&app);
+    let g = layout::geometry(a.grid);
+    // The second row shown, the third column shown.
+    let (x, y) = (
+        a.grid.x + g.label_w + 2 * g.col_w + 1,
+        a.grid.y + HEADER_H + 1,
+    );
+    let click = layout::click(&app, x, y);
+    assert_eq!(
+        click,
+        Some(Action::SelectCell {
+            row: Some(app.viewport.top_row + 1),
+            column: Some(2)
+        })
+    );
+    dispatch(&mut app, Action::Click(x, y));
+    assert_eq!(app.viewport.sel_row, app.viewport.top_row + 1);
+    assert_eq!(app.viewport.sel_col, app.viewport.left_col + 2);
+    // The timeline's last column is the last event.
+    let end = a.timeline.x + a.timeline.width - 1;
+    dispatch(&mut app, Action::Click(end, a.timeline.y + 1));
+    assert_eq!(app.cursor, app.len() - 1);
+    // With an overlay open, a click closes it and changes nothing else.
+    dispatch(&mut app, Action::ToggleHelp);
+    assert_eq!(layout::click(&app, x, y), Some(Action::CloseOverlay));
+    dispatch(&mut app, Action::Click(x, y));
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.cursor, app.len() - 1);
 }

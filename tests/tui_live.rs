@@ -143,7 +143,7 @@ fn the_window_drops_the_oldest_events_and_shifts_the_cursor() {
         (recs[200].partition, recs[200].offset)
     );
     assert_eq!(app.cursor, 100, "the same event, 200 places earlier");
-    assert!(app.bookmarks.contains(&150), "bookmarks shift too");
+    assert!(app.playback.bookmarks.contains(&150), "bookmarks shift too");
     // A batch bigger than the window: only its last 500 are kept.
     feed(&mut app, &recs[700..]);
     let n = recs.len();
@@ -220,7 +220,7 @@ fn new_partitions_appear_as_columns() {
     assert_eq!(app.ds.as_ref().unwrap().store.partitions, 8);
     assert_eq!(app.len(), 500);
     dispatch(&mut app, Action::LastColumn);
-    assert_eq!(app.sel_col, 7);
+    assert_eq!(app.viewport.sel_col, 7);
     let screen = draw(&app, 200, 40);
     assert!(screen.contains("p7"), "{screen}");
     assert!(screen.contains("8 partitions"), "{screen}");

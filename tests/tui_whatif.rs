@@ -12,6 +12,7 @@ fn app_for(name: &str) -> App {
 
 use kord::sim::Change;
 use kord::source::{load_recording, LoadOptions};
+use kord::strategy::StrategyKind;
 use kord::tui::{dispatch, prepare, Action, App};
 use std::path::Path;
 use std::sync::Arc;
@@ -89,7 +90,7 @@ fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
     let entity_at_cursor = app.ds.as_ref().unwrap().store.entity[3000];
     dispatch(&mut app, Action::NextWhatIf);
     run_jobs(&mut app);
-    let w = app.what_if.clone().expect("a what-if is shown");
+    let w = app.whatif.shown.clone().expect("a what-if is shown");
     assert_eq!(w.by.describe(), "key,/session");
     assert_eq!(w.partitions, 8);
     assert!(busiest_share(&app) < 0.25, "{}", busiest_share(&app));
@@ -112,7 +113,7 @@ fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
         hol(&app)
     );
     assert!(
-        app.what_if.is_some(),
+        app.whatif.shown.is_some(),
         "clearing rebalances keeps the what-if"
     );
     // The same event under the cursor; the recorded layout kept beside it.
@@ -121,7 +122,7 @@ fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
         app.ds.as_ref().unwrap().store.entity[3000],
         entity_at_cursor
     );
-    let rec = app.recorded.as_ref().expect("recorded layout kept");
+    let rec = app.whatif.recorded.as_ref().expect("recorded layout kept");
     assert!(kord::tui::ui::consumers::busiest(rec).1 > 0.8);
     let s = screen(&app);
     assert!(s.contains("WHAT-IF murmur2 by key,/session"), "{s}");
@@ -131,7 +132,7 @@ fn the_hot_key_demo_more_consumers_do_not_help_a_composite_key_does() {
     // Back to the recorded layout.
     dispatch(&mut app, Action::Command("whatif off".into()));
     run_jobs(&mut app);
-    assert!(app.what_if.is_none() && app.recorded.is_none());
+    assert!(app.whatif.shown.is_none() && app.whatif.recorded.is_none());
     assert!(busiest_share(&app) > 0.8);
 }
 
@@ -145,11 +146,11 @@ fn what_if_commands_edit_one_part_at_a_time() {
     assert!(busiest_share(&app) > 0.75);
     dispatch(&mut app, Action::Command("partitioner fnv1a".into()));
     run_jobs(&mut app);
-    let w = app.what_if.clone().unwrap();
+    let w = app.whatif.shown.clone().unwrap();
     assert_eq!((w.partitions, w.partitioner.name()), (16, "fnv1a"));
     dispatch(&mut app, Action::Command("partition-by entity".into()));
     run_jobs(&mut app);
-    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
+    assert_eq!(app.whatif.shown.as_ref().unwrap().by.describe(), "entity");
     dispatch(&mut app, Action::Command("partition-by nonsense".into()));
     assert!(app.status.as_ref().unwrap().1, "a bad pointer is an error");
     assert_eq!(app.ds.as_ref().unwrap().store.partitions, 16);
@@ -158,7 +159,7 @@ fn what_if_commands_edit_one_part_at_a_time() {
 #[test]
 fn an_eager_rebalance_pauses_every_partition_for_rebalance_ms() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     dispatch(&mut app, Action::Seek(500));
     dispatch(&mut app, Action::AddConsumer);
@@ -194,10 +195,10 @@ fn an_eager_rebalance_pauses_every_partition_for_rebalance_ms() {
 #[test]
 fn killing_a_columns_owner_waits_for_the_session_timeout() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     dispatch(&mut app, Action::Seek(100));
-    app.sel_col = 0;
+    app.viewport.sel_col = 0;
     let owner = app.view.as_ref().unwrap().sim.owner_at(0, 100);
     dispatch(&mut app, Action::KillConsumer);
     run_jobs(&mut app);
@@ -223,7 +224,7 @@ fn killing_a_columns_owner_waits_for_the_session_timeout() {
     // Killing it again while it dies changes nothing.
     let before = v.sim.sim.rebalance.clone();
     dispatch(&mut app, Action::Seek(120));
-    app.sel_col = 0;
+    app.viewport.sel_col = 0;
     dispatch(&mut app, Action::KillConsumer);
     run_jobs(&mut app);
     assert_eq!(app.view.as_ref().unwrap().sim.sim.rebalance, before);
@@ -232,7 +233,7 @@ fn killing_a_columns_owner_waits_for_the_session_timeout() {
 #[test]
 fn sequential_delivery_refuses_membership_changes() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("sequential".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Sequential));
     run_jobs(&mut app);
     dispatch(&mut app, Action::AddConsumer);
     assert!(app.status.as_ref().unwrap().1);
@@ -243,7 +244,7 @@ fn sequential_delivery_refuses_membership_changes() {
 #[test]
 fn a_delivery_model_what_if_re_simulates_every_view() {
     let mut app = app_for("slow-consumer");
-    dispatch(&mut app, Action::SetStrategy("partitioned".into()));
+    dispatch(&mut app, Action::SetStrategy(StrategyKind::Partitioned));
     run_jobs(&mut app);
     let hol = app.view.as_ref().unwrap().sim.sim.blocks.len();
     assert!(hol > 0, "slow-consumer has HOL blocking on partitions");
@@ -305,7 +306,7 @@ fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
         || load_recording(Path::new("recordings/hot-key.jsonl"), &opts, &mut |_, _| {}).unwrap();
     let mut app = app_for("hot-key");
     dispatch(&mut app, Action::Command("partition-by entity".into()));
-    assert!(app.what_if_pending);
+    assert!(app.whatif.pending);
     let stale = app.jobs.clone();
     app.jobs.clear();
     let (ds, view) = prepare(load(), "hot-key".into(), None, None);
@@ -315,10 +316,10 @@ fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
         let ds = Arc::clone(app.ds.as_ref().unwrap());
         app.on_msg(job.run(&ds));
     }
-    assert!(app.what_if.is_none(), "a stale layout is ignored");
+    assert!(app.whatif.shown.is_none(), "a stale layout is ignored");
     run_jobs(&mut app);
-    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
-    assert!(!app.what_if_pending);
+    assert_eq!(app.whatif.shown.as_ref().unwrap().by.describe(), "entity");
+    assert!(!app.whatif.pending);
 }
 
 #[test]
@@ -328,7 +329,7 @@ fn a_strategy_switch_while_a_what_if_is_laid_out_gets_both() {
     run_jobs(&mut app);
     dispatch(&mut app, Action::Command("partition-by entity".into()));
     dispatch(&mut app, Action::Command("strategy versioned".into()));
-    assert!(app.what_if_pending);
+    assert!(app.whatif.pending);
     // Jobs run in the order asked (the loop runs them concurrently).
     let jobs: Vec<_> = app.jobs.drain(..).collect();
     for job in jobs {
@@ -336,8 +337,8 @@ fn a_strategy_switch_while_a_what_if_is_laid_out_gets_both() {
         app.on_msg(job.run(&ds));
     }
     run_jobs(&mut app);
-    assert!(!app.what_if_pending && app.pending.is_none());
-    assert_eq!(app.what_if.as_ref().unwrap().by.describe(), "entity");
+    assert!(!app.whatif.pending && app.pending.is_none());
+    assert_eq!(app.whatif.shown.as_ref().unwrap().by.describe(), "entity");
     assert_eq!(app.strategy.name(), "versioned");
     // The compare table is the what-if's: entities never split under it.
     let c = app

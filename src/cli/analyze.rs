@@ -1,6 +1,6 @@
 //! `kord analyze`.
 
-use super::args::{AnalyzeArgs, LensArgs, WhatIfArgs};
+use super::args::{AnalyzeArgs, LensArgs, StrategyChoice, WhatIfArgs};
 use super::UsageError;
 use kord::detect::Kind;
 use kord::engine::{analyze_with, Analysis, Options, SimOptions};
@@ -84,10 +84,7 @@ pub fn whatif_options(
     } else {
         None
     };
-    let mut model = match &a.delivery {
-        Some(d) => d.parse::<Model>().map_err(UsageError)?,
-        None => Model::Kafka,
-    };
+    let mut model = a.delivery.unwrap_or(Model::Kafka);
     if let (Model::SqsFifo { limit_per_s }, Some(l)) = (&mut model, a.sqs_limit) {
         *limit_per_s = l;
     }
@@ -150,10 +147,10 @@ pub fn strategies(
     lens: &Lens,
     default_all: bool,
 ) -> anyhow::Result<Vec<StrategyKind>> {
-    match a.strategy.as_deref() {
+    match a.strategy {
         _ if a.compare => Ok(StrategyKind::all_for(lens)),
-        Some("all") => Ok(StrategyKind::all_for(lens)),
-        Some(s) => Ok(vec![s.parse::<StrategyKind>().map_err(UsageError)?]),
+        Some(StrategyChoice::All) => Ok(StrategyKind::all_for(lens)),
+        Some(StrategyChoice::One(k)) => Ok(vec![k]),
         None if default_all => Ok(StrategyKind::all_for(lens)),
         None => Ok(vec![StrategyKind::default_for(lens)]),
     }

@@ -1,6 +1,9 @@
 //! Command-line arguments.
 
 use clap::{Args, Parser, Subcommand};
+use kord::sim::assign::Assignor;
+use kord::sim::Model;
+use kord::strategy::StrategyKind;
 use std::path::PathBuf;
 
 /// kord: a terminal visual debugger for message ordering in Kafka systems.
@@ -72,7 +75,7 @@ pub struct ManArgs {
 pub struct LensArgs {
     /// Strategy to run (`all` runs every strategy).
     #[arg(long)]
-    pub strategy: Option<String>,
+    pub strategy: Option<StrategyChoice>,
     /// Run every strategy side by side.
     #[arg(long)]
     pub compare: bool,
@@ -191,7 +194,7 @@ pub struct WhatIfArgs {
     pub session_timeout_ms: Option<u64>,
     /// Delivery model what-if: kafka, sqs-fifo, pubsub-key, servicebus-session, rabbitmq-sac.
     #[arg(long, value_name = "MODEL")]
-    pub delivery: Option<String>,
+    pub delivery: Option<Model>,
     /// SQS FIFO queue-wide throughput limit, messages per second.
     #[arg(long, value_name = "N")]
     pub sqs_limit: Option<u32>,
@@ -436,7 +439,7 @@ pub struct PartitionArgs {
 pub struct AssignArgs {
     /// range, roundrobin, sticky, cooperative-sticky or uniform.
     #[arg(long)]
-    pub assignor: String,
+    pub assignor: Assignor,
     /// Member ids, in any order (the assignor orders them as the client does).
     #[arg(long, value_delimiter = ',', required = true)]
     pub consumers: Vec<String>,
@@ -446,4 +449,22 @@ pub struct AssignArgs {
     /// The previous generation's assignment (the output's JSON shape), for sticky assignors.
     #[arg(long)]
     pub previous: Option<PathBuf>,
+}
+
+/// `--strategy`: one strategy, or `all`. Parsed once, by clap (an unknown
+/// name is a usage error naming the known ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrategyChoice {
+    All,
+    One(StrategyKind),
+}
+
+impl std::str::FromStr for StrategyChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<StrategyChoice, String> {
+        match s {
+            "all" => Ok(StrategyChoice::All),
+            s => s.parse().map(StrategyChoice::One),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use super::args::{AssignArgs, PartitionArgs};
 use super::UsageError;
 use kord::partition::Partitioner;
-use kord::sim::assign::{assign as run_assignor, Assignment, Assignor, Member};
+use kord::sim::assign::{assign as run_assignor, Assignment, Member};
 
 /// Prints the partition of each key, one per line.
 pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
@@ -52,7 +52,7 @@ pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
 
 /// Prints the assignment as JSON: {"C0": {"T": [0, 1]}, ...}.
 pub fn assign(a: AssignArgs) -> anyhow::Result<u8> {
-    let assignor: Assignor = a.assignor.parse().map_err(UsageError)?;
+    let assignor = a.assignor;
     let mut topics = Vec::new();
     for t in &a.topics {
         let (name, n) = t

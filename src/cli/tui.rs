@@ -1,7 +1,7 @@
 //! `kord replay FILE` and `kord demo [SCENARIO]`: the TUI's command-line edge.
 
 use super::analyze::{lens_options, whatif_options};
-use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, TuiArgs, WhatIfArgs};
+use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, StrategyChoice, TuiArgs, WhatIfArgs};
 use super::UsageError;
 use kord::source::synth::{scenario_names, SCENARIOS};
 use kord::source::LoadOptions;
@@ -29,9 +29,9 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
     if let Some(tz) = &tui.tz {
         kord::tui::clock::set_zone(tz).map_err(UsageError)?;
     }
-    let strategy = match lens.strategy.as_deref() {
-        None | Some("all") => None,
-        Some(s) => Some(s.parse::<StrategyKind>().map_err(UsageError)?),
+    let strategy = match lens.strategy {
+        None | Some(StrategyChoice::All) => None,
+        Some(StrategyChoice::One(k)) => Some(k),
     };
     let log = tui.log.clone().or_else(|| {
         std::env::var_os("KORD_LOG")

@@ -10,7 +10,9 @@ use crate::partition::{InferenceBuilder, Partitioner};
 use rustc_hash::FxHashMap as HashMap;
 
 /// Kinds of findings, stream and strategy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     VersionGap,

@@ -23,7 +23,9 @@ pub enum Delivery {
 /// A delivery model other than Kafka partitions, as a what-if (SPEC §5
 /// `--delivery`). It replaces partitioned delivery; sequential strategies keep
 /// their one queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Model {
     /// Kafka: one queue per partition, partitions owned by consumers.
     #[default]

@@ -18,7 +18,7 @@ pub const NULL_KEY_SEED: u64 = 0x6b6f_7264; // "kord"
 pub const MAX_PARTITIONS: u32 = 1_000_000;
 
 /// What a what-if partitions by.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PartitionBy {
     /// The record key, as the producer sent it.
     Key,

@@ -1,16 +1,22 @@
 //! The terminal UI (SPEC §8): `kord replay FILE` and `kord demo [SCENARIO]`.
 //!
 //! `data` names what the views read (computed by `crate::engine`, off the
-//! UI loop), `app` holds the state and the one `update` that changes it,
-//! `ui` draws it as a pure function, `keys` maps input to actions and `run`
-//! owns the terminal and the loop. The TUI never runs a rule, the
+//! UI loop), `action` lists what a user can do and `command` parses the `:`
+//! line into actions, `keys` maps keys and the mouse to actions, `app` holds
+//! the state and the one `update` that changes it (split by concern under
+//! `app/`), `layout` says where things go and what a click means, `ui`
+//! draws the state as a pure function and `run` owns the terminal and the
+//! loop. State never imports the views. The TUI never runs a rule, the
 //! simulation or a detector itself: it asks the engine.
 
+pub mod action;
 pub mod app;
 pub mod clock;
+pub mod command;
 pub mod data;
 pub mod inspect;
 pub mod keys;
+pub mod layout;
 pub mod live;
 pub mod run;
 pub mod search;

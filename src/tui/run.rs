@@ -1,7 +1,8 @@
 //! The terminal and the loop: raw mode and the alternate screen (restored on
 //! exit, panic, Ctrl-C and SIGTERM), a tokio loop over crossterm's event
 //! stream and the workers' channel, rendering only when something changed
-//! and at most ~60 times a second, each frame a synchronized update.
+//! and at most ~60 times a second, each frame a synchronized update. State
+//! changes only through `dispatch`/`on_msg`; jobs run on workers.
 
 use super::app::{dispatch, Action, App, Msg};
 use super::keys::{map_key, map_mouse};
@@ -160,10 +161,10 @@ async fn event_loop(
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let mut app = App::new(cfg.theme.clone(), &cfg.name);
-    app.what_if = cfg.what_if.layout.clone();
+    app.whatif.shown = cfg.what_if.layout.clone();
     app.sim_opts = cfg.what_if.sim.clone();
     let size = terminal.size()?;
-    app.size = (size.width, size.height);
+    app.viewport.size = (size.width, size.height);
     // Live: the Kafka source's channel, drained with try_recv on each tick.
     let mut live = cfg.live.take().map(|mut l| {
         l.state.first_strategy = cfg.strategy;
@@ -304,7 +305,7 @@ async fn event_loop(
                         spawn_worker(tx.clone(), move || Msg::Live(job.run()));
                     }
                 }
-                if app.playing {
+                if app.playback.playing {
                     dispatch(&mut app, Action::Tick(ms));
                     dirty = true;
                 }

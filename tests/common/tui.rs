@@ -51,5 +51,5 @@ pub fn draw(app: &App, w: u16, h: u16) -> String {
 
 /// The screen at the app's own size.
 pub fn screen(app: &App) -> String {
-    draw(app, app.size.0, app.size.1)
+    draw(app, app.viewport.size.0, app.viewport.size.1)
 }

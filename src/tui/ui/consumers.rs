@@ -2,20 +2,19 @@
 //! partitions each owns, their share of the load, events/s and lag), the
 //! rebalance in force, and the recorded layout next to the what-if. `a`/`x`/`K`
 //! add, remove or kill a member at the cursor; `w` tries the measured
-//! re-partitioning fixes.
+//! re-partitioning fixes. Draws only; its height comes from `layout`.
 
+use crate::sim::Generation;
 use crate::sim::{Delivery, Model};
 use crate::tui::app::App;
-use crate::tui::data::Dataset;
+use crate::tui::data::{Dataset, StrategyView};
+use crate::tui::layout::CONSUMERS_HEADER_LINES;
 use crate::tui::ui::compact;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
-
-/// Lines the panel draws above the members.
-pub const HEADER_LINES: u16 = 2;
 
 /// Partition ids as ranges: 0-3,7.
 fn ranges(ps: &[u32]) -> String {
@@ -74,7 +73,7 @@ fn layout_text(ds: &Dataset) -> String {
 fn layout_line<'a>(app: &'a App, ds: &Dataset) -> Line<'a> {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" layout  ", t.dim())];
-    match (&app.what_if, &app.recorded) {
+    match (&app.whatif.shown, &app.whatif.recorded) {
         (Some(w), Some(rec)) => {
             spans.push(Span::styled(
                 format!("recorded {}", layout_text(rec)),
@@ -98,7 +97,7 @@ fn layout_line<'a>(app: &'a App, ds: &Dataset) -> Line<'a> {
                 t.text(),
             ));
             spans.push(Span::styled(
-                if app.what_if_pending {
+                if app.whatif.pending {
                     " · laying out the what-if…"
                 } else {
                     " · w: try the measured fixes"
@@ -150,43 +149,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             t.fg(t.title).add_modifier(Modifier::BOLD),
         ));
     let mut lines = vec![layout_line(app, ds)];
-    lines.push(match generation {
-        Some(g) if g.cause.is_some() => {
-            let moved = g.paused_for.iter().filter(|&&d| d > 0).count();
-            let pause = g.paused_for.iter().copied().max().unwrap_or(0);
-            Line::from(vec![
-                Span::styled(" rebalance ", t.dim()),
-                Span::styled(
-                    format!(
-                        "#{} {}: {moved} partitions paused ≤{pause} ms · in all {} rebalances, {} partition-ms",
-                        g.at,
-                        g.cause.as_deref().unwrap_or(""),
-                        sim.sim.rebalance.count,
-                        sim.sim.rebalance.pause_ms
-                    ),
-                    t.fg(t.warn),
-                ),
-            ])
-        }
-        _ if !app.sim_opts.rebalances.is_empty() => Line::from(vec![
-            Span::styled(" rebalance ", t.dim()),
-            Span::styled(
-                format!(
-                    "none yet; {} change(s) later (:rebalances clear)",
-                    app.sim_opts
-                        .rebalances
-                        .iter()
-                        .filter(|r| r.at as usize > cursor)
-                        .count()
-                ),
-                t.dim(),
-            ),
-        ]),
-        _ => Line::from(Span::styled(
-            " rebalance none · a/x/K change the group at the cursor",
-            t.dim(),
-        )),
-    });
+    lines.push(rebalance_line(app, view, generation, cursor));
     let total: u64 = ds.load.partition_events.iter().sum();
     let span_s = match (ds.store.arrival.first(), ds.store.arrival.last()) {
         (Some(a), Some(b)) if b > a => (b - a) as f64 / 1000.0,
@@ -200,7 +163,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             owned_by.entry(sim.owner_at(p, cursor)).or_default().push(p);
         }
     }
-    let visible = r.height.saturating_sub(1 + HEADER_LINES) as usize;
+    let visible = r.height.saturating_sub(1 + CONSUMERS_HEADER_LINES) as usize;
     for &c in members.iter().take(visible) {
         let owned: Vec<u32> = owned_by.remove(&c).unwrap_or_default();
         let events: u64 = owned
@@ -261,4 +224,52 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     }
     super::group::extend(app, &mut lines);
     f.render_widget(Paragraph::new(lines).block(block), r);
+}
+
+/// The rebalance in force at the cursor, or the changes still to come.
+fn rebalance_line<'a>(
+    app: &App,
+    view: &StrategyView,
+    generation: Option<&Generation>,
+    cursor: usize,
+) -> Line<'a> {
+    let t = &app.theme;
+    let sim = &view.sim;
+    match generation {
+        Some(g) if g.cause.is_some() => {
+            let moved = g.paused_for.iter().filter(|&&d| d > 0).count();
+            let pause = g.paused_for.iter().copied().max().unwrap_or(0);
+            Line::from(vec![
+                Span::styled(" rebalance ", t.dim()),
+                Span::styled(
+                    format!(
+                        "#{} {}: {moved} partitions paused ≤{pause} ms · in all {} rebalances, {} partition-ms",
+                        g.at,
+                        g.cause.as_deref().unwrap_or(""),
+                        sim.sim.rebalance.count,
+                        sim.sim.rebalance.pause_ms
+                    ),
+                    t.fg(t.warn),
+                ),
+            ])
+        }
+        _ if !app.sim_opts.rebalances.is_empty() => Line::from(vec![
+            Span::styled(" rebalance ", t.dim()),
+            Span::styled(
+                format!(
+                    "none yet; {} change(s) later (:rebalances clear)",
+                    app.sim_opts
+                        .rebalances
+                        .iter()
+                        .filter(|r| r.at as usize > cursor)
+                        .count()
+                ),
+                t.dim(),
+            ),
+        ]),
+        _ => Line::from(Span::styled(
+            " rebalance none · a/x/K change the group at the cursor",
+            t.dim(),
+        )),
+    }
 }

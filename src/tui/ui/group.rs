@@ -3,12 +3,14 @@
 //! status, each member (client id, host, assigned partitions) and, per
 //! partition, the committed offset, lag and status. Below them, in live
 //! mode, the lag over time: kord's and the group's lag as sparklines over
-//! the last minutes, with their trend and the group's time lag.
+//! the last minutes, with their trend and the group's time lag. Draws only;
+//! which partitions get a lag line and the block's height are `layout`'s.
 
 use super::compact;
 use crate::detect::lag::LagStatus;
-use crate::detect::lag_trend::{age, sparkline, LagHistory, LagSeries, TimeLag, Trend, KEEP_MS};
+use crate::detect::lag_trend::{age, sparkline, LagSeries, TimeLag, Trend, KEEP_MS};
 use crate::tui::app::App;
+use crate::tui::layout::lag_partitions;
 use crate::tui::live::LiveState;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -25,35 +27,9 @@ pub fn status_style(app: &App, s: LagStatus) -> Style {
     }
 }
 
-/// Partitions given a lag-over-time line (the most lagging).
-pub const LAG_PARTITIONS: usize = 8;
 /// Points in a sparkline: a total's, a partition's.
 const SPARK_TOTAL: usize = 30;
 const SPARK_PART: usize = 14;
-
-/// Partitions with a lag series, the most lagging first (group lag, else
-/// kord's), at most [`LAG_PARTITIONS`], then in partition order; and how
-/// many more there are.
-fn lag_partitions(h: &LagHistory) -> (Vec<usize>, usize) {
-    let n = h.kord.len().max(h.group.len());
-    let lag = |p: usize| {
-        let g = h.group.get(p).and_then(LagSeries::last);
-        let k = h.kord.get(p).and_then(LagSeries::last);
-        (g.unwrap_or(0), k.unwrap_or(0))
-    };
-    let mut ps: Vec<usize> = (0..n).collect();
-    ps.sort_by_key(|&p| (std::cmp::Reverse(lag(p)), p));
-    let more = n.saturating_sub(LAG_PARTITIONS);
-    ps.truncate(LAG_PARTITIONS);
-    ps.sort_unstable();
-    (ps, more)
-}
-
-/// Lines of the lag-over-time block.
-fn lag_line_count(live: &LiveState) -> u16 {
-    let (ps, more) = lag_partitions(&live.lag);
-    3 + ps.len() as u16 + u16::from(more > 0)
-}
 
 fn series_spans<'a>(app: &App, name: &str, s: Option<&LagSeries>, n: usize) -> Vec<Span<'a>> {
     let t = &app.theme;
@@ -136,21 +112,6 @@ fn lag_lines<'a>(app: &App, live: &LiveState, lines: &mut Vec<Line<'a>>) {
             format!("   … {more} more partitions"),
             t.dim(),
         )));
-    }
-}
-
-/// Lines the observed group and the lag over time add to the consumers
-/// panel (0 outside live mode).
-pub fn line_count(app: &App) -> u16 {
-    let Some(live) = &app.live else { return 0 };
-    lag_line_count(live) + group_line_count(live)
-}
-
-fn group_line_count(live: &LiveState) -> u16 {
-    match &live.group {
-        Some(g) => 2 + g.members.len().max(1) as u16 + g.partitions.len().div_ceil(4) as u16,
-        None if live.group_name.is_some() => 2,
-        None => 0,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The help overlay (`?`): every key.
+//! The help overlay (`?`): every key. Draws only (`help_scroll` is state's).
 
 use super::{centered, overlay_block};
 use crate::tui::app::App;

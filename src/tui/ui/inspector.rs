@@ -1,8 +1,11 @@
 //! The inspector: the focused event's record, the strategy's decision and
 //! why, its findings and HOL block, the entity's state, headers and payload.
+//! Draws `App::inspect` (built in `update`); reads no file, computes nothing.
 
 use super::{glyph, outcome_style};
 use crate::tui::app::{App, Focus};
+use crate::tui::inspect::Inspect;
+use crate::tui::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -31,18 +34,6 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         );
         return;
     };
-    let head = |s: &str| {
-        Line::from(Span::styled(
-            format!("─ {s} "),
-            t.fg(t.accent).add_modifier(Modifier::BOLD),
-        ))
-    };
-    let kv = |k: &str, v: &str| {
-        Line::from(vec![
-            Span::styled(format!("{k:>9} "), t.dim()),
-            Span::styled(v.to_string(), t.text()),
-        ])
-    };
     let mut lines = vec![Line::from(Span::styled(
         if i.entity.is_empty() {
             "(unparsed: no entity)".to_string()
@@ -52,9 +43,54 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         t.text().add_modifier(Modifier::BOLD),
     ))];
     for (k, v) in &i.fields {
-        lines.push(kv(k, v));
+        lines.push(kv(t, k, v));
     }
-    lines.push(head(&format!("decision · {}", app.strategy.name())));
+    decision_lines(app, i, &mut lines);
+    finding_lines(app, i, &mut lines);
+    if !i.state.is_empty() {
+        lines.push(head(t, &format!("state as of #{}", i.cursor)));
+        for (k, v) in &i.state {
+            lines.push(kv(t, k, v));
+        }
+    }
+    if !i.headers.is_empty() {
+        lines.push(head(t, "headers"));
+        for (k, v) in &i.headers {
+            lines.push(kv(t, k, v));
+        }
+    }
+    lines.push(head(t, "payload"));
+    for l in &i.payload {
+        lines.push(Line::from(Span::styled(format!(" {l}"), t.text())));
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        r,
+    );
+}
+
+/// A section heading.
+fn head<'a>(t: &Theme, s: &str) -> Line<'a> {
+    Line::from(Span::styled(
+        format!("─ {s} "),
+        t.fg(t.accent).add_modifier(Modifier::BOLD),
+    ))
+}
+
+/// A `key value` line.
+fn kv<'a>(t: &Theme, k: &str, v: &str) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:>9} "), t.dim()),
+        Span::styled(v.to_string(), t.text()),
+    ])
+}
+
+/// The strategy's decisions on the event, and those it caused.
+fn decision_lines(app: &App, i: &Inspect, lines: &mut Vec<Line<'_>>) {
+    let t = &app.theme;
+    lines.push(head(t, &format!("decision · {}", app.strategy.name())));
     if i.decisions.is_empty() {
         lines.push(Line::from(Span::styled("  not decided yet", t.dim())));
     }
@@ -84,8 +120,13 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             t.text(),
         )));
     }
+}
+
+/// The event's findings, its HOL block (or wait) and what it blocks.
+fn finding_lines(app: &App, i: &Inspect, lines: &mut Vec<Line<'_>>) {
+    let t = &app.theme;
     if !i.findings.is_empty() {
-        lines.push(head("findings"));
+        lines.push(head(t, "findings"));
         for (k, d) in &i.findings {
             lines.push(Line::from(vec![
                 Span::styled(
@@ -97,7 +138,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         }
     }
     if let Some(h) = i.hol {
-        lines.push(head("head-of-line blocking"));
+        lines.push(head(t, "head-of-line blocking"));
         lines.push(Line::from(Span::styled(
             format!(
                 "  waited {} ms, {} ms behind other entities",
@@ -120,7 +161,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             ]));
         }
     } else if let Some(w) = i.wait_ms.filter(|&w| w > 0) {
-        lines.push(kv("wait", &format!("{w} ms (simulated)")));
+        lines.push(kv(t, "wait", &format!("{w} ms (simulated)")));
     }
     if !i.blocking.is_empty() {
         lines.push(Line::from(vec![
@@ -140,26 +181,4 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             ),
         ]));
     }
-    if !i.state.is_empty() {
-        lines.push(head(&format!("state as of #{}", i.cursor)));
-        for (k, v) in &i.state {
-            lines.push(kv(k, v));
-        }
-    }
-    if !i.headers.is_empty() {
-        lines.push(head("headers"));
-        for (k, v) in &i.headers {
-            lines.push(kv(k, v));
-        }
-    }
-    lines.push(head("payload"));
-    for l in &i.payload {
-        lines.push(Line::from(Span::styled(format!(" {l}"), t.text())));
-    }
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        r,
-    );
 }

@@ -2,6 +2,7 @@
 //! and a strip above the grid, aligned with its columns, with each
 //! partition's low-high watermarks, kord's own lag (high watermark minus
 //! kord's position) and, with `--group`, the observed group's lag and status.
+//! Draws only; the strip's height and columns are `layout`'s.
 
 use super::{compact, grid};
 use crate::tui::app::App;
@@ -10,15 +11,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::Frame;
-
-/// Lines of the strip above the grid.
-pub fn strip_height(live: &LiveState) -> u16 {
-    if live.group.is_some() {
-        3
-    } else {
-        2
-    }
-}
 
 /// The connection state in words: `connecting`, `connected`,
 /// `disconnected: REASON`, `stopped: REASON`.
@@ -91,7 +83,7 @@ pub fn title_spans(app: &App, live: &LiveState) -> Vec<Span<'static>> {
 /// Draws the strip in `r`; `grid_area` is the grid's, for the columns.
 pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area: Rect) {
     let t = &app.theme;
-    if app.what_if.is_some() {
+    if app.whatif.shown.is_some() {
         // The columns are the what-if's partitions, not the topic's.
         grid::put(
             f,
@@ -103,15 +95,15 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
         );
         return;
     }
-    let g = grid::geometry(grid_area);
+    let g = crate::tui::layout::geometry(grid_area);
     let pn = app
         .ds
         .as_ref()
         .map_or(live.partitions, |d| d.store.partitions)
         .max(1) as usize;
-    let first = app.left_col.min(pn);
+    let first = app.viewport.left_col.min(pn);
     let last = (first + g.cols).min(pn);
-    let sel = live.marks_of(app.sel_col as u32);
+    let sel = live.marks_of(app.viewport.sel_col as u32);
     let label = |i: u16| -> String {
         match (i, sel) {
             (0, Some(m)) => format!(" wm p{} {}-{}", m.partition, m.low, m.high),
@@ -120,7 +112,7 @@ pub fn draw_strip(f: &mut Frame, app: &App, live: &LiveState, r: Rect, grid_area
             _ => " group lag".into(),
         }
     };
-    let rows = strip_height(live).min(r.height);
+    let rows = crate::tui::layout::strip_height(live).min(r.height);
     for i in 0..rows {
         grid::put(
             f,

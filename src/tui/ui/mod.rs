@@ -1,4 +1,6 @@
-//! Drawing: a pure function of the app state. No I/O, no simulation.
+//! Drawing: a pure function of the app state. Views only draw: no I/O, no
+//! simulation, no state change; where things go comes from
+//! `crate::tui::layout`.
 
 pub mod compare;
 pub mod consumers;
@@ -10,87 +12,13 @@ pub mod live;
 pub mod timeline;
 
 use super::app::{App, Focus, Overlay, Prompt};
+use super::layout::{MIN_H, MIN_W};
 use crate::model::Outcome;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
-
-/// The smallest terminal kord draws in.
-pub const MIN_W: u16 = 60;
-pub const MIN_H: u16 = 16;
-
-/// Where each part of the screen goes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Areas {
-    pub title: Rect,
-    pub grid: Rect,
-    pub consumers: Option<Rect>,
-    pub inspector: Option<Rect>,
-    pub decision: Rect,
-    pub timeline: Rect,
-    pub status: Rect,
-    /// Live mode: watermarks and lag above the grid.
-    pub live: Option<Rect>,
-}
-
-/// The layout for a screen size (also used by `update` for scrolling and clicks).
-pub fn layout(area: Rect, app: &App) -> Areas {
-    let [title, main, decision, timeline, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    // The consumers panel spans the whole width under the grid and inspector.
-    let (main, consumers) = if app.show_consumers {
-        let n = app.view.as_ref().map_or(1, |v| {
-            v.sim
-                .sim
-                .generations
-                .iter()
-                .map(|g| g.members.len() as u32)
-                .max()
-                .unwrap_or(v.sim.consumers)
-        }) as u16;
-        let n = n + group::line_count(app);
-        let h = (n + 1 + consumers::HEADER_LINES)
-            .min(main.height / 2)
-            .max(3);
-        let [g, c] = Layout::vertical([Constraint::Min(3), Constraint::Length(h)]).areas(main);
-        (g, Some(c))
-    } else {
-        (main, None)
-    };
-    let (grid, inspector) = if app.inspector_visible() {
-        let w = (area.width * 2 / 5).clamp(34.min(area.width), 64);
-        let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(w)]).areas(main);
-        (l, Some(r))
-    } else {
-        (main, None)
-    };
-    let (grid, live) = match &app.live {
-        Some(l) if grid.height >= 8 => {
-            let h = live::strip_height(l);
-            let [s, g] = Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(grid);
-            (g, Some(s))
-        }
-        _ => (grid, None),
-    };
-    Areas {
-        title,
-        grid,
-        consumers,
-        inspector,
-        decision,
-        timeline,
-        status,
-        live,
-    }
-}
 
 /// The glyph of an outcome in the grid.
 pub fn glyph(o: Outcome) -> char {
@@ -155,7 +83,7 @@ pub fn draw(f: &mut Frame, app: &App) {
         loading(f, app, area);
         return;
     }
-    let a = layout(area, app);
+    let a = super::layout::areas(area, app);
     title(f, app, a.title);
     grid::draw(f, app, a.grid);
     if let (Some(r), Some(l)) = (a.live, &app.live) {
@@ -339,21 +267,24 @@ fn title(f: &mut Frame, app: &App, r: Rect) {
         ),
         t.text(),
     ));
-    if let Some(w) = &app.what_if {
+    if let Some(w) = &app.whatif.shown {
         spans.push(sep.clone());
         spans.push(Span::styled(
             format!(
                 "WHAT-IF {} by {} ({})",
                 w.partitioner.name(),
                 w.by.describe(),
-                app.recorded.as_ref().map_or(String::new(), |r| format!(
-                    "recorded: {} partitions",
-                    r.store.partitions
-                ))
+                app.whatif
+                    .recorded
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(
+                        "recorded: {} partitions",
+                        r.store.partitions
+                    ))
             ),
             t.fg(t.accent).add_modifier(Modifier::BOLD),
         ));
-    } else if app.what_if_pending {
+    } else if app.whatif.pending {
         spans.push(sep.clone());
         spans.push(Span::styled("laying out the what-if…", t.fg(t.warn)));
     }
@@ -503,37 +434,4 @@ pub fn overlay_block(f: &mut Frame, app: &App, r: Rect, title: &str) -> Rect {
     let inner = block.inner(r);
     f.render_widget(block, r);
     inner
-}
-
-/// A mouse click: select a grid cell, or seek on the timeline.
-pub fn click(app: &mut App, x: u16, y: u16) {
-    if app.overlay != Overlay::None {
-        app.overlay = Overlay::None;
-        return;
-    }
-    let a = layout(Rect::new(0, 0, app.size.0, app.size.1), app);
-    let inside = |r: Rect| x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height;
-    if inside(a.timeline) && a.timeline.width > 0 {
-        let n = app.len();
-        if n > 0 {
-            let i = timeline::index_at(n, a.timeline.width, x - a.timeline.x);
-            super::app::dispatch(app, super::app::Action::Seek(i));
-        }
-    } else if inside(a.grid) {
-        let g = grid::geometry(a.grid);
-        let ry = y - a.grid.y;
-        if ry >= grid::HEADER_H {
-            let row = app.top_row + (ry - grid::HEADER_H) as usize;
-            if row < app.rows.len() {
-                let d = row as i64 - app.sel_row as i64;
-                super::app::dispatch(app, super::app::Action::Rows(d));
-            }
-        }
-        let rx = x - a.grid.x;
-        if rx >= g.label_w {
-            let col = app.left_col + ((rx - g.label_w) / g.col_w) as usize;
-            let d = col as i64 - app.sel_col as i64;
-            super::app::dispatch(app, super::app::Action::Cols(d));
-        }
-    }
 }

@@ -1,29 +1,16 @@
 //! The timeline: a density sparkline (events per ms of stream time), finding
 //! markers, bookmarks and the cursor, over the whole stream by arrival index.
+//! Draws only; index <-> column is `layout`'s (clicks use the same mapping).
 
 use super::compact;
 use crate::detect::Kind;
 use crate::tui::app::{App, SPEEDS};
+use crate::tui::data::StrategyView;
+use crate::tui::layout::column_of;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::Frame;
-
-/// The arrival index at column `x` of a timeline `width` wide.
-pub fn index_at(n: usize, width: u16, x: u16) -> usize {
-    if width <= 1 {
-        return 0;
-    }
-    let x = x.min(width - 1) as usize;
-    (x * (n - 1) + (width as usize - 1) / 2) / (width as usize - 1)
-}
-
-/// The column of arrival index `i`.
-pub fn column_of(n: usize, width: u16, i: usize) -> u16 {
-    if n <= 1 || width <= 1 {
-        return 0;
-    }
-    ((i.min(n - 1) * (width as usize - 1) + (n - 1) / 2) / (n - 1)) as u16
-}
 
 fn bin(n: usize, width: u16, x: u16) -> (usize, usize) {
     let w = width as usize;
@@ -85,31 +72,8 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
         let mut b = [0u8; 4];
         buf.set_string(r.x + x as u16, r.y, BARS[level].encode_utf8(&mut b), st);
     }
-    // Findings per bin, coloured by the most severe kind in it.
-    let ms = &view.markers;
-    for x in 0..w {
-        let (lo, hi) = bin(n, w, x);
-        let a = ms.partition_point(|m| (m.at as usize) < lo);
-        let b = ms.partition_point(|m| (m.at as usize) < hi);
-        if a == b {
-            continue;
-        }
-        let worst = ms[a..b]
-            .iter()
-            .take(256)
-            .filter(|m| app.jump_kind.is_none_or(|k| k == m.kind))
-            .map(|m| m.kind)
-            .max_by_key(|k| severity(*k));
-        let Some(k) = worst else { continue };
-        let c = match severity(k) {
-            4 => t.rejected,
-            3 => t.gap,
-            2 => t.hol,
-            _ => t.finding,
-        };
-        buf.set_string(r.x + x, r.y + 1, "┃", t.fg(c));
-    }
-    for &bm in &app.bookmarks {
+    finding_marks(buf, app, view, r, n);
+    for &bm in &app.playback.bookmarks {
         let x = column_of(n, w, bm);
         buf.set_string(
             r.x + x,
@@ -120,18 +84,18 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
     }
     // Cursor line: position, time, playback.
     let time = crate::tui::clock::fmt_time(arrival[app.cursor.min(n - 1)]);
-    let play = if app.playing { "▶" } else { "⏸" };
+    let play = if app.playback.playing { "▶" } else { "⏸" };
     let base = format!(
         " #{}/{}  {}  {} {} ev/s ",
         app.cursor,
         n - 1,
         time,
         play,
-        compact(SPEEDS[app.speed] as u64),
+        compact(SPEEDS[app.playback.speed] as u64),
     );
     let full = format!(
         "{base} jump: {} ",
-        app.jump_kind.map_or("any finding", |k| k.name())
+        app.playback.jump_kind.map_or("any finding", |k| k.name())
     );
     let y = r.y + 2;
     buf.set_stringn(r.x, y, "─".repeat(w as usize), w as usize, t.border());
@@ -168,5 +132,35 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
             c.set_symbol("│");
             c.set_style(t.fg(t.accent));
         }
+    }
+}
+
+/// Findings per bin on the second line, coloured by the most severe kind in
+/// it (of the jump kind, when one is set).
+fn finding_marks(buf: &mut Buffer, app: &App, view: &StrategyView, r: Rect, n: usize) {
+    let t = &app.theme;
+    let w = r.width;
+    let ms = &view.markers;
+    for x in 0..w {
+        let (lo, hi) = bin(n, w, x);
+        let a = ms.partition_point(|m| (m.at as usize) < lo);
+        let b = ms.partition_point(|m| (m.at as usize) < hi);
+        if a == b {
+            continue;
+        }
+        let worst = ms[a..b]
+            .iter()
+            .take(256)
+            .filter(|m| app.playback.jump_kind.is_none_or(|k| k == m.kind))
+            .map(|m| m.kind)
+            .max_by_key(|k| severity(*k));
+        let Some(k) = worst else { continue };
+        let c = match severity(k) {
+            4 => t.rejected,
+            3 => t.gap,
+            2 => t.hol,
+            _ => t.finding,
+        };
+        buf.set_string(r.x + x, r.y + 1, "┃", t.fg(c));
     }
 }
