@@ -20,11 +20,12 @@ use std::path::Path;
 pub fn lens_options(a: &LensArgs) -> anyhow::Result<(LensConfig, String)> {
     let (mut cfg, origin) = match &a.lens {
         Some(p) => (
-            LensConfig::from_toml_file(p).map_err(UsageError)?,
+            LensConfig::from_toml_file(p).map_err(|e| UsageError(e.to_string()))?,
             p.display().to_string(),
         ),
         None if Path::new("kord.toml").is_file() => (
-            LensConfig::from_toml_file(Path::new("kord.toml")).map_err(UsageError)?,
+            LensConfig::from_toml_file(Path::new("kord.toml"))
+                .map_err(|e| UsageError(e.to_string()))?,
             "kord.toml".to_string(),
         ),
         None => (LensConfig::default(), String::new()),

@@ -1,10 +1,54 @@
 //! The lens (SPEC §3): how a record becomes an event, plus what the
 //! strategies need to know about the domain (state machine, lww sets, costs).
 
-use super::pointer::FieldRef;
+use super::pointer::{FieldRef, PointerError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a lens could not be read, parsed or compiled. The text of each
+/// variant is what the CLI and TUI print. Inner errors are part of the
+/// message, not a `source()`, so a chain printer does not repeat them.
+#[derive(Debug, thiserror::Error)]
+pub enum LensError {
+    /// The lens file could not be read.
+    #[error("{}: cannot read lens: {error}", path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// A problem inside a lens file, prefixed with the file's path.
+    #[error("{}: {error}", path.display())]
+    InFile {
+        path: PathBuf,
+        error: Box<LensError>,
+    },
+    /// TOML that does not parse into a lens (syntax, unknown key, wrong type).
+    #[error("{}{message}", at_line(*line))]
+    Syntax {
+        /// 1-based line, when the TOML parser knows it.
+        line: Option<usize>,
+        message: String,
+    },
+    /// A well-formed value that means nothing (unknown strategy, assignor, state).
+    #[error("{}{problem}", at_line(*line))]
+    Invalid {
+        /// 1-based line in the TOML text, when known.
+        line: Option<usize>,
+        problem: LensProblem,
+    },
+    /// A field (`entity`, `version`, ...) that is not `key`, `header:NAME` or a pointer.
+    #[error("lens field `{field}`: {error}")]
+    Field {
+        field: &'static str,
+        error: PointerError,
+    },
+}
+
+/// `"line N: "`, or nothing when the line is unknown.
+fn at_line(line: Option<usize>) -> String {
+    line.map(|l| format!("line {l}: ")).unwrap_or_default()
+}
 
 /// The lens as written in a TOML file or a recording header (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -119,15 +163,20 @@ pub const DEFAULT_BUFFER_TIMEOUT_MS: u64 = 60_000;
 
 impl LensConfig {
     /// Reads a lens TOML file; errors name the file and line.
-    pub fn from_toml_file(path: &Path) -> Result<LensConfig, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read lens: {e}", path.display()))?;
-        Self::from_toml_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn from_toml_file(path: &Path) -> Result<LensConfig, LensError> {
+        let text = std::fs::read_to_string(path).map_err(|error| LensError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        Self::from_toml_str(&text).map_err(|e| LensError::InFile {
+            path: path.to_path_buf(),
+            error: Box::new(e),
+        })
     }
 
     /// Parses lens TOML. `[cost]` may be a table (costs) while `cost` at top
     /// level is a pointer; both spellings are accepted.
-    pub fn from_toml_str(text: &str) -> Result<LensConfig, String> {
+    pub fn from_toml_str(text: &str) -> Result<LensConfig, LensError> {
         // `[cost]` is a table in SPEC's example while `cost = "/ptr"` is the field:
         // rename the table header so both fit one struct.
         let fixed: String = text
@@ -141,20 +190,16 @@ impl LensConfig {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let cfg = toml::from_str::<LensConfig>(&fixed).map_err(|e| {
-            let msg = e.message().replace("cost_ms", "cost");
-            match e.span() {
-                Some(span) => {
-                    let line = fixed[..span.start.min(fixed.len())].matches('\n').count() + 1;
-                    format!("line {line}: {msg}")
-                }
-                None => msg,
-            }
+        let cfg = toml::from_str::<LensConfig>(&fixed).map_err(|e| LensError::Syntax {
+            line: e
+                .span()
+                .map(|span| fixed[..span.start.min(fixed.len())].matches('\n').count() + 1),
+            message: e.message().replace("cost_ms", "cost"),
         })?;
-        if let Err(p) = cfg.check() {
-            return Err(match toml_line(text, &p) {
-                Some(line) => format!("line {line}: {p}"),
-                None => p.to_string(),
+        if let Err(problem) = cfg.check() {
+            return Err(LensError::Invalid {
+                line: toml_line(text, &problem),
+                problem,
             });
         }
         Ok(cfg)
@@ -238,19 +283,14 @@ impl LensConfig {
 
 /// A lens value that is well-formed but means nothing (an unknown
 /// strategy, assignor or state), with the path of its key.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("lens field `{path}`: {message}")]
 pub struct LensProblem {
     /// Dotted key path, e.g. `strategy.by_type.AlertTagged`.
     pub path: String,
     /// The value as written.
     pub value: String,
     pub message: String,
-}
-
-impl std::fmt::Display for LensProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "lens field `{}`: {}", self.path, self.message)
-    }
 }
 
 /// The 1-based line of a TOML lens on which a problem's value is written:
@@ -321,13 +361,16 @@ impl Default for Lens {
 
 impl Lens {
     /// Validates and compiles a lens configuration.
-    pub fn compile(cfg: LensConfig) -> Result<Lens, String> {
-        let field = |name: &str, v: &Option<String>| -> Result<Option<FieldRef>, String> {
+    pub fn compile(cfg: LensConfig) -> Result<Lens, LensError> {
+        let field = |field: &'static str, v: &Option<String>| {
             v.as_deref()
-                .map(|t| FieldRef::parse(t).map_err(|e| format!("lens field `{name}`: {e}")))
+                .map(|t| FieldRef::parse(t).map_err(|error| LensError::Field { field, error }))
                 .transpose()
         };
-        cfg.check().map_err(|p| p.to_string())?;
+        cfg.check().map_err(|problem| LensError::Invalid {
+            line: None,
+            problem,
+        })?;
         let sm = cfg.state_machine.clone();
         let strat = cfg.strategy.clone().unwrap_or_default();
         let cost = cfg.cost_table.clone().unwrap_or_default();
@@ -424,7 +467,9 @@ assignor = "range"
 
     #[test]
     fn unknown_keys_name_the_line() {
-        let err = LensConfig::from_toml_str("entity = \"/a\"\n\nversoin = \"/v\"\n").unwrap_err();
+        let err = LensConfig::from_toml_str("entity = \"/a\"\n\nversoin = \"/v\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("line 3:"), "{err}");
         assert!(err.contains("versoin"), "{err}");
     }
@@ -458,14 +503,14 @@ assignor = "range"
                 "state_machine.by_type.X",
             ),
         ] {
-            let err = LensConfig::from_toml_str(text).unwrap_err();
+            let err = LensConfig::from_toml_str(text).unwrap_err().to_string();
             assert!(err.starts_with(&format!("line {line}: ")), "{err}");
             assert!(err.contains(&format!("`{path}`")), "{err}");
         }
         // The same values in a header's lens (JSON) fail when compiled.
         let cfg: LensConfig =
             serde_json::from_str(r#"{"strategy":{"by_type":{"A":"nosuch"}}}"#).unwrap();
-        let err = Lens::compile(cfg).unwrap_err();
+        let err = Lens::compile(cfg).unwrap_err().to_string();
         assert!(
             err.contains("strategy.by_type.A") && err.contains("nosuch"),
             "{err}"
@@ -475,9 +520,35 @@ assignor = "range"
     #[test]
     fn bad_pointers_are_errors() {
         let cfg = LensConfig::from_toml_str("entity = \"alert_id\"\n").unwrap();
-        let err = Lens::compile(cfg).unwrap_err();
+        let err = Lens::compile(cfg).unwrap_err().to_string();
         assert!(
             err.contains("entity") && err.contains("JSON pointer"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn error_texts_are_the_printed_ones() {
+        let cfg = LensConfig::from_toml_str("entity = \"alert_id\"\n").unwrap();
+        assert_eq!(
+            Lens::compile(cfg).unwrap_err().to_string(),
+            "lens field `entity`: \"alert_id\" is not a JSON pointer (it must start with '/'), \
+             nor `key` or `header:NAME`"
+        );
+        let err = LensConfig::from_toml_str("[consumers]\nassignor = \"nosuch\"\n").unwrap_err();
+        assert!(
+            matches!(err, LensError::Invalid { line: Some(2), .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("line 2: lens field `consumers.assignor`: unknown assignor 'nosuch'"),
+            "{err}"
+        );
+        let err = LensConfig::from_toml_file(Path::new("/nonexistent/kord.toml")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/nonexistent/kord.toml: cannot read lens: "),
             "{err}"
         );
     }

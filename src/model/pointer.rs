@@ -15,6 +15,20 @@ pub enum FieldRef {
     Pointer(Pointer),
 }
 
+/// Why a field reference (`key`, `header:NAME` or a JSON pointer) did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointerError {
+    /// Neither `key`, `header:NAME`, nor text starting with `/`.
+    #[error("{text:?} is not a JSON pointer (it must start with '/'), nor `key` or `header:NAME`")]
+    NoLeadingSlash { text: String },
+    /// A `~` not followed by `0` or `1`.
+    #[error("{text:?} is not a JSON pointer: '~' must be followed by 0 or 1")]
+    BadEscape { text: String },
+    /// `header:` with nothing after it.
+    #[error("`header:` needs a header name")]
+    EmptyHeaderName,
+}
+
 /// A parsed RFC 6901 JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pointer {
@@ -24,7 +38,7 @@ pub struct Pointer {
 
 impl Pointer {
     /// Parses `/a/b~1c`; the empty string points at the whole document.
-    pub fn parse(text: &str) -> Result<Pointer, String> {
+    pub fn parse(text: &str) -> Result<Pointer, PointerError> {
         if text.is_empty() {
             return Ok(Pointer {
                 text: String::new(),
@@ -32,9 +46,7 @@ impl Pointer {
             });
         }
         let Some(rest) = text.strip_prefix('/') else {
-            return Err(format!(
-                "{text:?} is not a JSON pointer (it must start with '/'), nor `key` or `header:NAME`"
-            ));
+            return Err(PointerError::NoLeadingSlash { text: text.into() });
         };
         let mut segments = Vec::new();
         for raw in rest.split('/') {
@@ -45,11 +57,7 @@ impl Pointer {
                     match chars.next() {
                         Some('0') => seg.push('~'),
                         Some('1') => seg.push('/'),
-                        _ => {
-                            return Err(format!(
-                                "{text:?} is not a JSON pointer: '~' must be followed by 0 or 1"
-                            ))
-                        }
+                        _ => return Err(PointerError::BadEscape { text: text.into() }),
                     }
                 } else {
                     seg.push(c);
@@ -102,12 +110,12 @@ impl fmt::Display for Pointer {
 
 impl FieldRef {
     /// Parses `key`, `header:NAME` or a JSON pointer.
-    pub fn parse(text: &str) -> Result<FieldRef, String> {
+    pub fn parse(text: &str) -> Result<FieldRef, PointerError> {
         if text == "key" {
             Ok(FieldRef::Key)
         } else if let Some(name) = text.strip_prefix("header:") {
             if name.is_empty() {
-                Err("`header:` needs a header name".into())
+                Err(PointerError::EmptyHeaderName)
             } else {
                 Ok(FieldRef::Header(name.to_string()))
             }

@@ -79,11 +79,11 @@ pub fn resolve_lens(
     let mut cfg = LensConfig::default();
     if let Some(h) = header {
         if let Some(l) = &h.lens {
-            Lens::compile(l.clone()).map_err(|m| InputError {
+            Lens::compile(l.clone()).map_err(|e| InputError {
                 file: file.into(),
                 line: 1,
                 field: Some("lens".into()),
-                message: m,
+                message: e.to_string(),
                 fatal: true,
             })?;
             cfg = l.clone();
@@ -96,7 +96,7 @@ pub fn resolve_lens(
         }
     }
     cfg.overlay(opts.lens.clone());
-    Lens::compile(cfg).map_err(|m| InputError {
+    Lens::compile(cfg).map_err(|e| InputError {
         file: if opts.lens_origin.is_empty() {
             "command line".into()
         } else {
@@ -104,7 +104,7 @@ pub fn resolve_lens(
         },
         line: 0,
         field: None,
-        message: m,
+        message: e.to_string(),
         fatal: true,
     })
 }
