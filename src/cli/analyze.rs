@@ -74,7 +74,7 @@ pub fn whatif_options(
             None => Partitioner::Murmur2,
         };
         let by = match &a.partition_by {
-            Some(b) => PartitionBy::parse(b).map_err(UsageError)?,
+            Some(b) => PartitionBy::parse(b).map_err(|e| UsageError(e.to_string()))?,
             None => PartitionBy::Key,
         };
         Some(WhatIf {
@@ -90,7 +90,7 @@ pub fn whatif_options(
         *limit_per_s = l;
     }
     let rebalances = match &a.rebalance {
-        Some(r) => parse_rebalances(r).map_err(UsageError)?,
+        Some(r) => parse_rebalances(r).map_err(|e| UsageError(e.to_string()))?,
         None => Vec::new(),
     };
     Ok((

@@ -114,33 +114,68 @@ pub const DEFAULT_SESSION_TIMEOUT_MS: u64 = 10_000;
 /// 35 years): bounds the arithmetic on absurd input.
 pub const MAX_PAUSE_MS: u64 = 1 << 40;
 
+/// Why a what-if flag (`--rebalance`, `--partition-by`) did not parse; the
+/// text names the flag's part at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimParseError {
+    /// A rebalance without `@INDEX`.
+    #[error("rebalance {part:?}: expected ACTION@INDEX")]
+    RebalanceNoIndex { part: String },
+    /// A rebalance whose index is not a number.
+    #[error("rebalance {part:?}: index {index:?} is not a number")]
+    RebalanceIndex { part: String, index: String },
+    /// A `remove:`/`kill:` member that is not `C<number>`.
+    #[error("rebalance {part:?}: member {member:?} is not C<number>")]
+    RebalanceMember { part: String, member: String },
+    /// An action other than `add`, `remove:C<n>`, `kill:C<n>`.
+    #[error("rebalance {part:?}: expected add, remove:C<n> or kill:C<n>")]
+    RebalanceAction { part: String },
+    /// `--partition-by` with nothing in it.
+    #[error("--partition-by: expected key, entity or /pointer[,/pointer]")]
+    PartitionByEmpty,
+    /// A `--partition-by` field that is neither `key` nor a JSON pointer.
+    #[error("--partition-by {field:?}: {error}")]
+    PartitionByField {
+        field: String,
+        error: crate::model::pointer::PointerError,
+    },
+}
+
 /// Parses `add@INDEX,remove:C1@INDEX,kill:C0@INDEX` (see docs/whatif.md).
-pub fn parse_rebalances(text: &str) -> Result<Vec<Rebalance>, String> {
+pub fn parse_rebalances(text: &str) -> Result<Vec<Rebalance>, SimParseError> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (what, at) = part
             .rsplit_once('@')
-            .ok_or_else(|| format!("rebalance {part:?}: expected ACTION@INDEX"))?;
+            .ok_or_else(|| SimParseError::RebalanceNoIndex {
+                part: part.to_string(),
+            })?;
         let at: u32 = at
             .trim()
             .parse()
-            .map_err(|_| format!("rebalance {part:?}: index {at:?} is not a number"))?;
-        let member = |m: &str| -> Result<u32, String> {
+            .map_err(|_| SimParseError::RebalanceIndex {
+                part: part.to_string(),
+                index: at.to_string(),
+            })?;
+        let member = |m: &str| -> Result<u32, SimParseError> {
             let m = m.trim();
             m.strip_prefix('C')
                 .or_else(|| m.strip_prefix('c'))
                 .unwrap_or(m)
                 .parse()
-                .map_err(|_| format!("rebalance {part:?}: member {m:?} is not C<number>"))
+                .map_err(|_| SimParseError::RebalanceMember {
+                    part: part.to_string(),
+                    member: m.to_string(),
+                })
         };
         let change = match what.trim().split_once(':') {
             None if what.trim() == "add" => Change::Add,
             Some(("remove", m)) => Change::Remove(member(m)?),
             Some(("kill", m)) => Change::Kill(member(m)?),
             _ => {
-                return Err(format!(
-                    "rebalance {part:?}: expected add, remove:C<n> or kill:C<n>"
-                ))
+                return Err(SimParseError::RebalanceAction {
+                    part: part.to_string(),
+                })
             }
         };
         out.push(Rebalance { at, change });
@@ -1061,6 +1096,34 @@ pub(crate) mod tests {
         assert!(parse_rebalances("add").is_err());
         assert!(parse_rebalances("grow@3").is_err());
         assert!(parse_rebalances("kill:X@3").is_err());
+    }
+
+    #[test]
+    fn parse_error_texts_are_the_printed_ones() {
+        let text = |r: &str| parse_rebalances(r).unwrap_err().to_string();
+        assert_eq!(text("add"), "rebalance \"add\": expected ACTION@INDEX");
+        assert_eq!(
+            text("add@x"),
+            "rebalance \"add@x\": index \"x\" is not a number"
+        );
+        assert_eq!(
+            text("kill:X@3"),
+            "rebalance \"kill:X@3\": member \"X\" is not C<number>"
+        );
+        assert_eq!(
+            text("grow@3"),
+            "rebalance \"grow@3\": expected add, remove:C<n> or kill:C<n>"
+        );
+        use whatif::PartitionBy;
+        assert_eq!(
+            PartitionBy::parse(" , ").unwrap_err().to_string(),
+            "--partition-by: expected key, entity or /pointer[,/pointer]"
+        );
+        assert_eq!(
+            PartitionBy::parse("nope").unwrap_err().to_string(),
+            "--partition-by \"nope\": \"nope\" is not a JSON pointer (it must start with '/'), \
+             nor `key` or `header:NAME`"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::model::line::parse_record;
 use crate::model::pointer::{Pointer, TopLevel};
 use crate::model::EventStore;
 use crate::partition::Partitioner;
+use crate::sim::SimParseError;
 use std::borrow::Cow;
 
 /// Seed for spreading null keys (and keys missing every composite field):
@@ -31,7 +32,7 @@ pub enum PartitionBy {
 impl PartitionBy {
     /// Parses `key`, `entity` or `PTR[,PTR]` (a pointer is `/a/b`; `key`
     /// inside a list names the record key).
-    pub fn parse(text: &str) -> Result<PartitionBy, String> {
+    pub fn parse(text: &str) -> Result<PartitionBy, SimParseError> {
         let t = text.trim();
         match t {
             "key" => return Ok(PartitionBy::Key),
@@ -44,11 +45,14 @@ impl PartitionBy {
             .filter(|p| !p.is_empty())
             .collect();
         if parts.is_empty() {
-            return Err("--partition-by: expected key, entity or /pointer[,/pointer]".into());
+            return Err(SimParseError::PartitionByEmpty);
         }
         for p in &parts {
             if p != "key" {
-                Pointer::parse(p).map_err(|e| format!("--partition-by {p:?}: {e}"))?;
+                Pointer::parse(p).map_err(|error| SimParseError::PartitionByField {
+                    field: p.clone(),
+                    error,
+                })?;
             }
         }
         Ok(PartitionBy::Fields(parts))

@@ -42,7 +42,9 @@ pub fn parse(line: &str) -> Result<Option<Action>, String> {
                 ))
             }
         },
-        "partition-by" | "partition_by" | "by" => Action::SetPartitionBy(PartitionBy::parse(arg)?),
+        "partition-by" | "partition_by" | "by" => {
+            Action::SetPartitionBy(PartitionBy::parse(arg).map_err(|e| e.to_string())?)
+        }
         "partitions" => match arg.parse::<u32>() {
             Ok(n) if (1..=MAX_PARTITIONS).contains(&n) => Action::SetPartitions(n),
             _ => {
