@@ -30,24 +30,22 @@ pub const CLUSTER_ENV: &str = "KORD_CLUSTER";
 pub const CONFIG_ENV: &str = "KORD_CONFIG";
 
 /// A config file problem: the file, the line (0 when unknown) and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", .file.display(), at_line(*.line))]
 pub struct ConfigError {
     pub file: PathBuf,
     pub line: usize,
     pub message: String,
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
-        } else {
-            write!(f, "{}: {}", self.file.display(), self.message)
-        }
+/// `":LINE"`, or nothing when the line is unknown (0).
+fn at_line(line: usize) -> String {
+    if line > 0 {
+        format!(":{line}")
+    } else {
+        String::new()
     }
 }
-
-impl std::error::Error for ConfigError {}
 
 /// `brokers` as a string or a list.
 #[derive(Deserialize, Clone, PartialEq, Eq)]
@@ -412,6 +410,17 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_text_names_file_and_line() {
+        let e = |line| ConfigError {
+            file: PathBuf::from("c.toml"),
+            line,
+            message: "m".into(),
+        };
+        assert_eq!(e(2).to_string(), "c.toml:2: m");
+        assert_eq!(e(0).to_string(), "c.toml: m");
+    }
 
     const FILE: &str = r#"
 default = "staging"

@@ -6,7 +6,6 @@ use crate::model::lens::LensConfig;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
@@ -19,7 +18,8 @@ pub const MAX_LINE: usize = 8 * 1024 * 1024;
 pub const MAX_SKIP: u64 = 64 * 1024 * 1024;
 
 /// An input problem, naming the file, the line and the field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}: {message}", at_line(*.line), in_field(.field))]
 pub struct InputError {
     pub file: String,
     /// 1-based line, 0 when about the file as a whole.
@@ -30,20 +30,22 @@ pub struct InputError {
     pub fatal: bool,
 }
 
-impl fmt::Display for InputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.line > 0 {
-            write!(f, ":{}", self.line)?;
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field `{field}`")?;
-        }
-        write!(f, ": {}", self.message)
+/// `":LINE"`, or nothing for line 0 (the file as a whole).
+fn at_line(line: u64) -> String {
+    if line > 0 {
+        format!(":{line}")
+    } else {
+        String::new()
     }
 }
 
-impl std::error::Error for InputError {}
+/// `": field `NAME`"`, or nothing.
+fn in_field(field: &Option<String>) -> String {
+    field
+        .as_ref()
+        .map(|f| format!(": field `{f}`"))
+        .unwrap_or_default()
+}
 
 /// The optional first line of a recording.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
@@ -511,6 +513,22 @@ mod tests {
     use super::*;
     use crate::model::{Payload, Record};
     use std::borrow::Cow;
+
+    #[test]
+    fn error_text_names_file_line_and_field() {
+        let e = |line, field: Option<&str>| InputError {
+            file: "f.jsonl".into(),
+            line,
+            field: field.map(String::from),
+            message: "m".into(),
+            fatal: false,
+        };
+        assert_eq!(
+            e(3, Some("offset")).to_string(),
+            "f.jsonl:3: field `offset`: m"
+        );
+        assert_eq!(e(0, None).to_string(), "f.jsonl: m");
+    }
 
     #[test]
     fn parses_a_kcat_line() {

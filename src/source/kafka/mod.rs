@@ -26,7 +26,6 @@ use rdkafka::consumer::ConsumerContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::statistics::Statistics;
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -331,28 +330,38 @@ pub fn creation_error(e: KafkaError) -> KafkaSourceError {
 }
 
 /// What went wrong talking to Kafka.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KafkaSourceError {
     /// A bad flag, property or file (exit 2).
+    #[error("{0}")]
     Usage(String),
     /// The topic does not exist (exit 2): names it and lists the ones that do.
+    #[error("topic {topic:?} does not exist; {}", topics_text(.existing))]
     TopicMissing {
         topic: String,
         existing: Vec<String>,
     },
     /// No broker answered within the timeout (exit 1).
+    #[error("{}", unreachable_text(.brokers, *.waited, .last_error))]
     Unreachable {
         brokers: String,
         waited: Duration,
         last_error: Option<String>,
     },
     /// The broker went away mid-stream and did not come back in time (exit 1).
+    #[error(
+        "lost the brokers {brokers}: not back within {:.1}s{} \
+         (--keep-waiting waits for them)",
+        .waited.as_secs_f64(),
+        last(.last_error)
+    )]
     Lost {
         brokers: String,
         waited: Duration,
         last_error: Option<String>,
     },
     /// Anything else the client reported (exit 1).
+    #[error("{0}")]
     Client(String),
 }
 
@@ -397,62 +406,41 @@ fn last(e: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-impl fmt::Display for KafkaSourceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KafkaSourceError::Usage(m) | KafkaSourceError::Client(m) => f.write_str(m),
-            KafkaSourceError::TopicMissing { topic, existing } => {
-                write!(f, "topic {topic:?} does not exist; ")?;
-                if existing.is_empty() {
-                    write!(f, "the cluster has no topics")
-                } else {
-                    write!(f, "topics: {}", existing.join(", "))
-                }
-            }
-            KafkaSourceError::Unreachable {
-                brokers,
-                waited,
-                last_error,
-            } if last_error.as_deref().is_some_and(is_security_failure) => write!(
-                f,
-                "the brokers {brokers} refused the connection's security within {:.1}s{} \
-                 (TLS: -X ssl.ca.location=CA.pem must hold the CA that signed the broker's \
-                 certificate; SASL: check sasl.mechanism, sasl.username and the password)",
-                waited.as_secs_f64(),
-                last(last_error)
-            ),
-            KafkaSourceError::Unreachable {
-                brokers,
-                waited,
-                last_error,
-            } => write!(
-                f,
-                "cannot reach the brokers {brokers} within {:.1}s{}{}",
-                waited.as_secs_f64(),
-                last(last_error),
-                if last_error.as_deref().is_some_and(closed_by_peer) {
-                    " (a broker accepted the connection and closed it: it may require \
-                     TLS or SASL, -X security.protocol=ssl|sasl_plaintext|sasl_ssl)"
-                } else {
-                    ""
-                }
-            ),
-            KafkaSourceError::Lost {
-                brokers,
-                waited,
-                last_error,
-            } => write!(
-                f,
-                "lost the brokers {brokers}: not back within {:.1}s{} \
-                 (--keep-waiting waits for them)",
-                waited.as_secs_f64(),
-                last(last_error)
-            ),
-        }
+/// The topics a cluster has, for [`KafkaSourceError::TopicMissing`].
+fn topics_text(existing: &[String]) -> String {
+    if existing.is_empty() {
+        "the cluster has no topics".to_string()
+    } else {
+        format!("topics: {}", existing.join(", "))
     }
 }
 
-impl std::error::Error for KafkaSourceError {}
+/// The text of [`KafkaSourceError::Unreachable`]: a security failure says
+/// which settings to check, a connection closed by the broker hints at TLS
+/// or SASL.
+fn unreachable_text(brokers: &str, waited: Duration, last_error: &Option<String>) -> String {
+    if last_error.as_deref().is_some_and(is_security_failure) {
+        format!(
+            "the brokers {brokers} refused the connection's security within {:.1}s{} \
+             (TLS: -X ssl.ca.location=CA.pem must hold the CA that signed the broker's \
+             certificate; SASL: check sasl.mechanism, sasl.username and the password)",
+            waited.as_secs_f64(),
+            last(last_error)
+        )
+    } else {
+        format!(
+            "cannot reach the brokers {brokers} within {:.1}s{}{}",
+            waited.as_secs_f64(),
+            last(last_error),
+            if last_error.as_deref().is_some_and(closed_by_peer) {
+                " (a broker accepted the connection and closed it: it may require \
+                 TLS or SASL, -X security.protocol=ssl|sasl_plaintext|sasl_ssl)"
+            } else {
+                ""
+            }
+        )
+    }
+}
 
 /// The client context: keeps librdkafka's last warning or error (for a
 /// message that says why, e.g. a SASL failure) and forwards logs to tracing.
@@ -539,6 +527,55 @@ impl ConsumerContext for KordContext {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_texts_are_the_printed_ones() {
+        let missing = |existing: &[&str]| KafkaSourceError::TopicMissing {
+            topic: "t".into(),
+            existing: existing.iter().map(|s| s.to_string()).collect(),
+        };
+        assert_eq!(
+            missing(&[]).to_string(),
+            "topic \"t\" does not exist; the cluster has no topics"
+        );
+        assert_eq!(
+            missing(&["a", "b"]).to_string(),
+            "topic \"t\" does not exist; topics: a, b"
+        );
+        let unreachable = |last: Option<&str>| KafkaSourceError::Unreachable {
+            brokers: "b:9092".into(),
+            waited: Duration::from_secs(2),
+            last_error: last.map(String::from),
+        };
+        assert_eq!(
+            unreachable(None).to_string(),
+            "cannot reach the brokers b:9092 within 2.0s"
+        );
+        assert_eq!(
+            unreachable(Some("Connection reset by peer")).to_string(),
+            "cannot reach the brokers b:9092 within 2.0s (last error: Connection reset by peer) \
+             (a broker accepted the connection and closed it: it may require TLS or SASL, \
+             -X security.protocol=ssl|sasl_plaintext|sasl_ssl)"
+        );
+        assert_eq!(
+            unreachable(Some("SSL handshake failed")).to_string(),
+            "the brokers b:9092 refused the connection's security within 2.0s \
+             (last error: SSL handshake failed) (TLS: -X ssl.ca.location=CA.pem must hold the CA \
+             that signed the broker's certificate; SASL: check sasl.mechanism, sasl.username and \
+             the password)"
+        );
+        let lost = KafkaSourceError::Lost {
+            brokers: "b:9092".into(),
+            waited: Duration::from_millis(1500),
+            last_error: None,
+        };
+        assert_eq!(
+            lost.to_string(),
+            "lost the brokers b:9092: not back within 1.5s (--keep-waiting waits for them)"
+        );
+        assert_eq!(KafkaSourceError::Usage("-X: u".into()).to_string(), "-X: u");
+        assert_eq!(KafkaSourceError::Client("c".into()).to_string(), "c");
+    }
 
     #[test]
     fn parses_from() {
