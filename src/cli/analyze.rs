@@ -49,7 +49,8 @@ pub fn lens_options(a: &LensArgs) -> anyhow::Result<(LensConfig, String)> {
 /// Checks the assignor named by the flags or the lens (unknown: usage error).
 pub fn check_assignor(lens: &Lens) -> anyhow::Result<()> {
     if let Some(a) = &lens.assignor {
-        a.parse::<Assignor>().map_err(UsageError)?;
+        a.parse::<Assignor>()
+            .map_err(|e| UsageError(e.to_string()))?;
     }
     Ok(())
 }

@@ -464,7 +464,10 @@ impl std::str::FromStr for StrategyChoice {
     fn from_str(s: &str) -> Result<StrategyChoice, String> {
         match s {
             "all" => Ok(StrategyChoice::All),
-            s => s.parse().map(StrategyChoice::One),
+            s => s
+                .parse()
+                .map(StrategyChoice::One)
+                .map_err(|e: kord::strategy::UnknownStrategy| e.to_string()),
         }
     }
 }

@@ -51,7 +51,7 @@ fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
     let (cfg, origin) = lens_options(lens)?;
     if let Some(a) = cfg.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
         a.parse::<kord::sim::assign::Assignor>()
-            .map_err(UsageError)?;
+            .map_err(|e| UsageError(e.to_string()))?;
     }
     super::kafka::where_filter(lens)?;
     Ok(LoadOptions {

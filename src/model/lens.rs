@@ -216,7 +216,7 @@ impl LensConfig {
         if let Some(st) = &self.strategy {
             if let Some(d) = &st.default {
                 if let Err(e) = d.parse::<crate::strategy::StrategyKind>() {
-                    return Err(bad("strategy.default".into(), d, e));
+                    return Err(bad("strategy.default".into(), d, e.to_string()));
                 }
             }
             for (ty, name) in &st.by_type {
@@ -229,13 +229,15 @@ impl LensConfig {
                         ))
                     }
                     Ok(_) => {}
-                    Err(e) => return Err(bad(format!("strategy.by_type.{ty}"), name, e)),
+                    Err(e) => {
+                        return Err(bad(format!("strategy.by_type.{ty}"), name, e.to_string()))
+                    }
                 }
             }
         }
         if let Some(a) = self.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
             if let Err(e) = a.parse::<crate::sim::assign::Assignor>() {
-                return Err(bad("consumers.assignor".into(), a, e));
+                return Err(bad("consumers.assignor".into(), a, e.to_string()));
             }
         }
         if let Some(sm) = &self.state_machine {

@@ -92,19 +92,26 @@ impl fmt::Display for Assignor {
     }
 }
 
+/// An assignor name kord does not know (`--assignor`, the lens).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown assignor '{name}': expected one of {}",
+    Assignor::ALL.map(Assignor::name).join(", ")
+)]
+pub struct UnknownAssignor {
+    pub name: String,
+}
+
 impl FromStr for Assignor {
-    type Err = String;
+    type Err = UnknownAssignor;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Assignor::ALL
             .iter()
             .copied()
             .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown assignor '{s}': expected one of {}",
-                    Assignor::ALL.map(Assignor::name).join(", ")
-                )
+            .ok_or_else(|| UnknownAssignor {
+                name: s.to_string(),
             })
     }
 }
@@ -1353,7 +1360,7 @@ mod tests {
                 && Assignor::Sticky.is_eager()
         );
         assert!(!Assignor::CooperativeSticky.is_eager() && !Assignor::Uniform.is_eager());
-        let err = "fair".parse::<Assignor>().unwrap_err();
+        let err = "fair".parse::<Assignor>().unwrap_err().to_string();
         assert!(err.contains("cooperative-sticky") && err.contains("uniform"));
     }
 

@@ -66,8 +66,18 @@ impl Model {
     }
 }
 
+/// A delivery model name kord does not know (`--delivery`, `:delivery`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown delivery model '{name}': expected one of {}",
+    Model::NAMES.join(", ")
+)]
+pub struct UnknownModel {
+    pub name: String,
+}
+
 impl std::str::FromStr for Model {
-    type Err = String;
+    type Err = UnknownModel;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
@@ -78,10 +88,9 @@ impl std::str::FromStr for Model {
             "pubsub-key" => Ok(Model::PubsubKey),
             "servicebus-session" => Ok(Model::ServiceBusSession),
             "rabbitmq-sac" => Ok(Model::RabbitmqSac),
-            _ => Err(format!(
-                "unknown delivery model '{s}': expected one of {}",
-                Model::NAMES.join(", ")
-            )),
+            _ => Err(UnknownModel {
+                name: s.to_string(),
+            }),
         }
     }
 }
@@ -1096,6 +1105,30 @@ pub(crate) mod tests {
         assert!(parse_rebalances("add").is_err());
         assert!(parse_rebalances("grow@3").is_err());
         assert!(parse_rebalances("kill:X@3").is_err());
+    }
+
+    #[test]
+    fn unknown_names_are_errors_with_the_printed_text() {
+        assert_eq!(
+            "nope".parse::<Model>().unwrap_err().to_string(),
+            format!(
+                "unknown delivery model 'nope': expected one of {}",
+                Model::NAMES.join(", ")
+            )
+        );
+        assert_eq!(
+            "nope".parse::<assign::Assignor>().unwrap_err().to_string(),
+            "unknown assignor 'nope': expected one of range, roundrobin, sticky, \
+             cooperative-sticky, uniform"
+        );
+        assert_eq!(
+            "nope"
+                .parse::<crate::strategy::StrategyKind>()
+                .unwrap_err()
+                .to_string(),
+            "unknown strategy \"nope\"; known: sequential, partitioned, versioned, \
+             versioned-monotonic, lww, state-machine, buffered, hybrid, all"
+        );
     }
 
     #[test]

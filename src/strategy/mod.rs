@@ -98,9 +98,18 @@ impl fmt::Display for StrategyKind {
     }
 }
 
+/// A strategy name kord does not know (`--strategy`, the lens, `:strategy`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown strategy {name:?}; known: sequential, partitioned, versioned, versioned-monotonic, lww, state-machine, buffered, hybrid, all"
+)]
+pub struct UnknownStrategy {
+    pub name: String,
+}
+
 impl FromStr for StrategyKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = UnknownStrategy;
+    fn from_str(s: &str) -> Result<Self, UnknownStrategy> {
         let all = Self::BUILTIN.iter().chain([StrategyKind::Hybrid].iter());
         for k in all {
             if k.name() == s {
@@ -110,9 +119,9 @@ impl FromStr for StrategyKind {
         match s {
             "monotonic" => Ok(StrategyKind::VersionedMonotonic),
             "statemachine" | "state_machine" => Ok(StrategyKind::StateMachine),
-            _ => Err(format!(
-                "unknown strategy {s:?}; known: sequential, partitioned, versioned, versioned-monotonic, lww, state-machine, buffered, hybrid, all"
-            )),
+            _ => Err(UnknownStrategy {
+                name: s.to_string(),
+            }),
         }
     }
 }

@@ -25,7 +25,9 @@ pub fn parse(line: &str) -> Result<Option<Action>, String> {
             Err(_) => return Err(format!(":goto needs an event index, got {arg:?}")),
         },
         "time" | "t" => Action::GotoTime(parse_time(arg)?),
-        "strategy" | "s" => Action::SetStrategy(arg.parse::<StrategyKind>()?),
+        "strategy" | "s" => {
+            Action::SetStrategy(arg.parse::<StrategyKind>().map_err(|e| e.to_string())?)
+        }
         "filter" | "f" => Action::SetFilter(arg.to_string()),
         "sort" => Action::SetSort(match arg {
             "name" => Sort::Name,
@@ -63,7 +65,10 @@ pub fn parse(line: &str) -> Result<Option<Action>, String> {
                 Action::NextWhatIf
             }
         }
-        "delivery" => Action::SetDelivery(arg.parse::<crate::sim::Model>()?),
+        "delivery" => Action::SetDelivery(
+            arg.parse::<crate::sim::Model>()
+                .map_err(|e| e.to_string())?,
+        ),
         "rebalances" if arg == "clear" || arg == "reset" => Action::ClearRebalances,
         "find" if is_expression(arg) => Action::FindExpr(arg.to_string()),
         "where" => Action::Narrow(arg.to_string()),
