@@ -158,19 +158,26 @@ impl fmt::Display for Partitioner {
     }
 }
 
+/// A partitioner name kord does not know (`--partitioner`, `:partitioner`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown partitioner '{name}': expected one of {}",
+    Partitioner::ALL.map(Partitioner::name).join(", ")
+)]
+pub struct UnknownPartitioner {
+    pub name: String,
+}
+
 impl FromStr for Partitioner {
-    type Err = String;
+    type Err = UnknownPartitioner;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Partitioner::ALL
             .iter()
             .copied()
             .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| {
-                format!(
-                    "unknown partitioner '{s}': expected one of {}",
-                    Partitioner::ALL.map(Partitioner::name).join(", ")
-                )
+            .ok_or_else(|| UnknownPartitioner {
+                name: s.to_string(),
             })
     }
 }
@@ -443,8 +450,11 @@ mod tests {
                 p
             );
         }
-        let err = "xxhash".parse::<Partitioner>().unwrap_err();
-        assert!(err.contains("murmur2") && err.contains("crc32") && err.contains("fnv1a"));
+        let err = "xxhash".parse::<Partitioner>().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown partitioner 'xxhash': expected one of murmur2, crc32, fnv1a"
+        );
     }
 
     fn keys(n: usize) -> Vec<Vec<u8>> {

@@ -71,7 +71,9 @@ pub fn whatif_options(
             .into());
         }
         let partitioner = match &a.partitioner {
-            Some(p) => p.parse::<Partitioner>().map_err(UsageError)?,
+            Some(p) => p
+                .parse::<Partitioner>()
+                .map_err(|e| UsageError(e.to_string()))?,
             None => Partitioner::Murmur2,
         };
         let by = match &a.partition_by {

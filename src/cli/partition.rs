@@ -31,7 +31,9 @@ pub fn partition(a: PartitionArgs) -> anyhow::Result<u8> {
         .filter(|p| *p != "all")
     {
         Some(p) => {
-            let p: Partitioner = p.parse().map_err(UsageError)?;
+            let p = p
+                .parse::<Partitioner>()
+                .map_err(|e| UsageError(e.to_string()))?;
             for k in &a.keys {
                 println!("{k}\t{}", p.partition(k.as_bytes(), partitions));
             }

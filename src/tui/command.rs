@@ -55,7 +55,9 @@ pub fn parse(line: &str) -> Result<Option<Action>, String> {
                 ))
             }
         },
-        "partitioner" => Action::SetPartitioner(arg.parse::<Partitioner>()?),
+        "partitioner" => {
+            Action::SetPartitioner(arg.parse::<Partitioner>().map_err(|e| e.to_string())?)
+        }
         "whatif" | "what-if" | "recorded" => {
             if arg == "off" || cmd == "recorded" {
                 Action::RecordedLayout
