@@ -383,7 +383,7 @@ impl KafkaSourceError {
 /// Whether a librdkafka error says the broker closed a connection it had
 /// accepted (what a broker that requires TLS or SASL does to a plain client).
 fn closed_by_peer(e: &str) -> bool {
-    e.contains("reset by peer") || e.contains("closed by peer")
+    e.contains("reset by peer") || e.contains("closed by peer") || e.contains("Broken pipe")
 }
 
 /// Whether a librdkafka error is a TLS or SASL failure (trust, credentials).
