@@ -172,5 +172,5 @@ set -e
 # going away: exit 1 (not the user's input for sure), with a hint.
 [ "$rc" = 1 ] || fail "no SASL against a broker that requires it: exit $rc, want 1 ($(cat "$WORK/none.err"))"
 grep -q 'may require TLS or SASL' "$WORK/none.err" || fail "no SASL: no hint: $(cat "$WORK/none.err")"
-echo "e2e-secure: no SASL: exit 2: $(head -c 200 "$WORK/none.err")"
+echo "e2e-secure: no SASL: exit 1 with the hint: $(head -c 200 "$WORK/none.err")"
 echo "e2e-secure: ok"
