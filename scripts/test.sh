@@ -14,6 +14,7 @@ command -v tmux >/dev/null || need_apt+=(tmux)
 command -v jq >/dev/null || need_apt+=(jq)
 command -v groff >/dev/null || need_apt+=(groff-base)
 command -v chromium >/dev/null || need_apt+=(chromium)   # scripts/e2e-report.sh
+command -v openssl >/dev/null || need_apt+=(openssl)     # scripts/e2e-secure.sh (a CA, certificates)
 if [ ${#need_apt[@]} -gt 0 ]; then
   (apt-get update -qq && apt-get install -y -qq "${need_apt[@]}") >/dev/null
 fi
