@@ -160,12 +160,14 @@ fn int(n: i64) -> Val {
 /// The payload as the filter sees it: parsed JSON, else text, null for a tombstone.
 pub fn payload_value(p: &Payload<'_>) -> Val {
     match p {
-        Payload::Null => Val::Null,
-        Payload::Text(t) | Payload::Json(t) => {
-            jaq_json::read::parse_single(t.as_bytes()).unwrap_or_else(|_| text(t))
-        }
-        Payload::Binary(b) => text(&String::from_utf8_lossy(b)),
+        Payload::Text(t) => json_or_text(t),
+        other => bytes_value(other),
     }
+}
+
+/// Text parsed as JSON, else the text itself.
+fn json_or_text(t: &str) -> Val {
+    jaq_json::read::parse_single(t.as_bytes()).unwrap_or_else(|_| text(t))
 }
 
 /// A key or header value as the filter sees it: text as a string, a
@@ -175,7 +177,7 @@ pub fn bytes_value(p: &Payload<'_>) -> Val {
     match p {
         Payload::Null => Val::Null,
         Payload::Text(t) => text(t),
-        Payload::Json(t) => jaq_json::read::parse_single(t.as_bytes()).unwrap_or_else(|_| text(t)),
+        Payload::Json(t) => json_or_text(t),
         Payload::Binary(b) => text(&String::from_utf8_lossy(b)),
     }
 }

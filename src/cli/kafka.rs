@@ -331,20 +331,14 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                     line += 1;
                     n += 1;
                     bytes += record_bytes(r);
-                    match &mut stage {
-                        Some(st) => {
-                            // The filter sees the decoded record.
-                            let s = st.apply(r);
-                            if filter.as_ref().is_none_or(|f| f.matches(&s.record)) {
-                                ingest.push_noted(&s.record, line, None, s.failure.as_deref());
-                            }
-                        }
-                        None => {
-                            if filter.as_ref().is_none_or(|f| f.matches(r)) {
-                                ingest.push(r, line, None);
-                            }
-                        }
-                    }
+                    kord::source::ingest_record(
+                        &mut ingest,
+                        stage.as_mut(),
+                        filter.as_ref(),
+                        r,
+                        line,
+                        None,
+                    );
                     Ok(())
                 })?;
                 progress.count(n, bytes);

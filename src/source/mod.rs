@@ -51,6 +51,32 @@ impl LoadOptions {
     }
 }
 
+/// Pushes one record into `ingest`: decoded by `stage` when there is one
+/// (an undecodable record is kept, with the reason), then kept only if
+/// `filter` (`--where`) matches the decoded record.
+pub fn ingest_record(
+    ingest: &mut Ingest,
+    stage: Option<&mut Stage>,
+    filter: Option<&crate::filter::RecordFilter>,
+    rec: &crate::model::Record<'_>,
+    line: u64,
+    raw: Option<&[u8]>,
+) {
+    match stage {
+        Some(stage) => {
+            let st = stage.apply(rec);
+            if filter.is_none_or(|f| f.matches(&st.record)) {
+                ingest.push_noted(&st.record, line, raw, st.failure.as_deref());
+            }
+        }
+        None => {
+            if filter.is_none_or(|f| f.matches(rec)) {
+                ingest.push(rec, line, raw);
+            }
+        }
+    }
+}
+
 /// Compiles `opts.filter` for one reader (errors name the flag).
 pub fn compile_filter(
     file: &str,
@@ -201,20 +227,8 @@ fn read_into(
                 Ok(rec) => {
                     seen += 1;
                     let raw = opts.keep_raw.then_some(&buf[..]);
-                    if stage.is_active() {
-                        // The filter sees the decoded record.
-                        let st = stage.apply(&rec);
-                        if filter.as_ref().is_none_or(|f| f.matches(&st.record)) {
-                            ingest.push_noted(
-                                &st.record,
-                                reader.line(),
-                                raw,
-                                st.failure.as_deref(),
-                            );
-                        }
-                    } else if filter.as_ref().is_none_or(|f| f.matches(&rec)) {
-                        ingest.push(&rec, reader.line(), raw);
-                    }
+                    let active = Some(&mut *stage).filter(|s| s.is_active());
+                    ingest_record(ingest, active, filter.as_ref(), &rec, reader.line(), raw);
                     if seen % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
                     }
