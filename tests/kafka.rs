@@ -772,3 +772,161 @@ fn live_group_panel_shows_the_real_group_and_leaves_it_unchanged() {
     let _ = app_proc.kill();
     let _ = app_proc.wait();
 }
+
+/// Bytes as the helper prints them: base64, or null.
+fn b64(v: &Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    v.as_str()
+        .map(|s| base64::engine::general_purpose::STANDARD.decode(s).unwrap())
+}
+
+/// Produces `n` records of raw bytes with confluent-kafka (binary and null
+/// keys, values and header values) into a new 3-partition topic; returns
+/// what the broker acknowledged, by (partition, offset).
+fn produce_bytes(b: &str, t: &str, n: usize) -> BTreeMap<(i32, i64), Value> {
+    let o = Command::new("python3")
+        .arg(root().join("tests/kafka_helpers/produce_bytes.py"))
+        .args([b, t, &n.to_string()])
+        .output()
+        .expect("python3 (scripts/test.sh installs confluent-kafka)");
+    assert!(
+        o.status.success(),
+        "produce_bytes.py failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let acked: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(acked.len(), n, "every record acknowledged");
+    acked
+        .into_iter()
+        .map(|r| {
+            let at = (
+                r["partition"].as_i64().unwrap() as i32,
+                r["offset"].as_i64().unwrap(),
+            );
+            (at, r)
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn the_library_records_a_topic_byte_for_byte() {
+    use kord::model::line::parse_record;
+    use kord::source::kafka::capture::{record_topic, Keep, RecordingWriter};
+    use kord::source::kafka::reader::{KafkaReader, ReadOrder};
+    use kord::source::kafka::Until;
+    use kord::source::recording::Header;
+    let b = broker();
+    let t = topic("capture");
+    let sent = produce_bytes(&b, &t, 300);
+    let cfg = KafkaConfig::new(&b, &t);
+    let mut reader = KafkaReader::connect(&cfg).unwrap();
+    let header = Header {
+        kord: 1,
+        topic: Some(t.clone()),
+        partitions: Some(reader.topic_partition_count()),
+        source: Some(cfg.describe()),
+        recorded_at: None,
+        note: None,
+        lens: None,
+        consumers: None,
+        assignor: None,
+    };
+    let mut out = RecordingWriter::create(Vec::new(), "memory", &header, None).unwrap();
+    let (mut ticks, mut batches, mut seen) = (0u32, 0u32, 0u64);
+    let got = record_topic(
+        &mut reader,
+        &Until::End,
+        ReadOrder::Merged,
+        Keep {
+            filter: None,
+            stage: None,
+        },
+        &mut out,
+        &mut |_| ticks += 1,
+        &mut |_, done| {
+            batches += 1;
+            seen += done.records;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!((got.read, got.kept, seen), (300, 300, 300));
+    assert!(batches >= 1);
+    let file = out.into_inner().unwrap();
+    let text = std::str::from_utf8(&file).expect("a recording is UTF-8 text");
+    let mut lines = text.lines();
+    let head: Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(head["partitions"], 3);
+    let mut back = BTreeMap::new();
+    for l in lines {
+        let r = parse_record(l.as_bytes()).unwrap();
+        let headers: Vec<(String, Option<Vec<u8>>)> = r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.bytes().map(<[u8]>::to_vec)))
+            .collect();
+        let bytes = |p: &kord::model::Payload<'_>| p.bytes().map(<[u8]>::to_vec);
+        back.insert(
+            (r.partition, r.offset),
+            (bytes(&r.key), bytes(&r.payload), headers),
+        );
+    }
+    assert_eq!(back.len(), sent.len());
+    for (at, s) in &sent {
+        let (key, value, headers) = &back[at];
+        assert_eq!(key, &b64(&s["key"]), "key at {at:?}");
+        assert_eq!(value, &b64(&s["value"]), "value at {at:?}");
+        let want: Vec<(String, Option<Vec<u8>>)> = s["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap().to_string(), b64(&h[1])))
+            .collect();
+        assert_eq!(headers, &want, "headers at {at:?}");
+    }
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn the_library_ingests_a_topic_through_where() {
+    use kord::filter::RecordFilter;
+    use kord::model::Ingest;
+    use kord::source::kafka::capture::{ingest_topic, Keep};
+    use kord::source::kafka::reader::{KafkaReader, ReadOrder};
+    use kord::source::kafka::Until;
+    let b = broker();
+    let t = topic("ingest");
+    let sent = produce_bytes(&b, &t, 300);
+    // The JSON values of type "b" are the ones --where keeps.
+    let want = sent
+        .values()
+        .filter_map(|s| b64(&s["value"]))
+        .filter_map(|v| serde_json::from_slice::<Value>(&v).ok())
+        .filter(|v| v["type"] == "b")
+        .count();
+    assert!(want > 10, "the fixture has type-b records: {want}");
+    let cfg = KafkaConfig::new(&b, &t);
+    let mut reader = KafkaReader::connect(&cfg).unwrap();
+    let lens =
+        kord::source::resolve_lens("t", None, &kord::source::LoadOptions::default()).unwrap();
+    let mut ingest = Ingest::new(lens, false);
+    let filter = RecordFilter::compile(r#".payload.type == "b""#).unwrap();
+    let mut counted = 0u64;
+    let read = ingest_topic(
+        &mut reader,
+        &Until::End,
+        ReadOrder::Merged,
+        &mut ingest,
+        Keep {
+            filter: Some(&filter),
+            stage: None,
+        },
+        &mut |_| {},
+        &mut |done| counted += done.records,
+    )
+    .unwrap();
+    assert_eq!((read, counted), (300, 300));
+    let (store, _) = ingest.finish();
+    assert_eq!(store.len(), want);
+}

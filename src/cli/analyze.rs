@@ -197,20 +197,66 @@ pub fn emit(out: &str, file: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--fail-on KIND,...` as finding kinds (unknown: usage error).
+pub fn fail_on(a: &AnalyzeArgs) -> anyhow::Result<Vec<Kind>> {
+    a.fail_on
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Kind::parse(s)
+                .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")).into())
+        })
+        .collect()
+}
+
+/// The engine's options from the flags (`--max-findings 0`: all).
+pub fn engine_options(a: &AnalyzeArgs, strategies: Vec<StrategyKind>) -> Options {
+    Options {
+        strategies,
+        consumers: a.lens.consumers,
+        max_findings: if a.max_findings == 0 {
+            usize::MAX
+        } else {
+            a.max_findings
+        },
+        keep_states: a.state,
+    }
+}
+
+/// The report's options from the flags and the loader's skipped lines.
+pub fn report_options(
+    a: &AnalyzeArgs,
+    skipped: u64,
+    first_skipped: Vec<(u64, String)>,
+) -> ReportOptions {
+    ReportOptions {
+        max_findings: a.max_findings,
+        state: a.state,
+        skipped_lines: skipped,
+        first_skipped,
+    }
+}
+
+/// Exit status 3 (saying which) when a `--fail-on` kind was found, else 0.
+pub fn fail_status(kinds: &[Kind], report: &Report, analysis: &Analysis) -> u8 {
+    let matched: Vec<&str> = kinds
+        .iter()
+        .filter(|k| report.count_of(**k, analysis) > 0)
+        .map(|k| k.name())
+        .collect();
+    if matched.is_empty() {
+        return 0;
+    }
+    eprintln!("kord: --fail-on matched: {}", matched.join(", "));
+    3
+}
+
 /// Runs `kord analyze`.
 pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let Some(file) = &a.file else {
         return Err(UsageError("analyze needs a FILE (or -b BROKERS -t TOPIC)".into()).into());
     };
-    let kinds: Vec<Kind> = a
-        .fail_on
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            Kind::parse(s)
-                .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let kinds = fail_on(&a)?;
     let (cfg, origin) = lens_options(&a.lens)?;
     super::kafka::where_filter(&a.lens)?;
     let opts = LoadOptions {
@@ -236,23 +282,8 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     progress.finish();
     let loaded = loaded?;
     let t_load = t0.elapsed();
-    let strategies = strategies(&a.lens, &loaded.lens, true)?;
-    let engine_opts = Options {
-        strategies,
-        consumers: a.lens.consumers,
-        max_findings: if a.max_findings == 0 {
-            usize::MAX
-        } else {
-            a.max_findings
-        },
-        keep_states: a.state,
-    };
-    let ropts = ReportOptions {
-        max_findings: a.max_findings,
-        state: a.state,
-        skipped_lines: loaded.skipped,
-        first_skipped: loaded.first_skipped.clone(),
-    };
+    let engine_opts = engine_options(&a, strategies(&a.lens, &loaded.lens, true)?);
+    let ropts = report_options(&a, loaded.skipped, loaded.first_skipped.clone());
     let (report, analysis) = analyze_and_report(
         &file.display().to_string(),
         &loaded.store,
@@ -276,14 +307,5 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
             t0.elapsed() - t_analyze
         );
     }
-    let matched: Vec<&str> = kinds
-        .iter()
-        .filter(|k| report.count_of(**k, &analysis) > 0)
-        .map(|k| k.name())
-        .collect();
-    if !matched.is_empty() {
-        eprintln!("kord: --fail-on matched: {}", matched.join(", "));
-        return Ok(3);
-    }
-    Ok(0)
+    Ok(fail_status(&kinds, &report, &analysis))
 }

@@ -1,30 +1,30 @@
 //! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
 
-use super::analyze::{analyze_and_report, emit, lens_options, rendered, strategies, text_width};
+use super::analyze::{
+    analyze_and_report, emit, engine_options, fail_on, fail_status, lens_options, rendered,
+    report_options, strategies, text_width,
+};
 use super::args::{AnalyzeArgs, KafkaArgs, KafkaReadArgs, LensArgs, ProduceArgs, RecordArgs};
 use super::progress::Progress;
 use super::UsageError;
 use kord::config::{resolve, Flags, Resolved, SystemSecrets, CLUSTER_ENV};
-use kord::decode::{framing, Stage};
-use kord::detect::Kind;
-use kord::engine::Options;
+use kord::decode::Stage;
 use kord::filter::RecordFilter;
 use kord::model::lens::LensConfig;
-use kord::model::RecordBuf;
 use kord::model::{Ingest, Lens};
-use kord::report::{render_text, ReportOptions};
+use kord::report::render_text;
+use kord::source::kafka::capture::{ingest_topic, record_topic, Captured, Keep, RecordingWriter};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
 use kord::source::kafka::produce::{
     ensure_topic, produce as publish, produce_records, topic_is_empty,
 };
-use kord::source::kafka::reader::{read_bounded, KafkaReader, ReadOrder};
+use kord::source::kafka::reader::{KafkaReader, ReadOrder};
 use kord::source::kafka::{parse_duration, KafkaConfig, KafkaSourceError, StartFrom, Until};
-use kord::source::recording::{header_line, Header, RecordingReader};
+use kord::source::recording::{Header, RecordingReader};
 use kord::source::{resolve_lens, LoadOptions};
-use std::io::{BufWriter, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::mpsc::RecvTimeoutError;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A Kafka error as the binary reports it (usage ones exit 2).
 pub fn kerr(e: KafkaSourceError) -> anyhow::Error {
@@ -196,69 +196,6 @@ pub fn live_lens(a: &LensArgs) -> anyhow::Result<(Lens, Option<LensConfig>)> {
     Ok((lens, set))
 }
 
-/// Reads to `until` on this thread and hands batches of records to `work`
-/// on another, so polling and merging overlap with the lens and JSON work.
-/// `work` gets `None` when no batch came for 200 ms (time to flush).
-fn read_pipelined(
-    reader: &mut KafkaReader,
-    until: &Until,
-    order: ReadOrder,
-    progress: &Progress,
-    work: &mut (dyn FnMut(Option<RecordBuf>) -> Result<(), KafkaSourceError> + Send),
-) -> Result<u64, KafkaSourceError> {
-    let to_end = *until == Until::End;
-    const BATCH: usize = 4096;
-    let fresh = || RecordBuf::with_capacity(BATCH, 256);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBuf>(32);
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(move || -> Result<(), KafkaSourceError> {
-            loop {
-                match rx.recv_timeout(Duration::from_millis(200)) {
-                    Ok(batch) => work(Some(batch))?,
-                    Err(RecvTimeoutError::Timeout) => work(None)?,
-                    Err(RecvTimeoutError::Disconnected) => return work(None),
-                }
-            }
-        });
-        let stopped = || KafkaSourceError::Client("the consumer of the records stopped".into());
-        let batch = std::cell::RefCell::new(fresh());
-        let send = |b: RecordBuf| tx.send(b).map_err(|_| stopped());
-        let read = read_bounded(
-            reader,
-            until,
-            order,
-            &mut |r| {
-                let mut b = batch.borrow_mut();
-                b.push(r);
-                if b.len() >= BATCH {
-                    send(std::mem::replace(&mut *b, fresh()))?;
-                }
-                Ok(())
-            },
-            &mut |_, reader| {
-                progress.kafka_at(&reader.marks(), to_end);
-                let mut b = batch.borrow_mut();
-                if !b.is_empty() {
-                    send(std::mem::replace(&mut *b, fresh()))?;
-                }
-                Ok(())
-            },
-        );
-        let rest = batch.take();
-        let last = if rest.is_empty() { Ok(()) } else { send(rest) };
-        drop(tx);
-        let worked = worker.join().unwrap_or_else(|_| {
-            Err(KafkaSourceError::Client(
-                "the record writer panicked".into(),
-            ))
-        });
-        // The worker's own error explains a send failure better.
-        worked?;
-        last?;
-        read
-    })
-}
-
 fn stderr_line(s: &str) {
     eprintln!("kord: {s}");
 }
@@ -271,12 +208,6 @@ fn limit(until: &Until) -> Option<u64> {
     }
 }
 
-/// The bytes of a record's key and payload (for progress).
-fn record_bytes(r: &kord::model::Record<'_>) -> u64 {
-    let len = |p: &kord::model::Payload<'_>| p.bytes().map_or(0, <[u8]>::len);
-    (len(&r.payload) + len(&r.key)) as u64
-}
-
 /// `kord analyze -b BROKERS -t TOPIC`: the report of section 7 over a topic
 /// read to `--until` (default: its end).
 pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
@@ -285,15 +216,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             UsageError("analyze takes a FILE or -b BROKERS -t TOPIC, not both".into()).into(),
         );
     }
-    let kinds: Vec<Kind> = a
-        .fail_on
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            Kind::parse(s)
-                .ok_or_else(|| UsageError(format!("--fail-on: unknown finding kind {s:?}")))
-        })
-        .collect::<Result<_, _>>()?;
+    let kinds = fail_on(&a)?;
     let until = until(&a.read)?;
     let (cfg, cl) = read_config(&a.kafka, &a.read, &until)?;
     if until == Until::Never {
@@ -307,82 +230,37 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         Some(g) => Some(GroupObserver::new(&cfg, g).map_err(kerr)?),
         None => None,
     };
-    if let Some(obs) = observer.as_mut() {
-        // A first sample, so the status has a window of two.
-        let marks = reader.refresh_watermarks(cfg.timeout);
-        obs.observe(reader.consumer(), &marks).map_err(kerr)?;
-    }
+    // A first sample, so the status has a window of two.
+    let _ = observe(observer.as_mut(), &mut reader, &cfg)?;
     let mut ingest = Ingest::new(lens, false);
     ingest.set_partitions(reader.topic_partition_count());
-    let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = Instant::now();
-    let mut line = 0u64;
-    let mut stage = decoder.map(Stage::new).filter(Stage::is_active);
+    let keep = Keep {
+        filter: filter.as_ref(),
+        stage: decoder.map(Stage::new).filter(Stage::is_active),
+    };
     let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
-    let read = read_pipelined(
+    let to_end = until == Until::End;
+    let read = ingest_topic(
         &mut reader,
         &until,
         order(&a.read),
-        &progress,
-        &mut |batch| {
-            if let Some(b) = batch {
-                let (mut n, mut bytes) = (0u64, 0u64);
-                b.try_for_each(|r| {
-                    line += 1;
-                    n += 1;
-                    bytes += record_bytes(r);
-                    kord::source::ingest_record(
-                        &mut ingest,
-                        stage.as_mut(),
-                        filter.as_ref(),
-                        r,
-                        line,
-                        None,
-                    );
-                    Ok(())
-                })?;
-                progress.count(n, bytes);
-            }
-            Ok(())
-        },
+        &mut ingest,
+        keep,
+        &mut |r| progress.kafka_at(&r.marks(), to_end),
+        &mut |done| progress.count(done.records, done.bytes),
     );
     progress.finish();
     read.map_err(kerr)?;
-    let group = match observer.as_mut() {
-        Some(obs) => {
-            let marks = reader.refresh_watermarks(cfg.timeout);
-            Some(obs.observe(reader.consumer(), &marks).map_err(kerr)?)
-        }
-        None => None,
-    };
+    let group = observe(observer.as_mut(), &mut reader, &cfg)?;
     let (store, lens) = ingest.finish();
     let t_read = t0.elapsed();
-    let strategies = strategies(&a.lens, &lens, true)?;
-    let engine_opts = Options {
-        strategies,
-        consumers: a.lens.consumers,
-        max_findings: if a.max_findings == 0 {
-            usize::MAX
-        } else {
-            a.max_findings
-        },
-        keep_states: a.state,
-    };
-    let ropts = ReportOptions {
-        max_findings: a.max_findings,
-        state: a.state,
-        skipped_lines: 0,
-        first_skipped: Vec::new(),
-    };
-    let (report, analysis) = analyze_and_report(
-        &cfg.describe(),
-        &store,
-        &lens,
-        &engine_opts,
-        &a.whatif,
-        &ropts,
-    )?;
-    if timing {
+    let engine_opts = engine_options(&a, strategies(&a.lens, &lens, true)?);
+    let ropts = report_options(&a, 0, Vec::new());
+    let source = cfg.describe();
+    let (report, analysis) =
+        analyze_and_report(&source, &store, &lens, &engine_opts, &a.whatif, &ropts)?;
+    if std::env::var_os("KORD_TIMING").is_some() {
         eprintln!(
             "kord: timing: read {t_read:?}, analyze {:?}",
             t0.elapsed() - t_read
@@ -406,16 +284,20 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         }
     };
     emit(&out, a.output.as_deref())?;
-    let matched: Vec<&str> = kinds
-        .iter()
-        .filter(|k| report.count_of(**k, &analysis) > 0)
-        .map(|k| k.name())
-        .collect();
-    if !matched.is_empty() {
-        eprintln!("kord: --fail-on matched: {}", matched.join(", "));
-        return Ok(3);
-    }
-    Ok(0)
+    Ok(fail_status(&kinds, &report, &analysis))
+}
+
+/// The observed group (`--group`) as of the reader's latest watermarks.
+fn observe(
+    observer: Option<&mut GroupObserver>,
+    reader: &mut KafkaReader,
+    cfg: &KafkaConfig,
+) -> anyhow::Result<Option<GroupSnapshot>> {
+    let Some(obs) = observer else {
+        return Ok(None);
+    };
+    let marks = reader.refresh_watermarks(cfg.timeout);
+    Ok(Some(obs.observe(reader.consumer(), &marks).map_err(kerr)?))
 }
 
 /// The `--group` section of the text report.
@@ -486,14 +368,81 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
     let (_, lens_cfg) = live_lens(&lens_for_topic(&a.lens, &cl, &cfg.topic))?;
     let decoder = super::payload::decoder(&a.payload, cl.schema_registry.as_deref())?
         .filter(|d| d.has_lookup());
-    // A filter over decoded payloads needs the stage; the file keeps the raw bytes.
-    let mut stage = decoder.clone().map(Stage::new).filter(Stage::is_active);
     let mut reader = KafkaReader::connect(&cfg).map_err(kerr)?;
-    let header = Header {
+    let header = record_header(&a, &cfg, reader.topic_partition_count(), lens_cfg);
+    let sink: Box<dyn Write + Send> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(
+            std::fs::File::create(out)
+                .map_err(|e| UsageError(format!("{}: cannot create: {e}", out.display())))?,
+        )
+    };
+    let name = out.display().to_string();
+    // A signal stops the recording between batches: the file is flushed and
+    // closed with only complete lines, then kord exits with 128+N.
+    kord::signals::defer();
+    let mut w = RecordingWriter::create(sink, &name, &header, decoder.clone()).map_err(kerr)?;
+    let started = Instant::now();
+    // A filter over decoded payloads needs the stage; the file keeps the raw bytes.
+    let keep = Keep {
+        filter: filter.as_ref(),
+        stage: decoder.map(Stage::new).filter(Stage::is_active),
+    };
+    let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
+    let to_end = until == Until::End;
+    let result = record_topic(
+        &mut reader,
+        &until,
+        order(&a.read),
+        keep,
+        &mut w,
+        &mut |r| progress.kafka_at(&r.marks(), to_end),
+        &mut |w, done| {
+            progress.count(done.records, done.bytes);
+            if let Some(code) = kord::signals::exit_code() {
+                w.flush()?;
+                stderr_line(&format!(
+                    "recording to {name} stopped by signal {}; every line written is complete",
+                    code - 128
+                ));
+                std::process::exit(code.into());
+            }
+            Ok(())
+        },
+    );
+    progress.finish();
+    let Captured { read, kept } = result.map_err(|e| {
+        stderr_line(&format!(
+            "recording to {name} stopped; the lines written are complete and valid"
+        ));
+        kerr(e)
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    let what = if filter.is_some() {
+        format!("{kept} of {read} records (--where)")
+    } else {
+        format!("{read} records")
+    };
+    stderr_line(&format!(
+        "recorded {what} from {} to {name} in {secs:.1}s",
+        cfg.describe()
+    ));
+    Ok(0)
+}
+
+/// The recording's header: where and when, the command, the lens; never a
+/// secret (brokers and topic only: -X/-F values never go in).
+fn record_header(
+    a: &RecordArgs,
+    cfg: &KafkaConfig,
+    partitions: u32,
+    lens: Option<LensConfig>,
+) -> Header {
+    Header {
         kord: 1,
         topic: Some(cfg.topic.clone()),
-        partitions: Some(reader.topic_partition_count()),
-        // Brokers and topic only: -X/-F values (passwords, keys) never go in.
+        partitions: Some(partitions),
         source: Some(cfg.describe()),
         recorded_at: Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
         note: Some(format!(
@@ -505,121 +454,10 @@ pub fn record(a: RecordArgs) -> anyhow::Result<u8> {
                 .as_deref()
                 .map_or(String::new(), |w| format!(" --where {w:?}"))
         )),
-        lens: lens_cfg,
+        lens,
         consumers: None,
         assignor: None,
-    };
-    let sink: Box<dyn Write + Send> = if out.as_os_str() == "-" {
-        Box::new(std::io::stdout())
-    } else {
-        Box::new(
-            std::fs::File::create(out)
-                .map_err(|e| UsageError(format!("{}: cannot create: {e}", out.display())))?,
-        )
-    };
-    let mut w = BufWriter::with_capacity(1 << 20, sink);
-    let name = out.display().to_string();
-    // A signal stops the recording between batches: the file is flushed and
-    // closed with only complete lines, then kord exits with 128+N.
-    kord::signals::defer();
-    let io = |e: std::io::Error| KafkaSourceError::Client(format!("{name}: {e}"));
-    writeln!(w, "{}", header_line(&header)).map_err(io)?;
-    w.flush().map_err(io)?;
-    let started = Instant::now();
-    let mut last_flush = Instant::now();
-    let mut line = Vec::with_capacity(1024);
-    // Schema ids whose lines are written (or could not be fetched).
-    let mut schemas_done = std::collections::HashSet::new();
-    let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
-    let mut kept = 0u64;
-    let result = read_pipelined(
-        &mut reader,
-        &until,
-        order(&a.read),
-        &progress,
-        &mut |batch| {
-            if let Some(b) = &batch {
-                let (mut n, mut bytes) = (0u64, 0u64);
-                b.try_for_each(|r| {
-                    n += 1;
-                    bytes += record_bytes(r);
-                    if let Some(f) = &filter {
-                        let keep = match &mut stage {
-                            Some(st) => f.matches(&st.apply(r).record),
-                            None => f.matches(r),
-                        };
-                        if !keep {
-                            return Ok(());
-                        }
-                    }
-                    kept += 1;
-                    if let Some(d) = &decoder {
-                        // The schemas a record needs go in before it (SPEC §2).
-                        for part in [&r.key, &r.payload] {
-                            let Some(Some(Ok((id, _)))) = part.bytes().map(framing) else {
-                                continue;
-                            };
-                            if !schemas_done.insert(id) {
-                                continue;
-                            }
-                            if let Ok(docs) = d.docs_for(id) {
-                                for doc in docs {
-                                    if doc.id == id || schemas_done.insert(doc.id) {
-                                        writeln!(w, "{}", doc.to_line()).map_err(io)?;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    line.clear();
-                    r.write_json_line(&mut line);
-                    line.push(b'\n');
-                    w.write_all(&line).map_err(io)
-                })?;
-                progress.count(n, bytes);
-            }
-            // At least twice a second, and whenever the stream pauses.
-            if batch.is_none() || last_flush.elapsed() >= Duration::from_millis(500) {
-                last_flush = Instant::now();
-                w.flush().map_err(io)?;
-            }
-            if let Some(code) = kord::signals::exit_code() {
-                w.flush().map_err(io)?;
-                stderr_line(&format!(
-                    "recording to {name} stopped by signal {}; every line written is complete",
-                    code - 128
-                ));
-                std::process::exit(code.into());
-            }
-            Ok(())
-        },
-    );
-    progress.finish();
-    // Whatever happened, every complete line so far reaches the file.
-    let flushed = w.flush();
-    let n = match result {
-        Ok(n) => n,
-        Err(e) => {
-            stderr_line(&format!(
-                "recording to {} stopped; the lines written are complete and valid",
-                out.display()
-            ));
-            return Err(kerr(e));
-        }
-    };
-    flushed.map_err(io).map_err(kerr)?;
-    let secs = started.elapsed().as_secs_f64();
-    let what = if filter.is_some() {
-        format!("{kept} of {n} records (--where)")
-    } else {
-        format!("{n} records")
-    };
-    stderr_line(&format!(
-        "recorded {what} from {} to {} in {secs:.1}s",
-        cfg.describe(),
-        out.display()
-    ));
-    Ok(0)
+    }
 }
 
 /// `kord produce FILE`: publish a recording byte for byte (each record to

@@ -13,8 +13,11 @@
 //! - [`reader::read_bounded`]: read to `--until`, in a deterministic order.
 //! - [`live::KafkaSource`]: a thread and a bounded channel of
 //!   [`live::SourceEvent`]s for the TUI.
+//! - [`capture`]: read to an end on two threads, into a recording
+//!   (`kord record`) or an ingest (`kord analyze -b`).
 //! - [`produce`]: publish a scenario; [`group`]: observe a consumer group.
 
+pub mod capture;
 pub mod group;
 pub mod live;
 pub mod produce;
