@@ -621,3 +621,192 @@ fn a_scenario_published_as_avro_decodes() {
     let raw = get(&ta, &[]);
     assert_eq!(unparsed(&raw), raw["events"].as_u64().unwrap());
 }
+
+/// A recording's record lines in the shape of the fixture script's `dump`
+/// (partition, offset, key, value, headers; bytes as base64), sorted.
+fn recorded_as_dump(recording: &[u8]) -> Vec<Value> {
+    use base64::Engine as _;
+    let b64 = |p: &kord::model::Payload<'_>| match p.bytes() {
+        Some(b) => Value::from(base64::engine::general_purpose::STANDARD.encode(b)),
+        None => Value::Null,
+    };
+    let text = std::str::from_utf8(recording).expect("a recording is UTF-8 text");
+    let mut out: Vec<Value> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let r = kord::model::line::parse_record(l.as_bytes()).unwrap();
+            let headers: Vec<Value> = r
+                .headers
+                .iter()
+                .map(|(k, v)| Value::from(vec![Value::from(k.as_ref()), b64(v)]))
+                .collect();
+            serde_json::json!({
+                "partition": r.partition, "offset": r.offset,
+                "key": b64(&r.key), "value": b64(&r.payload), "headers": headers,
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| (r["partition"].as_i64(), r["offset"].as_i64()));
+    out
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn the_library_records_a_topic_byte_for_byte() {
+    use kord::source::kafka::capture::{record_topic, Keep, RecordingWriter};
+    use kord::source::kafka::reader::{KafkaReader, ReadOrder};
+    use kord::source::kafka::{KafkaConfig, Until};
+    use kord::source::recording::Header;
+    let b = broker();
+    let t = topic("capture");
+    create(&b, &t, 2);
+    py(&["bytes", &b, &t]);
+    let cfg = KafkaConfig::new(&b, &t);
+    let mut reader = KafkaReader::connect(&cfg).unwrap();
+    let header = Header {
+        kord: 1,
+        topic: Some(t.clone()),
+        partitions: Some(reader.topic_partition_count()),
+        source: Some(cfg.describe()),
+        recorded_at: None,
+        note: None,
+        lens: None,
+        consumers: None,
+        assignor: None,
+    };
+    let mut out = RecordingWriter::create(Vec::new(), "memory", &header, None).unwrap();
+    let (mut batches, mut counted) = (0u32, 0u64);
+    let got = record_topic(
+        &mut reader,
+        &Until::End,
+        ReadOrder::Merged,
+        Keep {
+            filter: None,
+            stage: None,
+        },
+        &mut out,
+        &mut |_| {},
+        &mut |_, done| {
+            batches += 1;
+            counted += done.records;
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!((got.read, got.kept, counted), (7, 7, 7));
+    assert!(batches >= 1);
+    let file = out.into_inner().unwrap();
+    let head: Value = serde_json::from_slice(file.split(|&c| c == b'\n').next().unwrap()).unwrap();
+    assert_eq!(head["partitions"], 2);
+    let theirs = dump(&b, &t);
+    assert_eq!(
+        Value::from(recorded_as_dump(&file)),
+        theirs["records"],
+        "every partition, offset, key, value and header byte"
+    );
+}
+
+/// `--where` over the Avro fixture's decoded `type`: 18 of its 35 alerts
+/// are resolutions (even versions).
+const RESOLVED: &str = r#".payload.type == "AlertResolved""#;
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn where_sees_decoded_avro_in_analyze_the_library_and_live() {
+    use kord::decode::{Decoder, Stage};
+    use kord::filter::RecordFilter;
+    use kord::source::kafka::capture::{ingest_topic, Keep};
+    use kord::source::kafka::live::{KafkaSource, LiveOptions};
+    use kord::source::kafka::reader::{KafkaReader, ReadOrder};
+    use kord::source::kafka::{KafkaConfig, Until};
+    use kord::source::registry::RegistryConfig;
+    use std::sync::Arc;
+    let b = broker();
+    let reg = Registry::start(&[]);
+    let (ta, tj) = (topic("where-avro"), topic("where-twin"));
+    create(&b, &ta, 3);
+    create(&b, &tj, 3);
+    py(&["avro", &b, &reg.url, &ta, &tj]);
+    // The CLI: the Avro topic filters like its JSON twin.
+    let twin = analyze_topic(&b, &tj, &["--where", RESOLVED]);
+    let avro = analyze_topic(
+        &b,
+        &ta,
+        &["--where", RESOLVED, "--schema-registry", &reg.url],
+    );
+    assert_eq!(twin["events"], 18);
+    assert_eq!(avro["events"], 18, "analyze -b decodes before --where");
+
+    let client = kord::source::registry::Registry::new(RegistryConfig::new(&reg.url, &[]).unwrap());
+    let decoder = Arc::new(Decoder::new().with_lookup(Arc::new(client.unwrap())));
+    let filter = RecordFilter::compile(RESOLVED).unwrap();
+    let lens_args: Vec<String> = ALERT_LENS.iter().map(|s| s.to_string()).collect();
+    let lens = alert_lens(&lens_args);
+
+    // The library's bounded read.
+    let cfg = KafkaConfig::new(&b, &ta);
+    let mut reader = KafkaReader::connect(&cfg).unwrap();
+    let mut ingest = kord::model::Ingest::new(lens.clone(), false);
+    let read = ingest_topic(
+        &mut reader,
+        &Until::End,
+        ReadOrder::Merged,
+        &mut ingest,
+        Keep {
+            filter: Some(&filter),
+            stage: Some(Stage::new(decoder.clone())),
+        },
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(read, 35);
+    assert_eq!(ingest.finish().0.len(), 18);
+
+    // Live: the TUI's accumulator decodes, then filters.
+    kord::decode::set_session(Some(decoder));
+    let mut app = kord::tui::App::new(kord::tui::Theme::default(), &cfg.describe());
+    app.live = Some(
+        kord::tui::live::LiveState::new(cfg.describe(), lens, 0, None).with_filter(Some(filter)),
+    );
+    let (mut rx, handle) = KafkaSource::start(&cfg, LiveOptions::default()).unwrap();
+    let started = std::time::Instant::now();
+    while (app.live.as_ref().unwrap().received < 35 || app.len() < 18)
+        && started.elapsed() < std::time::Duration::from_secs(30)
+    {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_source(ev);
+        }
+        if let Some(job) = app.take_live_job(std::time::Instant::now()) {
+            app.on_msg(kord::tui::Msg::Live(job.run()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    handle.stop();
+    kord::decode::set_session(None);
+    assert_eq!(app.live.as_ref().unwrap().received, 35);
+    assert_eq!(app.len(), 18, "live keeps the decoded matches only");
+    let ds = app.ds.as_ref().unwrap();
+    assert_eq!(ds.store.entity_count(), 6, "every alert has resolutions");
+}
+
+/// The alert fixture's lens (`ALERT_LENS` flags).
+fn alert_lens(flags: &[String]) -> kord::model::Lens {
+    let pair = |name: &str| {
+        let i = flags.iter().position(|f| f == name).unwrap();
+        Some(flags[i + 1].clone())
+    };
+    let cfg = kord::model::lens::LensConfig {
+        entity: pair("--entity"),
+        version: pair("--version"),
+        type_: pair("--type"),
+        time: pair("--time"),
+        ..Default::default()
+    };
+    let opts = kord::source::LoadOptions {
+        lens: cfg,
+        ..Default::default()
+    };
+    kord::source::resolve_lens("test", None, &opts).unwrap()
+}

@@ -159,12 +159,12 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
         .into());
     }
     let (cfg, cl) = super::kafka::cluster_config(&a.kafka, Some(&a.read))?;
-    super::kafka::where_filter(&a.lens)?;
+    let filter = super::kafka::where_filter(&a.lens)?;
     let (lens, _) =
         super::kafka::live_lens(&super::kafka::lens_for_topic(&a.lens, &cl, &cfg.topic))?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     // Installed for the live ingest and the inspector.
-    super::payload::decoder(&a.payload, None)?;
+    super::payload::decoder(&a.payload, cl.schema_registry.as_deref())?;
     // Refused or malformed properties are usage errors, said before anything else.
     cfg.client_config().map_err(super::kafka::kerr)?;
     terminal_check()?;
@@ -174,12 +174,12 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     let opts = LiveOptions {
         group: a.read.group.clone(),
         order: super::kafka::order(&a.read),
-        filter: a.lens.where_.clone(),
         ..LiveOptions::default()
     };
     let (rx, handle) = KafkaSource::start(&cfg, opts).map_err(super::kafka::kerr)?;
     let name = cfg.describe();
-    let state = LiveState::new(name.clone(), lens, a.window, a.read.group.clone());
+    let state =
+        LiveState::new(name.clone(), lens, a.window, a.read.group.clone()).with_filter(filter);
     finish(kord::tui::run(Config {
         source: Source::Live,
         name,

@@ -49,6 +49,8 @@ pub struct LiveAccumulator {
     pub dropped: u64,
     /// The decoding stage (`--schema-registry`, `--avro-schema`, `--proto`).
     stage: Option<crate::decode::Stage>,
+    /// `--where EXPR`: asked after decoding, so it sees what the user sees.
+    filter: Option<crate::filter::RecordFilter>,
 }
 
 impl LiveAccumulator {
@@ -59,6 +61,7 @@ impl LiveAccumulator {
             received: 0,
             dropped: 0,
             stage: crate::decode::session().map(crate::decode::Stage::new),
+            filter: None,
         }
     }
 
@@ -71,15 +74,14 @@ impl LiveAccumulator {
             self.received += 1;
             raw.clear();
             r.write_json_line(&mut raw);
-            match &mut self.stage {
-                Some(stage) => {
-                    let st = stage.apply(r);
-                    let why = st.failure.as_deref();
-                    self.ingest
-                        .push_noted(&st.record, self.received, Some(&raw), why);
-                }
-                None => self.ingest.push(r, self.received, Some(&raw)),
-            }
+            crate::source::ingest_record(
+                &mut self.ingest,
+                self.stage.as_mut(),
+                self.filter.as_ref(),
+                r,
+                self.received,
+                Some(&raw),
+            );
         });
         let len = self.ingest.store.len();
         let mut cut = 0;
@@ -286,6 +288,8 @@ pub struct LiveState {
     pub incoming: Incoming,
     /// Records dropped from `incoming` because they were past the window.
     pub incoming_skipped: u64,
+    /// A `--where` filter is on (see [`LiveState::with_filter`]).
+    pub filtered: bool,
     /// Partitions or connection changed: rebuild even without records.
     pub dirty: bool,
     pub in_flight: bool,
@@ -314,6 +318,7 @@ impl LiveState {
             group_name: group,
             incoming: Incoming::default(),
             incoming_skipped: 0,
+            filtered: false,
             dirty: true,
             in_flight: false,
             last_rebuild: None,
@@ -322,6 +327,18 @@ impl LiveState {
             first_strategy: None,
             lag: Default::default(),
         }
+    }
+
+    /// Keeps only the records `filter` (`--where`) matches, decoded first.
+    /// Records older than the window are then not dropped before ingest,
+    /// since the filter decides which of them would be kept.
+    pub fn with_filter(mut self, filter: Option<crate::filter::RecordFilter>) -> LiveState {
+        self.filtered = filter.is_some();
+        match self.acc.lock() {
+            Ok(mut acc) => acc.filter = filter,
+            Err(p) => p.into_inner().filter = filter,
+        }
+        self
     }
 
     /// The watermarks of partition `p`, if reported.

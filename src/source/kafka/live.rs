@@ -78,8 +78,6 @@ pub struct LiveOptions {
     pub watermarks_every: Duration,
     pub group_every: Duration,
     pub partitions_every: Duration,
-    /// `--where EXPR` (crate::filter): only the records it keeps are sent.
-    pub filter: Option<String>,
 }
 
 impl Default for LiveOptions {
@@ -94,7 +92,6 @@ impl Default for LiveOptions {
             watermarks_every: Duration::from_secs(1),
             group_every: Duration::from_secs(5),
             partitions_every: Duration::from_secs(10),
-            filter: None,
         }
     }
 }
@@ -162,39 +159,77 @@ impl KafkaSource {
 }
 
 fn run(
-    mut reader: KafkaReader,
-    mut observer: Option<GroupObserver>,
+    reader: KafkaReader,
+    observer: Option<GroupObserver>,
     opts: LiveOptions,
     tx: Sender<SourceEvent>,
     stop: Arc<AtomicBool>,
 ) {
-    let mut control: VecDeque<SourceEvent> = VecDeque::new();
-    control.push_back(SourceEvent::Connected {
-        topic: reader.topic().to_string(),
-        partitions: reader.topic_partition_count(),
-    });
-    let max_batch = opts.max_batch.max(1);
-    let mut pending = Outbox::new(max_batch);
-    let mut merger = Merger::with_max_hold(opts.max_hold);
-    let merged = opts.order == ReadOrder::Merged;
-    let mut was_connected = true;
-    let mut last_marks = Instant::now();
-    let mut last_group: Option<Instant> = None;
-    let mut last_parts = Instant::now();
-    let mut counted = 0u64;
-    // The expression was checked before the source started.
-    let filter = opts
-        .filter
-        .as_deref()
-        .and_then(|e| crate::filter::RecordFilter::compile(e).ok());
+    let mut pump = Pump::new(reader, observer, opts);
     while !stop.load(Ordering::Relaxed) {
-        let queued = pending.len() + merger.len();
-        if queued < opts.max_pending {
-            let room = (opts.max_pending - queued).min(max_batch);
-            counted += reader.poll(Duration::from_millis(50), room, &mut |r| {
-                if filter.as_ref().is_some_and(|f| !f.matches(r)) {
-                    return;
-                }
+        pump.poll();
+        let connected = pump.connection();
+        // Broker round trips below stop polling: that time is excused from
+        // the merge's hold clocks.
+        let work = Instant::now();
+        pump.periodic(connected);
+        pump.merger.excuse(work.elapsed());
+        if !pump.send(&tx) {
+            return;
+        }
+    }
+}
+
+/// The source thread's state: the reader, the merge, what waits for the
+/// channel (records, then control events) and the clocks of the periodic
+/// broker questions.
+struct Pump {
+    reader: KafkaReader,
+    observer: Option<GroupObserver>,
+    opts: LiveOptions,
+    control: VecDeque<SourceEvent>,
+    pending: Outbox,
+    merger: Merger,
+    was_connected: bool,
+    last_marks: Instant,
+    last_group: Option<Instant>,
+    last_parts: Instant,
+    /// Records polled since the last watermarks event.
+    counted: u64,
+}
+
+impl Pump {
+    fn new(reader: KafkaReader, observer: Option<GroupObserver>, opts: LiveOptions) -> Pump {
+        let mut control = VecDeque::new();
+        control.push_back(SourceEvent::Connected {
+            topic: reader.topic().to_string(),
+            partitions: reader.topic_partition_count(),
+        });
+        Pump {
+            pending: Outbox::new(opts.max_batch.max(1)),
+            merger: Merger::with_max_hold(opts.max_hold),
+            reader,
+            observer,
+            opts,
+            control,
+            was_connected: true,
+            last_marks: Instant::now(),
+            last_group: None,
+            last_parts: Instant::now(),
+            counted: 0,
+        }
+    }
+
+    /// Polls while there is room for more pending records, then lets out
+    /// of the merge what is ready.
+    fn poll(&mut self) {
+        let max_batch = self.opts.max_batch.max(1);
+        let merged = self.opts.order == ReadOrder::Merged;
+        let queued = self.pending.len() + self.merger.len();
+        if queued < self.opts.max_pending {
+            let room = (self.opts.max_pending - queued).min(max_batch);
+            let (merger, pending) = (&mut self.merger, &mut self.pending);
+            self.counted += self.reader.poll(Duration::from_millis(50), room, &mut |r| {
                 if merged {
                     merger.push(r)
                 } else {
@@ -203,105 +238,128 @@ fn run(
             }) as u64;
         } else {
             // Not polling: no partition can deliver, so none is blamed for it.
-            merger.reset_hold(Instant::now());
+            self.merger.reset_hold(Instant::now());
             std::thread::sleep(Duration::from_millis(10));
         }
-        if merged {
-            let mut out = |r: &Record<'_>| {
-                pending.push(r);
-                Ok::<(), Infallible>(())
-            };
-            let ids = reader.partitions();
-            let Ok(_) =
-                merger.pop_ready(&ids, |p| reader.idle(p), Instant::now(), u64::MAX, &mut out);
-            // The merge holds the whole pending budget, so polling stopped
-            // and the partition it waits for cannot deliver: let the
-            // smallest out (out of order, but memory stays bounded).
-            if merger.len() >= opts.max_pending {
-                let Ok(_) = merger.pop_any(max_batch as u64, &mut out);
-            }
+        if !merged {
+            return;
         }
-        let connected = matches!(reader.connection(), Connection::Connected);
-        if connected != was_connected {
-            was_connected = connected;
-            control.push_back(match reader.connection() {
+        let pending = &mut self.pending;
+        let mut out = |r: &Record<'_>| {
+            pending.push(r);
+            Ok::<(), Infallible>(())
+        };
+        let ids = self.reader.partitions();
+        let reader = &self.reader;
+        let Ok(_) =
+            self.merger
+                .pop_ready(&ids, |p| reader.idle(p), Instant::now(), u64::MAX, &mut out);
+        // The merge holds the whole pending budget, so polling stopped
+        // and the partition it waits for cannot deliver: let the
+        // smallest out (out of order, but memory stays bounded).
+        if self.merger.len() >= self.opts.max_pending {
+            let Ok(_) = self.merger.pop_any(max_batch as u64, &mut out);
+        }
+    }
+
+    /// Whether the reader is connected; a change is queued as an event.
+    fn connection(&mut self) -> bool {
+        let connected = matches!(self.reader.connection(), Connection::Connected);
+        if connected != self.was_connected {
+            self.was_connected = connected;
+            self.control.push_back(match self.reader.connection() {
                 Connection::Connected => SourceEvent::Connected {
-                    topic: reader.topic().to_string(),
-                    partitions: reader.topic_partition_count(),
+                    topic: self.reader.topic().to_string(),
+                    partitions: self.reader.topic_partition_count(),
                 },
                 Connection::Disconnected { reason, .. } => SourceEvent::Disconnected {
                     reason: reason.clone(),
                 },
             });
         }
-        // Broker round trips below stop polling: that time is excused from
-        // the merge's hold clocks.
-        let work = Instant::now();
-        if last_marks.elapsed() >= opts.watermarks_every {
-            let secs = last_marks.elapsed().as_secs_f64();
-            last_marks = Instant::now();
-            // Watermarks from the fetch responses cost no round trip; only
-            // a quiet stream asks the broker (one partition), to notice a
-            // lost broker and its return.
-            if counted == 0 {
-                reader.probe(Duration::from_millis(500));
-            }
-            let marks = reader.cached_watermarks();
-            // Only the newest watermarks matter: drop stale ones still queued.
-            control.retain(|e| !matches!(e, SourceEvent::Watermarks { .. }));
-            control.push_back(SourceEvent::Watermarks {
-                marks,
-                events_per_sec: counted as f64 / secs.max(1e-3),
-                pending: pending.len() + merger.len(),
-            });
-            counted = 0;
+        connected
+    }
+
+    /// Watermarks, new partitions and the observed group, each when due.
+    fn periodic(&mut self, connected: bool) {
+        if self.last_marks.elapsed() >= self.opts.watermarks_every {
+            self.watermarks();
         }
-        if connected && last_parts.elapsed() >= opts.partitions_every {
-            last_parts = Instant::now();
-            match reader.refresh_partitions() {
+        if connected && self.last_parts.elapsed() >= self.opts.partitions_every {
+            self.last_parts = Instant::now();
+            match self.reader.refresh_partitions() {
                 Ok(fresh) if !fresh.is_empty() => {
-                    control.push_back(SourceEvent::NewPartitions(fresh))
+                    self.control.push_back(SourceEvent::NewPartitions(fresh))
                 }
                 Ok(_) => {}
-                Err(e) => control.push_back(SourceEvent::Warning(e.to_string())),
+                Err(e) => self.control.push_back(SourceEvent::Warning(e.to_string())),
             }
         }
-        if let Some(obs) = observer.as_mut() {
-            if connected && last_group.is_none_or(|t| t.elapsed() >= opts.group_every) {
-                last_group = Some(Instant::now());
-                let marks = reader.marks();
-                control.retain(|e| !matches!(e, SourceEvent::Group(_)));
-                control.push_back(match obs.observe(reader.consumer(), &marks) {
+        let group_due = self
+            .last_group
+            .is_none_or(|t| t.elapsed() >= self.opts.group_every);
+        if let (Some(obs), true) = (self.observer.as_mut(), connected && group_due) {
+            self.last_group = Some(Instant::now());
+            let marks = self.reader.marks();
+            self.control.retain(|e| !matches!(e, SourceEvent::Group(_)));
+            self.control
+                .push_back(match obs.observe(self.reader.consumer(), &marks) {
                     Ok(s) => SourceEvent::Group(s),
                     Err(e) => SourceEvent::Warning(e.to_string()),
                 });
-            }
         }
-        merger.excuse(work.elapsed());
-        // Records first (in batches of at most max_batch), then control events.
-        while let Some(batch) = pending.take() {
+    }
+
+    /// Queues the newest watermarks (dropping stale ones still queued) and
+    /// the rate since the last ones.
+    fn watermarks(&mut self) {
+        let secs = self.last_marks.elapsed().as_secs_f64();
+        self.last_marks = Instant::now();
+        // Watermarks from the fetch responses cost no round trip; only a
+        // quiet stream asks the broker (one partition), to notice a lost
+        // broker and its return.
+        if self.counted == 0 {
+            self.reader.probe(Duration::from_millis(500));
+        }
+        let marks = self.reader.cached_watermarks();
+        self.control
+            .retain(|e| !matches!(e, SourceEvent::Watermarks { .. }));
+        self.control.push_back(SourceEvent::Watermarks {
+            marks,
+            events_per_sec: self.counted as f64 / secs.max(1e-3),
+            pending: self.pending.len() + self.merger.len(),
+        });
+        self.counted = 0;
+    }
+
+    /// Sends records first (in batches of at most `max_batch`), then
+    /// control events, as far as the channel has room. False when the
+    /// receiver is gone.
+    fn send(&mut self, tx: &Sender<SourceEvent>) -> bool {
+        while let Some(batch) = self.pending.take() {
             match tx.try_send(SourceEvent::Records(batch)) {
                 Ok(()) => {}
                 Err(TrySendError::Full(SourceEvent::Records(b))) => {
-                    pending.put_back(b);
+                    self.pending.put_back(b);
                     break;
                 }
-                Err(_) => return,
+                Err(_) => return false,
             }
         }
-        while let Some(ev) = control.pop_front() {
+        while let Some(ev) = self.control.pop_front() {
             match tx.try_send(ev) {
                 Ok(()) => {}
                 Err(TrySendError::Full(ev)) => {
-                    control.push_front(ev);
+                    self.control.push_front(ev);
                     break;
                 }
-                Err(TrySendError::Closed(_)) => return,
+                Err(TrySendError::Closed(_)) => return false,
             }
         }
-        if control.len() > 1000 {
-            control.drain(..control.len() - 1000);
+        if self.control.len() > 1000 {
+            self.control.drain(..self.control.len() - 1000);
         }
+        true
     }
 }
 

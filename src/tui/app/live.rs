@@ -39,8 +39,9 @@ impl App {
                 live.lag
                     .on_records(batch.iter().map(|r| (r.partition, r.offset, r.ts)));
                 live.incoming.push(batch);
-                // Whatever is older than the window would be dropped anyway.
-                if live.window > 0 && live.incoming.len() > live.window {
+                // Whatever is older than the window would be dropped anyway (with
+                // no filter: every record becomes an event).
+                if live.window > 0 && !live.filtered && live.incoming.len() > live.window {
                     live.incoming_skipped += live.incoming.keep_last(live.window) as u64;
                 }
                 if live.conn == LiveConn::Connecting {
