@@ -9,7 +9,6 @@ use kord::model::{EventStore, Lens};
 use kord::partition::Partitioner;
 use kord::report::whatif::WhatIfSection;
 use kord::report::{render_text, Report, ReportOptions};
-use kord::sim::assign::Assignor;
 use kord::sim::whatif::{repartition, PartitionBy, WhatIf};
 use kord::sim::{parse_rebalances, Model};
 use kord::source::{load_recording, LoadOptions};
@@ -38,21 +37,12 @@ pub fn lens_options(a: &LensArgs) -> anyhow::Result<(LensConfig, String)> {
         cost: a.cost.clone(),
         consumers: (a.consumers.is_some() || a.assignor.is_some()).then(|| ConsumersConfig {
             count: a.consumers,
-            assignor: a.assignor.clone(),
+            assignor: a.assignor.map(|x| x.name().to_string()),
         }),
         ..LensConfig::default()
     };
     cfg.overlay(flags);
     Ok((cfg, origin))
-}
-
-/// Checks the assignor named by the flags or the lens (unknown: usage error).
-pub fn check_assignor(lens: &Lens) -> anyhow::Result<()> {
-    if let Some(a) = &lens.assignor {
-        a.parse::<Assignor>()
-            .map_err(|e| UsageError(e.to_string()))?;
-    }
-    Ok(())
 }
 
 /// The re-partitioning what-if and the simulation options from the flags.
@@ -118,7 +108,6 @@ pub fn analyze_and_report(
     w: &WhatIfArgs,
     ropts: &ReportOptions,
 ) -> anyhow::Result<(Report, Analysis)> {
-    check_assignor(lens)?;
     let (what_if, simopts) = whatif_options(w, store.partitions)?;
     let recorded = analyze_with(store, lens, opts, &simopts);
     let (mut report, analysis) = match what_if {

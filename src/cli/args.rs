@@ -102,7 +102,7 @@ pub struct LensArgs {
     pub consumers: Option<u32>,
     /// Assignor: range (default), roundrobin, sticky, cooperative-sticky, uniform.
     #[arg(long)]
-    pub assignor: Option<String>,
+    pub assignor: Option<Assignor>,
     /// Keep only the records this jq expression selects, over
     /// {topic, partition, offset, ts, key, headers, payload} (payload decoded).
     #[arg(long = "where", value_name = "EXPR")]

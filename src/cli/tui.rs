@@ -13,8 +13,32 @@ use std::path::PathBuf;
 struct Common {
     theme: Theme,
     strategy: Option<StrategyKind>,
+    consumers: Option<u32>,
     log: Option<PathBuf>,
     what_if: WhatIfSettings,
+}
+
+impl Common {
+    /// The TUI's configuration: the one place a command's flags become it.
+    fn config(
+        self,
+        source: Source,
+        name: String,
+        load: LoadOptions,
+        live: Option<kord::tui::live::LiveInput>,
+    ) -> Config {
+        Config {
+            source,
+            name,
+            load,
+            theme: self.theme,
+            strategy: self.strategy,
+            consumers: self.consumers,
+            log: self.log,
+            what_if: self.what_if,
+            live,
+        }
+    }
 }
 
 fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result<Common> {
@@ -41,6 +65,7 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
     Ok(Common {
         theme,
         strategy,
+        consumers: lens.consumers,
         log,
         what_if: WhatIfSettings { layout, sim },
     })
@@ -48,11 +73,8 @@ fn common(lens: &LensArgs, whatif: &WhatIfArgs, tui: &TuiArgs) -> anyhow::Result
 
 /// How `replay` and `demo` read their stream through the lens flags.
 fn load_options(lens: &LensArgs, lenient: bool) -> anyhow::Result<LoadOptions> {
+    // A lens file's values (its assignor among them) are checked as it is read.
     let (cfg, origin) = lens_options(lens)?;
-    if let Some(a) = cfg.consumers.as_ref().and_then(|c| c.assignor.as_ref()) {
-        a.parse::<kord::sim::assign::Assignor>()
-            .map_err(|e| UsageError(e.to_string()))?;
-    }
     super::kafka::where_filter(lens)?;
     Ok(LoadOptions {
         lens: cfg,
@@ -94,17 +116,12 @@ pub fn replay(a: ReplayArgs) -> anyhow::Result<u8> {
     }
     terminal_check()?;
     let name = a.file.display().to_string();
-    finish(kord::tui::run(Config {
-        source: Source::File(a.file),
+    finish(kord::tui::run(c.config(
+        Source::File(a.file),
         name,
         load,
-        theme: c.theme,
-        strategy: c.strategy,
-        consumers: a.lens.consumers,
-        log: c.log,
-        what_if: c.what_if,
-        live: None,
-    }))
+        None,
+    )))
 }
 
 /// Runs `kord demo [SCENARIO]` (and bare `kord`).
@@ -130,21 +147,16 @@ pub fn demo(a: DemoArgs) -> anyhow::Result<u8> {
     let load = load_options(&a.lens, false)?;
     let c = common(&a.lens, &a.whatif, &a.tui)?;
     terminal_check()?;
-    finish(kord::tui::run(Config {
-        source: Source::Scenario {
+    finish(kord::tui::run(c.config(
+        Source::Scenario {
             name: name.clone(),
             events: a.events,
             seed: a.seed,
         },
-        name: format!("demo {name}"),
+        format!("demo {name}"),
         load,
-        theme: c.theme,
-        strategy: c.strategy,
-        consumers: a.lens.consumers,
-        log: c.log,
-        what_if: c.what_if,
-        live: None,
-    }))
+        None,
+    )))
 }
 
 /// Runs `kord live -b BROKERS -t TOPIC`: the TUI over a live topic, read-only.
@@ -180,15 +192,10 @@ pub fn live(a: LiveArgs) -> anyhow::Result<u8> {
     let name = cfg.describe();
     let state =
         LiveState::new(name.clone(), lens, a.window, a.read.group.clone()).with_filter(filter);
-    finish(kord::tui::run(Config {
-        source: Source::Live,
+    finish(kord::tui::run(c.config(
+        Source::Live,
         name,
-        load: LoadOptions::default(),
-        theme: c.theme,
-        strategy: c.strategy,
-        consumers: a.lens.consumers,
-        log: c.log,
-        what_if: c.what_if,
-        live: Some(LiveInput { rx, handle, state }),
-    }))
+        LoadOptions::default(),
+        Some(LiveInput { rx, handle, state }),
+    )))
 }
