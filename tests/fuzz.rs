@@ -307,6 +307,7 @@ fn fuzz_parsers_lens_and_header() {
                         consumers: None,
                         max_findings: 100,
                         keep_states: true,
+                        pictures: true,
                     };
                     let _ = analyze(&l.store, &l.lens, &o);
                 }

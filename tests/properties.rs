@@ -100,7 +100,7 @@ proptest! {
         let zst = temp_file(&zstd::encode_all(t.as_bytes(), 1).unwrap(), ".dat");
         let report = |p: &std::path::Path| {
             let l = load_recording(p, &LoadOptions::default(), &mut |_, _| {}).unwrap();
-            let o = Options { strategies: StrategyKind::all_for(&l.lens), consumers: None, max_findings: usize::MAX, keep_states: false };
+            let o = Options { strategies: StrategyKind::all_for(&l.lens), consumers: None, max_findings: usize::MAX, keep_states: false, pictures: true };
             let a = analyze(&l.store, &l.lens, &o);
             let mut v = serde_json::to_value(Report::build("x", &l.store, &a, &ReportOptions::default())).unwrap();
             v["source"] = serde_json::Value::Null;

@@ -101,3 +101,36 @@ fn an_unwritable_output_is_an_error_naming_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent-dir/x.md"), "{err}");
 }
+
+/// The pictures (lanes, wait over time) are only the HTML page's: an
+/// analysis without them gives the same report, and every bundled
+/// recording with findings has lanes when they are asked for.
+#[test]
+fn pictures_change_nothing_but_the_pictures() {
+    use kord::engine::{analyze, Options};
+    use kord::report::{Report, ReportOptions};
+    use kord::source::{load_recording, LoadOptions};
+    use kord::strategy::StrategyKind;
+    for name in ["alert-flap", "hot-key", "order-lifecycle"] {
+        let path = common::root().join(format!("recordings/{name}.jsonl"));
+        let l = load_recording(&path, &LoadOptions::default(), &mut |_, _| {}).unwrap();
+        let run = |pictures| {
+            let o = Options {
+                strategies: StrategyKind::all_for(&l.lens),
+                consumers: None,
+                max_findings: 100,
+                keep_states: true,
+                pictures,
+            };
+            let a = analyze(&l.store, &l.lens, &o);
+            let r = Report::build(name, &l.store, &a, &ReportOptions::default());
+            (r.to_json(), a)
+        };
+        let ((with, a), (without, b)) = (run(true), run(false));
+        assert_eq!(with, without, "{name}: the report");
+        assert!(!a.lanes.is_empty(), "{name}: lanes when asked for");
+        assert!(a.runs.iter().all(|r| r.waits.all.is_some()), "{name}");
+        assert!(b.lanes.is_empty(), "{name}: no lanes otherwise");
+        assert!(b.runs.iter().all(|r| r.waits.all.is_none()), "{name}");
+    }
+}

@@ -209,6 +209,7 @@ pub fn engine_options(a: &AnalyzeArgs, strategies: Vec<StrategyKind>) -> Options
             a.max_findings
         },
         keep_states: a.state,
+        pictures: a.format == "html",
     }
 }
 

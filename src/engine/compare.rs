@@ -51,6 +51,7 @@ impl CompareData {
             consumers: settings.consumers.or(ds.consumers),
             max_findings: 0,
             keep_states: false,
+            pictures: false,
         };
         let a = analyze_with(&ds.store, &ds.lens, &opts, &settings.opts);
         let rows = a

@@ -48,6 +48,10 @@ pub struct Options {
     pub max_findings: usize,
     /// Keep each strategy's final entity states.
     pub keep_states: bool,
+    /// Compute the HTML report's pictures (lane diagrams, wait over time);
+    /// nothing else reads them, so the other formats and the TUI's compare
+    /// view skip their time and memory.
+    pub pictures: bool,
 }
 
 /// Summary of HOL blocking for one strategy.
@@ -219,8 +223,10 @@ pub fn analyze_with(
     }
     let load = det.finish(store);
     let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
-    for f in &det.findings {
-        f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
+    if opts.pictures {
+        for f in &det.findings {
+            f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
+        }
     }
     let (order, _) = intended_order(store);
     type Sim = (SimResult, u32, Option<RebalanceCost>, Arc<WaitCurves>);
@@ -242,7 +248,11 @@ pub fn analyze_with(
                         extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
                     }
                 });
-            let waits = Arc::new(WaitSeries::of_sim(store, &sim));
+            let waits = Arc::new(if opts.pictures {
+                WaitSeries::of_sim(store, &sim)
+            } else {
+                WaitCurves::default()
+            });
             (sim, cfg.consumers, cost, waits)
         });
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
@@ -259,13 +269,12 @@ pub fn analyze_with(
             lanes: &mut lanes,
             slot: runs.len(),
         };
-        let runner = run_pass(
-            store,
-            rule.clone(),
-            lens.buffer_timeout_ms,
-            &ctx,
-            &mut [&mut found, &mut lane_sink],
-        );
+        let sinks: &mut [&mut dyn Sink] = if opts.pictures {
+            &mut [&mut found, &mut lane_sink]
+        } else {
+            &mut [&mut found]
+        };
+        let runner = run_pass(store, rule.clone(), lens.buffer_timeout_ms, &ctx, sinks);
         let (findings, finding_counts) = found.into_parts();
         let intended = intended_runner(rule, store, &order);
         let diverged = diverged(&runner, &intended, store.entity_count());
@@ -291,7 +300,11 @@ pub fn analyze_with(
         stream: det,
         load,
         runs,
-        lanes: lanes.finish(store),
+        lanes: if opts.pictures {
+            lanes.finish(store)
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -354,6 +367,7 @@ mod tests {
             consumers: Some(2),
             max_findings: 10,
             keep_states: false,
+            pictures: true,
         };
         let sim = SimOptions {
             rebalances: crate::sim::parse_rebalances("add@2").unwrap(),

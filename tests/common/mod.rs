@@ -42,6 +42,7 @@ pub fn analyze_text(text: &str, lens_toml: &str) -> (Report, Analysis) {
         consumers: None,
         max_findings: usize::MAX,
         keep_states: false,
+        pictures: true,
     };
     let a = analyze(&loaded.store, &loaded.lens, &opts);
     let r = Report::build("test", &loaded.store, &a, &ReportOptions::default());

@@ -162,6 +162,7 @@ pub fn export_report(
         consumers: sim.consumers.or(ds.consumers),
         max_findings: 1000,
         keep_states: false,
+        pictures: true,
     };
     let a = crate::engine::analyze_with(&ds.store, &ds.lens, &opts, &sim.opts);
     let ropts = ReportOptions {
