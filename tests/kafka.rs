@@ -5,52 +5,15 @@
 
 mod common;
 
+use common::kafka::{broker, kord, ok, stderr, topic};
 use common::{kord_bin, root};
 use kord::source::kafka::live::{KafkaSource, LiveOptions, SourceEvent};
 use kord::source::kafka::KafkaConfig;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn broker() -> String {
-    std::env::var("KORD_TEST_BROKER").expect(
-        "KORD_TEST_BROKER is not set: run scripts/test.sh, or start a broker with \
-         scripts/tansu.sh start DIR and export KORD_TEST_BROKER=127.0.0.1:PORT",
-    )
-}
-
-/// A topic name no other test (or earlier run on the same broker) uses.
-fn topic(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
-
-fn kord(args: &[&str]) -> Output {
-    Command::new(kord_bin())
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run kord")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "kord failed ({:?}): {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The report without the fields that name where it came from.
 fn report(json: &str) -> Value {

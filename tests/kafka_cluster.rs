@@ -5,27 +5,13 @@
 
 mod common;
 
+use common::kafka::{broker, topic};
 use common::kord_bin;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output};
 
 const SECRET: &str = "s3cret-FROM-THE-CONFIG";
-
-fn broker() -> String {
-    std::env::var("KORD_TEST_BROKER").expect(
-        "KORD_TEST_BROKER is not set: run scripts/test.sh, or start a broker with \
-         scripts/tansu.sh start DIR and export KORD_TEST_BROKER=127.0.0.1:PORT",
-    )
-}
-
-fn topic(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 /// kord with a temp XDG_CONFIG_HOME (and no -b unless given).
 fn kord(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {

@@ -8,33 +8,12 @@
 
 mod common;
 
-use common::{kord_bin, root};
+use common::kafka::{broker, kord, ok, stderr, topic};
+use common::root;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-
-fn kord(args: &[&str]) -> Output {
-    Command::new(kord_bin())
-        .args(args)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run kord")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "kord failed ({:?}): {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::{Child, Command, Stdio};
 
 fn fixtures() -> PathBuf {
     root().join("tests/kafka_helpers/payload_fixtures.py")
@@ -392,21 +371,6 @@ fn a_kcat_avro_dump_loads() {
 }
 
 // ---- against a broker (scripts/test.sh starts tansu) ----
-
-fn broker() -> String {
-    std::env::var("KORD_TEST_BROKER").expect(
-        "KORD_TEST_BROKER is not set: run scripts/test.sh, or start a broker with \
-         scripts/tansu.sh start DIR and export KORD_TEST_BROKER=127.0.0.1:PORT",
-    )
-}
-
-fn topic(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
 
 fn create(b: &str, t: &str, partitions: u32) {
     // kord creates a topic with a recording's partition count; for the

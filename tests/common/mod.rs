@@ -1,6 +1,7 @@
 //! Shared helpers for kord's integration tests.
 #![allow(dead_code)]
 
+pub mod kafka;
 pub mod tui;
 
 use kord::engine::{analyze, Analysis, Options};
