@@ -9,6 +9,9 @@
 //! `time-*` as `HH:MM:SS.fff`, `timestamp-*` as RFC 3339 in UTC
 //! (`local-timestamp-*` without the `Z`), `duration` as
 //! `{"months":m,"days":d,"millis":ms}`, NaN and infinities as strings.
+//!
+//! Pure: reads no file and no network; must not import the terminal, tokio,
+//! rdkafka or an adapter.
 
 use apache_avro::Schema;
 use base64::Engine as _;

@@ -1,6 +1,9 @@
 //! Stream findings (SPEC §7): what is true of the stream, whatever the
 //! strategy. Detection is incremental (`observe` per event) so live views
-//! and the report share it; `finish` adds the whole-stream findings.
+//! and the report share it; `finish` adds the whole-stream findings. Reads the
+//! store only, never a strategy's decisions (strategy findings are the
+//! engine's). Core: must not import the terminal, tokio, rdkafka or an adapter
+//! (`source`, `tui`, `cli`).
 
 pub mod lag;
 pub mod lag_trend;

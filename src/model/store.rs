@@ -1,4 +1,7 @@
-//! The event store: every event the lens read, column by column.
+//! The event store: every event the lens read, column by column. Appends and
+//! drops from the front only; must not keep a `serde_json::Value` per event
+//! (values are interned). Core: must not import the terminal, tokio, rdkafka or
+//! an adapter (`source`, `tui`, `cli`).
 
 use super::intern::Interner;
 use super::lens::Lens;

@@ -1,4 +1,6 @@
 //! The report as Markdown tables, for pasting into an issue or a pull request.
+//! Renders a built [`Report`] only. Core: must not import the terminal, tokio,
+//! rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use super::Report;
 

@@ -1,4 +1,7 @@
-//! The report (SPEC §7): one JSON object, or the same content as tables.
+//! The report (SPEC §7): one JSON object, or the same content as tables. Built
+//! from the engine's [`Analysis`]: must not run a strategy, the simulation or a
+//! detector itself. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 pub mod advisor;
 pub mod html;

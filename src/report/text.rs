@@ -1,4 +1,6 @@
-//! The report as tables a person reads in a terminal.
+//! The report as tables a person reads in a terminal. Renders a built
+//! [`Report`] only. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 use super::Report;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};

@@ -1,7 +1,9 @@
 //! Simulation (SPEC §5): consumers, processing time, waits and head-of-line
 //! blocking. Decisions do not change timing: every event costs its `cost`
 //! whatever the strategy decides, so one simulation serves every strategy
-//! with the same delivery model.
+//! with the same delivery model. Timing only: must not decide outcomes (the
+//! strategies do). Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 pub mod assign;
 pub mod whatif;

@@ -1,5 +1,8 @@
 //! Sources: where records come from (recording files, built-in scenarios,
-//! live Kafka). Each adapter turns its input into [`Record`]s for the lens.
+//! live Kafka). Each adapter turns its input into
+//! [`Record`](crate::model::Record)s for the lens. Adapters: they read, decode
+//! and filter records; they must not run a strategy or the simulation (the
+//! engine's), or import the terminal or the TUI.
 
 pub mod kafka;
 pub mod recording;

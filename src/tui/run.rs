@@ -1,8 +1,10 @@
 //! The terminal and the loop: raw mode and the alternate screen (restored on
 //! exit, panic, Ctrl-C and SIGTERM), a tokio loop over crossterm's event
 //! stream and the workers' channel, rendering only when something changed
-//! and at most ~60 times a second, each frame a synchronized update. State
-//! changes only through `dispatch`/`on_msg`; jobs run on workers.
+//! and at most ~60 times a second, each frame a synchronized update. Besides
+//! setting up the app and quitting, it must not change state (actions go
+//! through `dispatch`, results through `App::on_msg`), draw anything but
+//! `ui::draw`, or run heavy work on the loop (jobs run on workers).
 
 use super::app::{dispatch, Action, App, Msg};
 use super::keys::{map_key, map_mouse};
