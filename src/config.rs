@@ -18,6 +18,9 @@
 //! `KORD_CLUSTER` and the flags into brokers, librdkafka properties, a
 //! schema registry URL and per-topic lens files. Secret values are never
 //! printed: [`Cluster`]'s and [`Resolved`]'s `Debug` mask them.
+//!
+//! Reads the file and the environment (and runs `password_cmd`) only: must not
+//! connect to a broker or a registry, or print a secret value.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

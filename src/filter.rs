@@ -11,6 +11,9 @@
 //! else the text (invalid UTF-8 replaced), `null` for a tombstone. A
 //! decoding stage that knows better (Avro, Protobuf) hands its value to
 //! [`RecordFilter::matches_with`].
+//!
+//! Matching only: must not import the terminal, tokio or rdkafka, or read a
+//! file (callers hand it the record).
 
 use crate::model::{Payload, Record};
 use jaq_core::load::{Arena, File, Loader};

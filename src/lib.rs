@@ -3,8 +3,10 @@
 //! The pipeline, in folder order: `source` (recordings, scenarios, Kafka)
 //! -> `model` (records, the lens, the event store) -> `strategy` + `sim`
 //! (decisions, time, head-of-line blocking) -> `detect` (findings) ->
-//! `report` / `tui` (views). `model`, `strategy`, `sim`, `detect` and
-//! `report` know nothing of terminals or Kafka.
+//! `report` / `tui` (views). Declares the modules and holds no code. The core
+//! (`model`, `strategy`, `sim`, `detect`, `report`, `engine`, `partition`) must
+//! not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`); `tests/architecture.rs` checks it.
 
 #![warn(clippy::unwrap_used)]
 

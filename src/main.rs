@@ -1,5 +1,6 @@
 //! The `kord` binary: parses the command line and maps errors to exit codes
 //! (SPEC §1: 0 ok, 2 usage or input error, 3 `--fail-on` matched, 1 other).
+//! Must not hold a command's logic: that is `cli`'s.
 
 #![warn(clippy::unwrap_used)]
 

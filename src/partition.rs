@@ -9,7 +9,9 @@
 //!   `int32`, `% N` (Go truncates toward zero), negated if negative. This is
 //!   also librdkafka's `fnv1a` partitioner, which was written to match Sarama.
 //!
-//! Pure functions: no I/O, no panics, `N = 0` yields partition 0.
+//! Pure functions: no I/O, no panics, `N = 0` yields partition 0. Core: must
+//! not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -2,6 +2,10 @@
 //! convention), after giving the terminal back (TUI) or closing its file
 //! (`kord record`). Commands that must clean up first [`defer`] the exit
 //! and poll [`caught`]; a second signal exits at once.
+//!
+//! Owns the process's signal handlers and the exit code a signal implies; must
+//! not touch the terminal itself (the TUI hands over its restore function) or
+//! any file.
 
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 use std::sync::OnceLock;

@@ -1,4 +1,7 @@
-//! The command line (SPEC §1).
+//! The command line (SPEC §1). Parses the arguments, runs the command and maps
+//! errors to exit codes: the edge of the binary, which asks `kord::engine`,
+//! `kord::report` and the sources for the work. Must not run a rule, the
+//! simulation or a detector itself.
 
 mod analyze;
 mod args;

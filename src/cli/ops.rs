@@ -1,4 +1,5 @@
-//! Operator conveniences: `kord config`, `kord completions`, `kord man`.
+//! Operator conveniences: `kord config`, `kord completions`, `kord man`. Must
+//! not connect to a broker or a registry, or print a secret value.
 
 use super::args::{Cli, CompletionsArgs, ConfigArgs, ManArgs};
 use super::UsageError;

@@ -1,4 +1,6 @@
 //! `kord partition` and `kord assign`: the clients' partitioners and assignors.
+//! Prints what `kord::partition` and `kord::sim::assign` compute; must not
+//! implement a partitioner or an assignor of its own.
 
 use super::args::{AssignArgs, PartitionArgs};
 use super::UsageError;

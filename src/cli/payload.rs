@@ -1,5 +1,7 @@
 //! The decoding flags (`--schema-registry`, `--avro-schema`, `--proto`):
-//! resolved into one decoder, checked before anything else happens.
+//! resolved into one decoder, checked before anything else happens. Builds the
+//! decoder only: must not decode records itself (that is `kord::decode`) or
+//! show registry credentials.
 
 use super::args::PayloadArgs;
 use super::UsageError;

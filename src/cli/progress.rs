@@ -1,6 +1,7 @@
 //! Progress of long reads on stderr (`indicatif`): only when stderr is a
 //! terminal and `--quiet` is not given, and cleared before any output is
-//! printed, so reports (JSON above all) are never mixed with it.
+//! printed, so reports (JSON above all) are never mixed with it. Must not write
+//! to standard output.
 
 use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kord::source::kafka::reader::PartitionMarks;

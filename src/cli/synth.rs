@@ -1,4 +1,5 @@
-//! `kord synth`: write a built-in scenario as a recording.
+//! `kord synth`: write a built-in scenario as a recording. The scenarios are
+//! `kord::source::synth`'s: must not generate events itself.
 
 use super::args::SynthArgs;
 use super::UsageError;

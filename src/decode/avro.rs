@@ -9,6 +9,9 @@
 //! `time-*` as `HH:MM:SS.fff`, `timestamp-*` as RFC 3339 in UTC
 //! (`local-timestamp-*` without the `Z`), `duration` as
 //! `{"months":m,"days":d,"millis":ms}`, NaN and infinities as strings.
+//!
+//! Pure: reads no file and no network; must not import the terminal, tokio,
+//! rdkafka or an adapter.
 
 use apache_avro::Schema;
 use base64::Engine as _;
@@ -171,6 +174,8 @@ impl Walk<'_> {
         self.string(&s);
     }
 
+    /// Writes the value of schema `s` read from `r`: primitives here, the
+    /// complex and logical types through the helpers below.
     fn value(&mut self, s: &Schema, r: &mut &[u8], depth: usize) -> Result<(), String> {
         if depth > MAX_DEPTH {
             return Err(format!("avro: nested deeper than {MAX_DEPTH}"));
@@ -206,25 +211,6 @@ impl Walk<'_> {
                 let t = std::str::from_utf8(b).map_err(|_| "avro: a string is not UTF-8")?;
                 self.string(t);
             }
-            Schema::Uuid => {
-                let n = len(r)?;
-                let b = take(r, n)?;
-                if n == 16 {
-                    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
-                    let h = h.concat();
-                    self.string(&format!(
-                        "{}-{}-{}-{}-{}",
-                        &h[..8],
-                        &h[8..12],
-                        &h[12..16],
-                        &h[16..20],
-                        &h[20..]
-                    ));
-                } else {
-                    let t = std::str::from_utf8(b).map_err(|_| "avro: a uuid is not UTF-8")?;
-                    self.string(t);
-                }
-            }
             Schema::Fixed(f) => {
                 let b = take(r, f.size)?;
                 self.base64(b);
@@ -245,69 +231,19 @@ impl Walk<'_> {
                     .ok_or_else(|| format!("avro: union branch {i} out of range"))?;
                 self.value(v, r, depth + 1)?;
             }
-            Schema::Record(rec) => {
-                self.out.push(b'{');
-                for (k, f) in rec.fields.iter().enumerate() {
-                    if k > 0 {
-                        self.out.push(b',');
-                    }
-                    self.string(&f.name);
-                    self.out.push(b':');
-                    self.value(&f.schema, r, depth + 1)?;
-                }
-                self.out.push(b'}');
+            Schema::Record(rec) => self.record(rec, r, depth)?,
+            Schema::Array(a) => self.array(&a.items, r, depth)?,
+            Schema::Map(m) => self.map(&m.types, r, depth)?,
+            Schema::Ref { name } => {
+                let names = self.names;
+                let t = names
+                    .get(&name.fullname(None))
+                    .ok_or_else(|| format!("avro: unknown type {}", name.fullname(None)))?;
+                self.value(t, r, depth + 1)?;
             }
-            Schema::Array(a) => {
-                self.out.push(b'[');
-                let mut first = true;
-                self.blocks(r, |w, r| {
-                    if !first {
-                        w.out.push(b',');
-                    }
-                    first = false;
-                    w.value(&a.items, r, depth + 1)
-                })?;
-                self.out.push(b']');
-            }
-            Schema::Map(m) => {
-                self.out.push(b'{');
-                let mut first = true;
-                self.blocks(r, |w, r| {
-                    if !first {
-                        w.out.push(b',');
-                    }
-                    first = false;
-                    let n = len(r)?;
-                    let k = std::str::from_utf8(take(r, n)?)
-                        .map_err(|_| "avro: a map key is not UTF-8".to_string())?;
-                    w.string(k);
-                    w.out.push(b':');
-                    w.value(&m.types, r, depth + 1)
-                })?;
-                self.out.push(b'}');
-            }
-            Schema::Decimal(d) => {
-                let b = match &*d.inner {
-                    Schema::Fixed(f) => take(r, f.size)?,
-                    _ => {
-                        let n = len(r)?;
-                        take(r, n)?
-                    }
-                };
-                self.string(&decimal(b, d.scale));
-            }
-            Schema::Date => {
-                let days = long(r)?;
-                let s = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-                    .and_then(|e| e.checked_add_signed(chrono::TimeDelta::try_days(days)?))
-                    .map(|d| d.format("%Y-%m-%d").to_string());
-                match s {
-                    Some(s) => self.string(&s),
-                    None => {
-                        let _ = serde_json::to_writer(&mut *self.out, &days);
-                    }
-                }
-            }
+            Schema::Uuid => self.uuid(r)?,
+            Schema::Decimal(d) => self.decimal_value(d, r)?,
+            Schema::Date => self.date(long(r)?),
             Schema::TimeMillis => {
                 let v = long(r)?;
                 self.time_of_day(v, 1000);
@@ -322,25 +258,128 @@ impl Walk<'_> {
             Schema::LocalTimestampMillis => self.timestamp(long(r)?, 1_000, false),
             Schema::LocalTimestampMicros => self.timestamp(long(r)?, 1_000_000, false),
             Schema::LocalTimestampNanos => self.timestamp(long(r)?, 1_000_000_000, false),
-            Schema::Duration => {
-                let b = take(r, 12)?;
-                let u = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-                self.raw(&format!(
-                    "{{\"months\":{},\"days\":{},\"millis\":{}}}",
-                    u(0),
-                    u(4),
-                    u(8)
-                ));
-            }
-            Schema::Ref { name } => {
-                let names = self.names;
-                let t = names
-                    .get(&name.fullname(None))
-                    .ok_or_else(|| format!("avro: unknown type {}", name.fullname(None)))?;
-                self.value(t, r, depth + 1)?;
-            }
+            Schema::Duration => self.duration(take(r, 12)?),
         }
         Ok(())
+    }
+
+    /// A record: an object of its fields in schema order.
+    fn record(
+        &mut self,
+        rec: &apache_avro::schema::RecordSchema,
+        r: &mut &[u8],
+        depth: usize,
+    ) -> Result<(), String> {
+        self.out.push(b'{');
+        for (k, f) in rec.fields.iter().enumerate() {
+            if k > 0 {
+                self.out.push(b',');
+            }
+            self.string(&f.name);
+            self.out.push(b':');
+            self.value(&f.schema, r, depth + 1)?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// An array of `items`, in blocks.
+    fn array(&mut self, items: &Schema, r: &mut &[u8], depth: usize) -> Result<(), String> {
+        self.out.push(b'[');
+        let mut first = true;
+        self.blocks(r, |w, r| {
+            if !first {
+                w.out.push(b',');
+            }
+            first = false;
+            w.value(items, r, depth + 1)
+        })?;
+        self.out.push(b']');
+        Ok(())
+    }
+
+    /// A map of string keys to `values`, in blocks: an object.
+    fn map(&mut self, values: &Schema, r: &mut &[u8], depth: usize) -> Result<(), String> {
+        self.out.push(b'{');
+        let mut first = true;
+        self.blocks(r, |w, r| {
+            if !first {
+                w.out.push(b',');
+            }
+            first = false;
+            let n = len(r)?;
+            let k = std::str::from_utf8(take(r, n)?)
+                .map_err(|_| "avro: a map key is not UTF-8".to_string())?;
+            w.string(k);
+            w.out.push(b':');
+            w.value(values, r, depth + 1)
+        })?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// A uuid: 16 bytes as the hyphenated text, else the string as written.
+    fn uuid(&mut self, r: &mut &[u8]) -> Result<(), String> {
+        let n = len(r)?;
+        let b = take(r, n)?;
+        if n == 16 {
+            let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+            let h = h.concat();
+            self.string(&format!(
+                "{}-{}-{}-{}-{}",
+                &h[..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            ));
+        } else {
+            let t = std::str::from_utf8(b).map_err(|_| "avro: a uuid is not UTF-8")?;
+            self.string(t);
+        }
+        Ok(())
+    }
+
+    /// A decimal over fixed or bytes: a string with its scale.
+    fn decimal_value(
+        &mut self,
+        d: &apache_avro::schema::DecimalSchema,
+        r: &mut &[u8],
+    ) -> Result<(), String> {
+        let b = match &*d.inner {
+            Schema::Fixed(f) => take(r, f.size)?,
+            _ => {
+                let n = len(r)?;
+                take(r, n)?
+            }
+        };
+        self.string(&decimal(b, d.scale));
+        Ok(())
+    }
+
+    /// A date (days since the epoch) as `YYYY-MM-DD`; the number when out
+    /// of range.
+    fn date(&mut self, days: i64) {
+        let s = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+            .and_then(|e| e.checked_add_signed(chrono::TimeDelta::try_days(days)?))
+            .map(|d| d.format("%Y-%m-%d").to_string());
+        match s {
+            Some(s) => self.string(&s),
+            None => {
+                let _ = serde_json::to_writer(&mut *self.out, &days);
+            }
+        }
+    }
+
+    /// A duration (12 bytes: months, days, millis) as an object.
+    fn duration(&mut self, b: &[u8]) {
+        let u = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        self.raw(&format!(
+            "{{\"months\":{},\"days\":{},\"millis\":{}}}",
+            u(0),
+            u(4),
+            u(8)
+        ));
     }
 
     /// Array and map blocks: a count (negative: followed by a byte size),

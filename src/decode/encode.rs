@@ -1,6 +1,7 @@
 //! Avro encoding of JSON objects, for `kord produce SCENARIO --format
 //! avro`: a record schema inferred from the payloads (every field
-//! nullable), values written with `apache-avro`.
+//! nullable), values written with `apache-avro`. Pure: must not write to Kafka
+//! (`source::kafka::produce` does) or import the terminal or tokio.
 
 use apache_avro::types::Value;
 use apache_avro::Schema;

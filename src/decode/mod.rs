@@ -7,7 +7,8 @@
 //! Pure: schemas come in as text ([`SchemaDoc`]), from a recording's
 //! schema lines or through a [`SchemaLookup`] (the registry client is an
 //! adapter, `source::registry`). A record that cannot be decoded is kept:
-//! the stage says why, and the event counts as `unparsed`.
+//! the stage says why, and the event counts as `unparsed`. Must not import the
+//! terminal, tokio, rdkafka or an adapter (`crate::source`).
 
 pub mod avro;
 pub mod encode;

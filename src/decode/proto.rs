@@ -1,7 +1,9 @@
 //! Protobuf to JSON: `.proto` text compiled at run time (`protox`),
 //! messages decoded by reflection (`prost-reflect`) and written in the
 //! protobuf JSON mapping with the `.proto` field names, default values
-//! included and 64-bit integers as numbers (so a lens reads `/version`).
+//! included and 64-bit integers as numbers (so a lens reads `/version`). Pure:
+//! compiles the text it is given; must not read files or the network, or import
+//! the terminal, tokio, rdkafka or an adapter.
 
 use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, SerializeOptions};
 use protox::file::{ChainFileResolver, File, FileResolver, GoogleFileResolver};

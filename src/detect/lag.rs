@@ -13,7 +13,8 @@
 //! 5. the offset moves but the lag never shrinks between commits: `WARN`;
 //! 6. else `OK`.
 //!
-//! Pure: no clock, no Kafka. The caller passes `now_ms`.
+//! Pure: no clock, no Kafka. The caller passes `now_ms`. Core: must not import
+//! the terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use std::collections::VecDeque;
 

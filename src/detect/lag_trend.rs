@@ -6,7 +6,8 @@
 //! the oldest record the group has not committed, read from the timestamps
 //! of the records kord itself read.
 //!
-//! Pure: no clock, no Kafka. The caller passes the times.
+//! Pure: no clock, no Kafka. The caller passes the times. Core: must not import
+//! the terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use std::collections::VecDeque;
 

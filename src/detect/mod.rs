@@ -1,6 +1,9 @@
 //! Stream findings (SPEC §7): what is true of the stream, whatever the
 //! strategy. Detection is incremental (`observe` per event) so live views
-//! and the report share it; `finish` adds the whole-stream findings.
+//! and the report share it; `finish` adds the whole-stream findings. Reads the
+//! store only, never a strategy's decisions (strategy findings are the
+//! engine's). Core: must not import the terminal, tokio, rdkafka or an adapter
+//! (`source`, `tui`, `cli`).
 
 pub mod lag;
 pub mod lag_trend;
@@ -219,6 +222,21 @@ impl Detector {
     /// Looks at event `i` (called in arrival order).
     pub fn observe(&mut self, store: &EventStore, i: usize) {
         let p = store.partition[i] as usize;
+        let dup_offset = self.observe_offset(store, i, p);
+        if store.flags[i] & flag::UNPARSED != 0 {
+            self.unparsed(store, i);
+            return;
+        }
+        self.observe_clock(store, i);
+        let e = store.entity[i] as usize;
+        self.observe_placement(store, i, e, p);
+        self.observe_version(store, i, e, dup_offset);
+    }
+
+    /// Event `i`'s offset in partition `p`: a regression or a duplicate
+    /// offset. Whether the offset was seen before.
+    #[inline]
+    fn observe_offset(&mut self, store: &EventStore, i: usize, p: usize) -> bool {
         if self.partitions.len() <= p {
             self.partitions.resize_with(p + 1, PartitionTrack::default);
         }
@@ -252,20 +270,27 @@ impl Detector {
                 ),
             );
         }
-        if store.flags[i] & flag::UNPARSED != 0 {
-            self.counts.unparsed += 1;
-            let why = if let Some(r) = store.undecoded_reason(i) {
-                r
-            } else if store.flags[i] & flag::BINARY != 0 {
-                "payload is not UTF-8"
-            } else if store.flags[i] & flag::TOMBSTONE != 0 {
-                "tombstone: the lens reads the entity from the payload"
-            } else {
-                "the lens cannot read the entity (payload not JSON or field missing)"
-            };
-            self.push(Kind::Unparsed, i, store, why.into());
-            return;
-        }
+        dup_offset
+    }
+
+    /// Event `i` could not be read through the lens: why.
+    fn unparsed(&mut self, store: &EventStore, i: usize) {
+        self.counts.unparsed += 1;
+        let why = if let Some(r) = store.undecoded_reason(i) {
+            r
+        } else if store.flags[i] & flag::BINARY != 0 {
+            "payload is not UTF-8"
+        } else if store.flags[i] & flag::TOMBSTONE != 0 {
+            "tombstone: the lens reads the entity from the payload"
+        } else {
+            "the lens cannot read the entity (payload not JSON or field missing)"
+        };
+        self.push(Kind::Unparsed, i, store, why.into());
+    }
+
+    /// Clock skew: event `i`'s own time far from its broker timestamp.
+    #[inline]
+    fn observe_clock(&mut self, store: &EventStore, i: usize) {
         let flags = store.flags[i];
         if flags & flag::OWN_TIME != 0 && flags & flag::HAS_TS != 0 {
             let skew = store.time[i] - store.ts[i];
@@ -279,7 +304,12 @@ impl Detector {
                 );
             }
         }
-        let e = store.entity[i] as usize;
+    }
+
+    /// Where entity `e` shows up: a phantom (its first event not of a
+    /// creating type) and a split entity (a second partition, `p`).
+    #[inline]
+    fn observe_placement(&mut self, store: &EventStore, i: usize, e: usize, p: usize) {
         let first = self.entities.len() <= e || self.entities[e].partitions.is_empty();
         if self.entities.len() <= e {
             self.entities.resize_with(e + 1, || EntityTrack {
@@ -322,6 +352,12 @@ impl Detector {
                 );
             }
         }
+    }
+
+    /// Entity `e`'s order: by version (a duplicate not already counted by
+    /// its offset, out of order, a gap), else by event time.
+    #[inline]
+    fn observe_version(&mut self, store: &EventStore, i: usize, e: usize, dup_offset: bool) {
         let et = &mut self.entities[e];
         let v = store.version[i];
         let time = store.time[i];

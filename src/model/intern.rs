@@ -1,5 +1,6 @@
 //! String interning: entities, keys, types, field names and values become
-//! dense `u32` ids so per-event columns stay compact.
+//! dense `u32` ids so per-event columns stay compact. Core: must not import the
+//! terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;

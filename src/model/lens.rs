@@ -1,5 +1,7 @@
 //! The lens (SPEC §3): how a record becomes an event, plus what the
 //! strategies need to know about the domain (state machine, lww sets, costs).
+//! Reads only the lens file it is given. Core: must not import the terminal,
+//! tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use super::pointer::{FieldRef, PointerError};
 use serde::{Deserialize, Serialize};

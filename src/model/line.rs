@@ -2,7 +2,8 @@
 //! lossless `key_b64` / `payload_b64` / `{"b64": ...}` header values)
 //! parsed into a [`Record`]; [`Record::write_json_line`] is its inverse.
 //! Pure: no files, no Kafka. The recording reader (`source::recording`)
-//! splits input into lines and calls [`parse_record`].
+//! splits input into lines and calls [`parse_record`]. Core: must not import
+//! the terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use crate::model::record::Headers;
 use crate::model::{Payload, Record};

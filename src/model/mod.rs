@@ -1,5 +1,7 @@
 //! The data kord reasons about: records as sources deliver them, events as the
-//! lens reads them, stored column-wise so a million of them stay small.
+//! lens reads them, stored column-wise so a million of them stay small. Core:
+//! its modules must not import the terminal, tokio, rdkafka or an adapter
+//! (`source`, `tui`, `cli`).
 
 pub mod intern;
 pub mod lens;

@@ -1,5 +1,6 @@
 //! Where the lens reads a field from: a JSON pointer (RFC 6901) into the
-//! payload, the record key, or a header.
+//! payload, the record key, or a header. Core: must not import the terminal,
+//! tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use serde_json::value::RawValue;
 use std::fmt;

@@ -2,6 +2,9 @@
 //!
 //! Keys, payloads and header values are bytes on the wire. A [`Payload`]
 //! keeps them losslessly: valid UTF-8 as text, anything else as bytes.
+//!
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use std::borrow::Cow;
 

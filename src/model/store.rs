@@ -1,4 +1,7 @@
-//! The event store: every event the lens read, column by column.
+//! The event store: every event the lens read, column by column. Appends and
+//! drops from the front only; must not keep a `serde_json::Value` per event
+//! (values are interned). Core: must not import the terminal, tokio, rdkafka or
+//! an adapter (`source`, `tui`, `cli`).
 
 use super::intern::Interner;
 use super::lens::Lens;
@@ -375,6 +378,99 @@ impl EventStore {
     }
 }
 
+/// Where the lens reads one record's fields from: the key, the headers and
+/// the payload's top-level fields.
+struct Sources<'s, 'r> {
+    rec: &'s Record<'r>,
+    key_name: Option<&'s str>,
+    top: Option<&'s TopLevel<'s>>,
+}
+
+/// What the lens read from one record, before interning.
+struct LensRead<'s> {
+    entity: Option<Resolved<'s>>,
+    version: Option<i64>,
+    etype: Option<Resolved<'s>>,
+    own_time: Option<i64>,
+    cost: Option<i64>,
+}
+
+impl<'s> Sources<'s, '_> {
+    /// One field where `f` says.
+    #[inline]
+    fn field(&self, f: &FieldRef) -> Option<Resolved<'s>> {
+        match f {
+            FieldRef::Key => self.key_name.map(Resolved::Text),
+            FieldRef::Header(h) => self.rec.header(h).map(Resolved::Text),
+            FieldRef::Pointer(p) => self.top.and_then(|t| p.resolve(t)),
+        }
+    }
+
+    /// Every field the lens names; where it names none, the conventional
+    /// places (`version` or `*_version`, `type` or `event_type` or a `type`
+    /// header, a `kord-cost-ms` header).
+    #[inline]
+    fn read(&self, lens: &Lens) -> LensRead<'s> {
+        let top = self.top;
+        let entity = self.field(&lens.entity);
+        let version = match &lens.version {
+            Some(f) => self.field(f).and_then(|r| r.as_i64()),
+            None => top.and_then(|t| {
+                t.get("version")
+                    .or_else(|| {
+                        t.fields
+                            .iter()
+                            .find(|(n, _)| n.ends_with("_version"))
+                            .map(|(_, v)| *v)
+                    })
+                    .and_then(|raw| Resolved::Raw(raw).as_i64())
+            }),
+        };
+        let etype = match &lens.type_ {
+            Some(f) => self.field(f),
+            None => top
+                .and_then(|t| t.get("type").or_else(|| t.get("event_type")))
+                .map(Resolved::Raw)
+                .or_else(|| self.rec.header("type").map(Resolved::Text)),
+        };
+        let own_time = lens
+            .time
+            .as_ref()
+            .and_then(|f| self.field(f))
+            .and_then(|r| r.as_time_ms());
+        let cost = match &lens.cost {
+            Some(f) => self.field(f).and_then(|r| r.as_i64()),
+            None => self
+                .rec
+                .header("kord-cost-ms")
+                .and_then(|h| h.trim().parse().ok()),
+        };
+        LensRead {
+            entity,
+            version,
+            etype,
+            own_time,
+            cost,
+        }
+    }
+}
+
+impl EventStore {
+    /// The payload's top-level fields as this event's field writes, except
+    /// the ones the lens reads for itself (`own_fields`).
+    #[inline]
+    fn push_field_writes(&mut self, top: &TopLevel<'_>, own_fields: &[String]) {
+        for (name, value) in &top.fields {
+            if own_fields.iter().any(|f| f == name) {
+                continue;
+            }
+            let f = self.fields.intern(name);
+            let v = self.values.intern(value.get());
+            self.field_writes.push((f, v));
+        }
+    }
+}
+
 /// Builds an [`EventStore`] from records through a lens.
 #[derive(Debug)]
 pub struct Ingest {
@@ -438,10 +534,8 @@ impl Ingest {
         raw: Option<&[u8]>,
         undecoded: Option<&str>,
     ) {
-        let s = &mut self.store;
-        let index = s.len() as i64;
+        let index = self.store.len() as i64;
         let partition = rec.partition.max(0) as u32;
-        s.partitions = s.partitions.max(partition + 1);
         let mut flags = 0u8;
         let payload_text = rec.payload.json_text();
         match &rec.payload {
@@ -452,80 +546,33 @@ impl Ingest {
         let top = payload_text.and_then(TopLevel::parse);
         let json_ok = top.is_some() || matches!(rec.payload, Payload::Null);
         let key_name = rec.key_name();
-        let lens = &self.lens;
-        let read = |f: &FieldRef| -> Option<Resolved<'_>> {
-            match f {
-                FieldRef::Key => key_name.as_deref().map(Resolved::Text),
-                FieldRef::Header(h) => rec.header(h).map(Resolved::Text),
-                FieldRef::Pointer(p) => top.as_ref().and_then(|t| p.resolve(t)),
-            }
-        };
-        let entity_at = read(&lens.entity);
-        let entity = entity_at.as_ref().and_then(Resolved::text);
-        let version = match &lens.version {
-            Some(f) => read(f).and_then(|r| r.as_i64()),
-            None => top.as_ref().and_then(|t| {
-                t.get("version")
-                    .or_else(|| {
-                        t.fields
-                            .iter()
-                            .find(|(n, _)| n.ends_with("_version"))
-                            .map(|(_, v)| *v)
-                    })
-                    .and_then(|raw| Resolved::Raw(raw).as_i64())
-            }),
-        };
-        let type_at = match &lens.type_ {
-            Some(f) => read(f),
-            None => top
-                .as_ref()
-                .and_then(|t| t.get("type").or_else(|| t.get("event_type")))
-                .map(Resolved::Raw)
-                .or_else(|| rec.header("type").map(Resolved::Text)),
-        };
-        let etype = type_at.as_ref().and_then(Resolved::text);
-        let own_time = lens
-            .time
-            .as_ref()
-            .and_then(&read)
-            .and_then(|r| r.as_time_ms());
-        let cost_override = match &lens.cost {
-            Some(f) => read(f).and_then(|r| r.as_i64()),
-            None => rec
-                .header("kord-cost-ms")
-                .and_then(|h| h.trim().parse().ok()),
-        };
+        let read = Sources {
+            rec,
+            key_name: key_name.as_deref(),
+            top: top.as_ref(),
+        }
+        .read(&self.lens);
+        let entity = read.entity.as_ref().and_then(Resolved::text);
+        let etype = read.etype.as_ref().and_then(Resolved::text);
 
         let unparsed = !json_ok || entity.is_none() || undecoded.is_some();
         if unparsed {
             flags |= flag::UNPARSED;
         }
+        let (ts, arrival, time) = self.times(rec.ts, index, read.own_time, &mut flags);
+        let s = &mut self.store;
+        s.partitions = s.partitions.max(partition + 1);
         if let Some(why) = undecoded {
             flags |= flag::UNDECODED;
             let r = s.undecoded.reasons.intern(why);
             s.undecoded.at.push((index as u32, r));
         }
-        let arrival = match rec.ts {
-            Some(ts) => {
-                flags |= flag::HAS_TS;
-                ts.max(self.last_arrival)
-            }
-            None => index.max(self.last_arrival),
-        };
-        self.last_arrival = arrival;
-        let ts = rec.ts.unwrap_or(arrival);
-        let time = match own_time {
-            Some(t) => {
-                flags |= flag::OWN_TIME;
-                t
-            }
-            None => ts,
-        };
         let etype_id = etype.as_deref().map_or(NONE, |t| s.types.intern(t));
-        let cost = cost_override
+        let cost = read
+            .cost
             .map(|c| c.clamp(0, u32::MAX as i64) as u32)
             .or_else(|| self.cost_by_type.get(&etype_id).copied())
-            .unwrap_or(lens.cost_default_ms);
+            .unwrap_or(self.lens.cost_default_ms);
 
         s.partition.push(partition);
         s.offset.push(rec.offset);
@@ -542,26 +589,49 @@ impl Ingest {
         s.version.push(if unparsed {
             NO_VERSION
         } else {
-            version.unwrap_or(NO_VERSION)
+            read.version.unwrap_or(NO_VERSION)
         });
         s.etype.push(etype_id);
         s.cost.push(cost);
         s.flags.push(flags);
         s.line.push(line.min(u32::MAX as u64) as u32);
         if let (Some(top), false) = (&top, unparsed) {
-            for (name, value) in &top.fields {
-                if self.own_fields.iter().any(|f| f == name) {
-                    continue;
-                }
-                let f = s.fields.intern(name);
-                let v = s.values.intern(value.get());
-                s.field_writes.push((f, v));
-            }
+            s.push_field_writes(top, &self.own_fields);
         }
         s.writes.push(s.field_writes.len() as u32);
         if let (Some(rawstore), Some(bytes)) = (&mut s.raw, raw) {
             rawstore.push(bytes);
         }
+    }
+
+    /// The next event's broker timestamp, arrival and event time (`index`
+    /// stands in for a missing timestamp; arrivals never go back), noting in
+    /// `flags` which the record had.
+    #[inline]
+    fn times(
+        &mut self,
+        rec_ts: Option<i64>,
+        index: i64,
+        own_time: Option<i64>,
+        flags: &mut u8,
+    ) -> (i64, i64, i64) {
+        let arrival = match rec_ts {
+            Some(ts) => {
+                *flags |= flag::HAS_TS;
+                ts.max(self.last_arrival)
+            }
+            None => index.max(self.last_arrival),
+        };
+        self.last_arrival = arrival;
+        let ts = rec_ts.unwrap_or(arrival);
+        let time = match own_time {
+            Some(t) => {
+                *flags |= flag::OWN_TIME;
+                t
+            }
+            None => ts,
+        };
+        (ts, arrival, time)
     }
 
     /// Raises the partition count (from a header or topic metadata).

@@ -1,5 +1,8 @@
 //! The advisor (SPEC §9): names the strategy that fits, from measured stream
-//! properties and the strategies' measured costs, by the decision tree.
+//! properties and the strategies' measured costs, by the decision tree. Reads
+//! measured numbers only: must not run a strategy or the simulation (the
+//! engine's). Core: must not import the terminal, tokio, rdkafka or an adapter
+//! (`source`, `tui`, `cli`).
 
 use crate::engine::{Analysis, StrategyRun};
 use crate::model::{store::flag, EventStore, NO_VERSION};

@@ -1,6 +1,8 @@
 //! The report as one self-contained HTML page: inline CSS and SVG drawn
 //! here, no script, nothing fetched, so it opens offline from a file:// URL
-//! and can be attached to a post-mortem.
+//! and can be attached to a post-mortem. Renders a built report only. Core:
+//! must not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use super::lanes::Lane;
 use super::markdown::findings_by_kind;

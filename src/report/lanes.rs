@@ -6,7 +6,8 @@
 //!
 //! Entities are chosen in the order their first finding is seen; HOL
 //! blocking (common on a hot partition) takes at most [`MAX_HOL_LANES`] of
-//! the lanes, so ordering findings keep room.
+//! the lanes, so ordering findings keep room. Core: must not import the
+//! terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use crate::detect::Kind;
 use crate::model::{EventStore, Outcome, NONE};

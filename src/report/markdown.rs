@@ -1,4 +1,6 @@
 //! The report as Markdown tables, for pasting into an issue or a pull request.
+//! Renders a built [`Report`] only. Core: must not import the terminal, tokio,
+//! rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use super::Report;
 
@@ -68,28 +70,43 @@ pub fn render_markdown(r: &Report) -> String {
     if let Some(d) = &r.delivery {
         o.push_str(&format!("Delivery what-if: `{d}`.\n\n"));
     }
-    if let Some(w) = &r.what_if {
-        o.push_str(&format!(
-            "What-if: {} partitions by {} ({}); the tables show the what-if.\n\n",
-            w.partitions,
-            cell(&w.partition_by),
-            w.partitioner
-        ));
-        o.push_str(
-            "| layout | partitions | max share | hot | split entities |\n|---|--:|--:|--:|--:|\n",
-        );
-        for (name, l) in [("recorded", &w.recorded), ("what-if", &w.what_if)] {
-            o.push_str(&format!(
-                "| {name} | {} | {} | {} | {} |\n",
-                l.partitions,
-                pct(l.max_share),
-                l.hot_partitions.len(),
-                l.split_entities
-            ));
-        }
-        o.push('\n');
-    }
+    what_if(&mut o, r);
+    kinds(&mut o, r);
+    strategies(&mut o, r);
+    partition_load(&mut o, r);
+    hot_keys_and_fixes(&mut o, r);
+    first_findings(&mut o, r);
+    o
+}
 
+/// The re-partitioning what-if against the recorded layout, when asked.
+fn what_if(o: &mut String, r: &Report) {
+    let Some(w) = &r.what_if else {
+        return;
+    };
+    o.push_str(&format!(
+        "What-if: {} partitions by {} ({}); the tables show the what-if.\n\n",
+        w.partitions,
+        cell(&w.partition_by),
+        w.partitioner
+    ));
+    o.push_str(
+        "| layout | partitions | max share | hot | split entities |\n|---|--:|--:|--:|--:|\n",
+    );
+    for (name, l) in [("recorded", &w.recorded), ("what-if", &w.what_if)] {
+        o.push_str(&format!(
+            "| {name} | {} | {} | {} | {} |\n",
+            l.partitions,
+            pct(l.max_share),
+            l.hot_partitions.len(),
+            l.split_entities
+        ));
+    }
+    o.push('\n');
+}
+
+/// Findings by kind, or "None.".
+fn kinds(o: &mut String, r: &Report) {
     o.push_str("### Findings by kind\n\n");
     let kinds = findings_by_kind(r);
     if kinds.is_empty() {
@@ -103,7 +120,10 @@ pub fn render_markdown(r: &Report) -> String {
             "\n(rejected, expired, dead_lettered and hol_blocking are summed over strategies.)\n\n",
         );
     }
+}
 
+/// Each strategy's losses, outcomes and waits; the advised one in bold.
+fn strategies(o: &mut String, r: &Report) {
     o.push_str("### Strategies\n\n");
     o.push_str("| strategy | lost | diverged | applied | rejected | skipped | buffered | released | expired | dead-lettered | HOL-blocked | p99 wait ms | max wait ms |\n");
     o.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
@@ -131,7 +151,10 @@ pub fn render_markdown(r: &Report) -> String {
         ));
     }
     o.push('\n');
+}
 
+/// The busiest partitions (at most 16) and their share of the events.
+fn partition_load(o: &mut String, r: &Report) {
     o.push_str("### Partition load\n\n| partition | events | share | |\n|--:|--:|--:|---|\n");
     let mut load = r.stream.partition_load.clone();
     load.sort_by(|a, b| b.events.cmp(&a.events).then(a.partition.cmp(&b.partition)));
@@ -152,6 +175,10 @@ pub fn render_markdown(r: &Report) -> String {
         o.push_str(&format!("\n({} more partitions)\n", load.len() - 16));
     }
     o.push('\n');
+}
+
+/// The hot keys, and the fixes for a hot partition kord measured.
+fn hot_keys_and_fixes(o: &mut String, r: &Report) {
     if !r.stream.hot_keys.is_empty() {
         let keys: Vec<String> = r
             .stream
@@ -178,28 +205,31 @@ pub fn render_markdown(r: &Report) -> String {
         }
         o.push('\n');
     }
+}
 
-    if !r.findings.is_empty() {
-        let shown = r.findings.len().min(MAX_ROWS);
-        o.push_str(&format!(
-            "### First findings ({shown} of {})\n\n",
-            r.findings_total
-        ));
-        o.push_str("| # | kind | strategy | entity | partition | offset | detail |\n|--:|---|---|---|--:|--:|---|\n");
-        let opt = |x: Option<String>| x.unwrap_or_else(|| "-".into());
-        for f in &r.findings[..shown] {
-            o.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} |\n",
-                opt(f.index.map(|i| i.to_string())),
-                f.kind,
-                cell(f.strategy.as_deref().unwrap_or("-")),
-                cell(f.entity.as_deref().unwrap_or("-")),
-                opt(f.partition.map(|p| p.to_string())),
-                opt(f.offset.map(|p| p.to_string())),
-                cell(&f.detail)
-            ));
-        }
-        o.push('\n');
+/// The first [`MAX_ROWS`] findings, when there are any.
+fn first_findings(o: &mut String, r: &Report) {
+    if r.findings.is_empty() {
+        return;
     }
-    o
+    let shown = r.findings.len().min(MAX_ROWS);
+    o.push_str(&format!(
+        "### First findings ({shown} of {})\n\n",
+        r.findings_total
+    ));
+    o.push_str("| # | kind | strategy | entity | partition | offset | detail |\n|--:|---|---|---|--:|--:|---|\n");
+    let opt = |x: Option<String>| x.unwrap_or_else(|| "-".into());
+    for f in &r.findings[..shown] {
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            opt(f.index.map(|i| i.to_string())),
+            f.kind,
+            cell(f.strategy.as_deref().unwrap_or("-")),
+            cell(f.entity.as_deref().unwrap_or("-")),
+            opt(f.partition.map(|p| p.to_string())),
+            opt(f.offset.map(|p| p.to_string())),
+            cell(&f.detail)
+        ));
+    }
+    o.push('\n');
 }

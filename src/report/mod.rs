@@ -1,4 +1,7 @@
-//! The report (SPEC §7): one JSON object, or the same content as tables.
+//! The report (SPEC §7): one JSON object, or the same content as tables. Built
+//! from the engine's [`Analysis`]: must not run a strategy, the simulation or a
+//! detector itself. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 pub mod advisor;
 pub mod html;
@@ -14,7 +17,7 @@ pub use markdown::render_markdown;
 pub use text::render_text;
 
 use crate::detect::{Kind, StreamCounts};
-use crate::engine::{Analysis, HolSummary, RebalanceCost};
+use crate::engine::{Analysis, HolSummary, RebalanceCost, StrategyRun};
 use crate::model::{EventStore, Outcome, NONE};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -112,6 +115,131 @@ pub struct SkippedLines {
     pub first: Vec<Value>,
 }
 
+impl StreamSection {
+    /// The stream section of an analysis: counts, the partitioner, what is
+    /// hot and each partition's load.
+    fn of(store: &EventStore, a: &Analysis) -> StreamSection {
+        let total: u64 = a.load.partition_events.iter().sum();
+        let partition_load = a
+            .load
+            .partition_events
+            .iter()
+            .enumerate()
+            .map(|(p, &c)| PartitionLoad {
+                partition: store.partition_number(p as u32),
+                events: c,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    round4(c as f64 / total as f64)
+                },
+            })
+            .collect();
+        StreamSection {
+            counts: a.stream.counts.clone(),
+            partitioner: a.load.partitioner.map(|p| p.name().to_string()),
+            hot_partitions: a
+                .load
+                .hot_partitions
+                .iter()
+                .map(|&p| store.partition_number(p))
+                .collect(),
+            hot_keys: a
+                .load
+                .hot_keys
+                .iter()
+                .map(|&(k, _, _)| store.keys.name(k).to_string())
+                .collect(),
+            partition_load,
+        }
+    }
+}
+
+impl StrategyReport {
+    /// One strategy's costs: a count per outcome (every outcome named).
+    fn of(r: &StrategyRun) -> StrategyReport {
+        let mut outcomes = Map::new();
+        for o in Outcome::ALL {
+            outcomes.insert(o.name().into(), r.count(o).into());
+        }
+        StrategyReport {
+            strategy: r.kind.name().into(),
+            outcomes,
+            diverged_entities: r.diverged.len() as u64,
+            lost_events: r.lost(),
+            consumers: r.consumers,
+            hol: r.hol.clone(),
+            rebalance: r.rebalance.clone(),
+        }
+    }
+}
+
+/// The findings listed (stream ones, hot partitions and keys first, then
+/// each strategy's; at most `max`, 0 for all) and how many there are.
+fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u64) {
+    let total: u64 = a.load.partition_events.iter().sum();
+    let mut findings = Vec::new();
+    for &p in &a.load.hot_partitions {
+        let c = a.load.partition_events[p as usize];
+        findings.push(finding_at(
+            store,
+            Kind::HotPartition,
+            None,
+            None,
+            Some(p),
+            format!(
+                "{c} events, {:.1}% of the stream (fair share {:.1}%)",
+                100.0 * c as f64 / total.max(1) as f64,
+                100.0 / store.partitions.max(1) as f64
+            ),
+        ));
+    }
+    for &(k, p, c) in &a.load.hot_keys {
+        let mut f = finding_at(
+            store,
+            Kind::HotKey,
+            None,
+            None,
+            Some(p),
+            format!(
+                "key {:?} has {c} of partition {}'s events",
+                store.keys.name(k),
+                store.partition_number(p)
+            ),
+        );
+        f.entity = Some(store.keys.name(k).to_string());
+        findings.push(f);
+    }
+    for f in &a.stream.findings {
+        findings.push(finding_at(
+            store,
+            f.kind,
+            None,
+            f.event,
+            f.partition,
+            f.detail.clone(),
+        ));
+    }
+    let mut findings_total = findings.len() as u64;
+    for r in &a.runs {
+        findings_total += r.finding_counts.values().sum::<u64>();
+        for f in &r.findings {
+            findings.push(finding_at(
+                store,
+                f.kind,
+                Some(r.kind.name()),
+                Some(f.event),
+                None,
+                f.detail.clone(),
+            ));
+        }
+    }
+    if max > 0 {
+        findings.truncate(max);
+    }
+    (findings, findings_total)
+}
+
 fn finding_at(
     store: &EventStore,
     kind: Kind,
@@ -146,119 +274,7 @@ fn finding_at(
 impl Report {
     /// Builds the report of an analysis.
     pub fn build(source: &str, store: &EventStore, a: &Analysis, opts: &ReportOptions) -> Report {
-        let total: u64 = a.load.partition_events.iter().sum();
-        let partition_load = a
-            .load
-            .partition_events
-            .iter()
-            .enumerate()
-            .map(|(p, &c)| PartitionLoad {
-                partition: store.partition_number(p as u32),
-                events: c,
-                share: if total == 0 {
-                    0.0
-                } else {
-                    round4(c as f64 / total as f64)
-                },
-            })
-            .collect();
-        let stream = StreamSection {
-            counts: a.stream.counts.clone(),
-            partitioner: a.load.partitioner.map(|p| p.name().to_string()),
-            hot_partitions: a
-                .load
-                .hot_partitions
-                .iter()
-                .map(|&p| store.partition_number(p))
-                .collect(),
-            hot_keys: a
-                .load
-                .hot_keys
-                .iter()
-                .map(|&(k, _, _)| store.keys.name(k).to_string())
-                .collect(),
-            partition_load,
-        };
-        let strategies = a
-            .runs
-            .iter()
-            .map(|r| {
-                let mut outcomes = Map::new();
-                for o in Outcome::ALL {
-                    outcomes.insert(o.name().into(), r.count(o).into());
-                }
-                StrategyReport {
-                    strategy: r.kind.name().into(),
-                    outcomes,
-                    diverged_entities: r.diverged.len() as u64,
-                    lost_events: r.lost(),
-                    consumers: r.consumers,
-                    hol: r.hol.clone(),
-                    rebalance: r.rebalance.clone(),
-                }
-            })
-            .collect();
-
-        // Findings: stream ones (hot partitions and keys first), then each strategy's.
-        let mut findings = Vec::new();
-        for &p in &a.load.hot_partitions {
-            let c = a.load.partition_events[p as usize];
-            findings.push(finding_at(
-                store,
-                Kind::HotPartition,
-                None,
-                None,
-                Some(p),
-                format!(
-                    "{c} events, {:.1}% of the stream (fair share {:.1}%)",
-                    100.0 * c as f64 / total.max(1) as f64,
-                    100.0 / store.partitions.max(1) as f64
-                ),
-            ));
-        }
-        for &(k, p, c) in &a.load.hot_keys {
-            let mut f = finding_at(
-                store,
-                Kind::HotKey,
-                None,
-                None,
-                Some(p),
-                format!(
-                    "key {:?} has {c} of partition {}'s events",
-                    store.keys.name(k),
-                    store.partition_number(p)
-                ),
-            );
-            f.entity = Some(store.keys.name(k).to_string());
-            findings.push(f);
-        }
-        for f in &a.stream.findings {
-            findings.push(finding_at(
-                store,
-                f.kind,
-                None,
-                f.event,
-                f.partition,
-                f.detail.clone(),
-            ));
-        }
-        let mut findings_total = findings.len() as u64;
-        for r in &a.runs {
-            findings_total += r.finding_counts.values().sum::<u64>();
-            for f in &r.findings {
-                findings.push(finding_at(
-                    store,
-                    f.kind,
-                    Some(r.kind.name()),
-                    Some(f.event),
-                    None,
-                    f.detail.clone(),
-                ));
-            }
-        }
-        if opts.max_findings > 0 {
-            findings.truncate(opts.max_findings);
-        }
+        let (findings, findings_total) = findings(store, a, opts.max_findings);
         let entities = if opts.state {
             Value::Array(entity_states(store, a))
         } else {
@@ -271,8 +287,8 @@ impl Report {
             partitions: store.partitions,
             entities,
             entity_count: store.entity_count() as u64,
-            stream,
-            strategies,
+            stream: StreamSection::of(store, a),
+            strategies: a.runs.iter().map(StrategyReport::of).collect(),
             findings,
             findings_total,
             advisor: advisor::advise(store, a),

@@ -5,7 +5,9 @@
 //! p50 and p99 come out within 1/8 of the true value.
 //!
 //! When an event lands past the last bucket, buckets are merged in pairs and
-//! their width doubles, so the span need not be known in advance.
+//! their width doubles, so the span need not be known in advance. Core: must
+//! not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use crate::model::EventStore;
 use crate::sim::SimResult;

@@ -1,4 +1,6 @@
-//! The report as tables a person reads in a terminal.
+//! The report as tables a person reads in a terminal. Renders a built
+//! [`Report`] only. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 use super::Report;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, ContentArrangement, Table};
@@ -52,7 +54,22 @@ pub fn render_text(r: &Report, width: u16) -> String {
             s.count
         ));
     }
+    stream_findings(&mut out, r, width);
+    partitions(&mut out, r, width);
+    layout_notes(&mut out, r);
+    out.push('\n');
+    strategies(&mut out, r, width);
+    out.push('\n');
+    first_findings(&mut out, r, width);
+    out.push_str(&format!(
+        "advisor: {} fits: {}\n",
+        r.advisor.strategy, r.advisor.reason
+    ));
+    out
+}
 
+/// The stream findings by kind, with their counts.
+fn stream_findings(out: &mut String, r: &Report, width: u16) {
     let c = &r.stream.counts;
     let mut t = table(&["stream finding", "count"]);
     for (name, n) in [
@@ -73,7 +90,10 @@ pub fn render_text(r: &Report, width: u16) -> String {
     }
     t.set_width(width);
     out.push_str(&format!("{t}\n\n"));
+}
 
+/// The busiest partitions (at most 16) and their share of the events.
+fn partitions(out: &mut String, r: &Report, width: u16) {
     let mut t = table(&["partition", "events", "share", ""]);
     let mut load = r.stream.partition_load.clone();
     load.sort_by(|a, b| b.events.cmp(&a.events).then(a.partition.cmp(&b.partition)));
@@ -96,6 +116,11 @@ pub fn render_text(r: &Report, width: u16) -> String {
     if load.len() > shown {
         out.push_str(&format!("({} more partitions)\n", load.len() - shown));
     }
+}
+
+/// One line each: the hot keys, the measured fixes for a hot partition, the
+/// re-partitioning what-if against the recorded layout, the delivery what-if.
+fn layout_notes(out: &mut String, r: &Report) {
     if !r.stream.hot_keys.is_empty() {
         let keys: Vec<String> = r.stream.hot_keys.iter().map(|k| clip(k)).collect();
         out.push_str(&format!("hot keys: {}\n", keys.join(", ")));
@@ -139,8 +164,11 @@ pub fn render_text(r: &Report, width: u16) -> String {
     if let Some(d) = &r.delivery {
         out.push_str(&format!("delivery what-if: {d}\n"));
     }
-    out.push('\n');
+}
 
+/// Each strategy's outcomes and waits (the advisor's marked `*`), then its
+/// rebalances.
+fn strategies(out: &mut String, r: &Report, width: u16) {
     let mut t = table(&[
         "strategy", "applied", "rejected", "skipped", "buffered", "released", "expired", "dead-l.",
         "lost", "diverged", "HOL", "p99 ms", "max ms",
@@ -178,31 +206,29 @@ pub fn render_text(r: &Report, width: u16) -> String {
             ));
         }
     }
-    out.push('\n');
+}
 
-    if !r.findings.is_empty() {
-        let mut t = table(&["#", "kind", "strategy", "entity", "p", "offset", "detail"]);
-        for f in r.findings.iter().take(20) {
-            t.add_row(vec![
-                num(f.index.map_or("-".into(), |i| i.to_string())),
-                Cell::new(&f.kind),
-                Cell::new(f.strategy.as_deref().unwrap_or("-")),
-                Cell::new(clip(f.entity.as_deref().unwrap_or("-"))),
-                num(f.partition.map_or("-".into(), |p| p.to_string())),
-                num(f.offset.map_or("-".into(), |o| o.to_string())),
-                Cell::new(clip_to(&f.detail, 2 * MAX_SHOWN)),
-            ]);
-        }
-        t.set_width(width);
-        out.push_str(&format!(
-            "first findings ({} shown of {}; --format json lists more):\n{t}\n\n",
-            r.findings.len().min(20),
-            r.findings_total
-        ));
+/// The first 20 findings, when there are any.
+fn first_findings(out: &mut String, r: &Report, width: u16) {
+    if r.findings.is_empty() {
+        return;
     }
+    let mut t = table(&["#", "kind", "strategy", "entity", "p", "offset", "detail"]);
+    for f in r.findings.iter().take(20) {
+        t.add_row(vec![
+            num(f.index.map_or("-".into(), |i| i.to_string())),
+            Cell::new(&f.kind),
+            Cell::new(f.strategy.as_deref().unwrap_or("-")),
+            Cell::new(clip(f.entity.as_deref().unwrap_or("-"))),
+            num(f.partition.map_or("-".into(), |p| p.to_string())),
+            num(f.offset.map_or("-".into(), |o| o.to_string())),
+            Cell::new(clip_to(&f.detail, 2 * MAX_SHOWN)),
+        ]);
+    }
+    t.set_width(width);
     out.push_str(&format!(
-        "advisor: {} fits: {}\n",
-        r.advisor.strategy, r.advisor.reason
+        "first findings ({} shown of {}; --format json lists more):\n{t}\n\n",
+        r.findings.len().min(20),
+        r.findings_total
     ));
-    out
 }

@@ -1,6 +1,7 @@
 //! The what-if sections of the report (docs/whatif.md): the recorded layout's
 //! key numbers next to a re-partitioning what-if's, and measured fixes for a
-//! hot partition.
+//! hot partition. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 use crate::detect::{load, Load};
 use crate::engine::Analysis;

@@ -32,7 +32,8 @@
 //!   subscriptions "all equal" (Java's check skips empty sets, which would give
 //!   such a member partitions it does not subscribe to).
 //!
-//! Pure functions: no I/O, no panics.
+//! Pure functions: no I/O, no panics. Core: must not import the terminal,
+//! tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};

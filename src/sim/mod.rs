@@ -1,7 +1,9 @@
 //! Simulation (SPEC §5): consumers, processing time, waits and head-of-line
 //! blocking. Decisions do not change timing: every event costs its `cost`
 //! whatever the strategy decides, so one simulation serves every strategy
-//! with the same delivery model.
+//! with the same delivery model. Timing only: must not decide outcomes (the
+//! strategies do). Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 pub mod assign;
 pub mod whatif;
@@ -674,6 +676,11 @@ struct Group {
     ready: Vec<i64>,
     summary: RebalanceSummary,
     generations: Vec<Generation>,
+    /// The next membership change to apply, by its index in the changes.
+    next_change: usize,
+    /// Killed members and when their session times out: (at, member). The
+    /// group rebalances without a member only then.
+    pending_kills: Vec<(i64, u32)>,
 }
 
 impl Group {
@@ -703,6 +710,97 @@ impl Group {
         self.summary.count += 1;
         *owner = step.owner;
     }
+
+    /// Applies what is due before event `i` (arriving at `arrival`): the
+    /// changes `rebalances` lists for it, then the sessions of killed
+    /// members that timed out. Usually nothing, so this stays cheap.
+    #[inline]
+    fn apply_due(
+        &mut self,
+        cfg: &SimConfig,
+        rebalances: &[Rebalance],
+        owner: &mut Vec<u32>,
+        (i, arrival): (usize, i64),
+    ) {
+        while let Some(r) = rebalances.get(self.next_change) {
+            if r.at as usize > i {
+                break;
+            }
+            self.next_change += 1;
+            self.change(cfg, &r.change, owner, (i, arrival));
+        }
+        if !self.pending_kills.is_empty() {
+            self.expire_sessions(cfg, owner, (i, arrival));
+        }
+    }
+
+    /// One membership change: a join or a leave rebalances at once; a kill
+    /// pauses the member's partitions until its session times out.
+    fn change(
+        &mut self,
+        cfg: &SimConfig,
+        change: &Change,
+        owner: &mut Vec<u32>,
+        (i, arrival): (usize, i64),
+    ) {
+        match *change {
+            Change::Add => {
+                let id = self.next_id;
+                self.members.push(id);
+                self.next_id += 1;
+                self.rebalance(cfg, owner, (i, arrival), format!("c{id} joined"));
+            }
+            Change::Remove(c) => {
+                if self.members.contains(&c) {
+                    self.members.retain(|m| *m != c);
+                    self.rebalance(cfg, owner, (i, arrival), format!("c{c} left"));
+                }
+            }
+            Change::Kill(c) => {
+                // Killing a member already dying changes nothing.
+                if self.members.contains(&c) && !self.pending_kills.iter().any(|k| k.1 == c) {
+                    let timeout = cfg.session_timeout_ms.min(MAX_PAUSE_MS);
+                    let until = arrival.saturating_add(timeout as i64);
+                    for (p, o) in owner.iter().enumerate() {
+                        if *o == c {
+                            self.ready[p] = self.ready[p].max(until);
+                            self.summary.pause_ms = self.summary.pause_ms.saturating_add(timeout);
+                        }
+                    }
+                    self.pending_kills.push((until, c));
+                }
+            }
+        }
+    }
+
+    /// The session of a killed member times out: the rebalance happens then,
+    /// applied to the events arriving from here on.
+    fn expire_sessions(
+        &mut self,
+        cfg: &SimConfig,
+        owner: &mut Vec<u32>,
+        (i, arrival): (usize, i64),
+    ) {
+        let mut kills = std::mem::take(&mut self.pending_kills);
+        kills.retain(|&(at, c)| {
+            if at > arrival {
+                return true;
+            }
+            if !self.members.contains(&c) {
+                // It left cleanly while its session was timing out.
+                return false;
+            }
+            self.members.retain(|m| *m != c);
+            self.rebalance(
+                cfg,
+                owner,
+                (i, at),
+                format!("c{c} died; its session timed out"),
+            );
+            false
+        });
+        self.pending_kills = kills;
+    }
 }
 
 /// Kafka partitions (or one queue): per-queue order, consumers by owner.
@@ -718,142 +816,145 @@ fn simulate_queues_with(
     window: usize,
     find_blocker: fn(&mut Queue, u32) -> Option<u32>,
 ) -> SimResult {
-    let n = store.len();
-    let single = cfg.delivery == Delivery::Sequential || cfg.model == Model::RabbitmqSac;
-    let queues_n = if single {
-        1
-    } else {
-        store.partitions.max(1) as usize
-    };
-    let mut queues: Vec<Queue> = (0..queues_n).map(|_| Queue::new(window)).collect();
-    let mut owner = if single { vec![0] } else { cfg.owner.clone() };
-    owner.resize(queues_n, u32::MAX);
-    for (p, o) in owner.iter_mut().enumerate() {
-        if *o == u32::MAX {
-            *o = p as u32 % cfg.consumers.max(1);
-        }
-    }
-    let consumers = if single { 1 } else { cfg.consumers.max(1) };
-    let mut free = vec![i64::MIN; consumers as usize];
-    let mut busy = vec![0i64; consumers as usize];
-    // The previous event of each queue finishing (matters once a queue changes owner).
-    let mut queue_free = vec![i64::MIN; queues_n];
-    let mut group = Group {
-        members: (0..consumers).collect(),
-        next_id: consumers,
-        ready: vec![i64::MIN; queues_n],
-        summary: RebalanceSummary::default(),
-        generations: Vec::new(),
-    };
-    if !single {
-        group.generations.push(Generation {
-            at: 0,
-            time_ms: store.arrival.first().copied().unwrap_or(0),
-            members: group.members.clone(),
-            owner: owner.clone(),
-            cause: None,
-            paused_for: vec![0; queues_n],
-        });
-    }
-    let rebalances: &[Rebalance] = if single { &[] } else { &cfg.rebalances };
-    // Kills wait for the session timeout before the group rebalances.
-    let mut pending_kills: Vec<(i64, u32)> = Vec::new();
-    let mut next_change = 0usize;
-    let mut res = SimResult {
-        start: Vec::with_capacity(n),
-        wait: Vec::with_capacity(n),
-        ..SimResult::default()
-    };
-    let threshold = cfg.hol_threshold_ms as i64;
-    for i in 0..n {
+    let mut sim = QueueSim::new(store, cfg, window);
+    let rebalances: &[Rebalance] = if sim.single { &[] } else { &cfg.rebalances };
+    for i in 0..store.len() {
         let arrival = store.arrival[i];
-        while let Some(r) = rebalances.get(next_change) {
-            if r.at as usize > i {
-                break;
-            }
-            next_change += 1;
-            match r.change {
-                Change::Add => {
-                    let id = group.next_id;
-                    group.members.push(id);
-                    group.next_id += 1;
-                    group.rebalance(cfg, &mut owner, (i, arrival), format!("c{id} joined"));
-                }
-                Change::Remove(c) => {
-                    if group.members.contains(&c) {
-                        group.members.retain(|m| *m != c);
-                        group.rebalance(cfg, &mut owner, (i, arrival), format!("c{c} left"));
-                    }
-                }
-                Change::Kill(c) => {
-                    // Killing a member already dying changes nothing.
-                    if group.members.contains(&c) && !pending_kills.iter().any(|k| k.1 == c) {
-                        let timeout = cfg.session_timeout_ms.min(MAX_PAUSE_MS);
-                        let until = arrival.saturating_add(timeout as i64);
-                        for (p, o) in owner.iter().enumerate() {
-                            if *o == c {
-                                group.ready[p] = group.ready[p].max(until);
-                                group.summary.pause_ms =
-                                    group.summary.pause_ms.saturating_add(timeout);
-                            }
-                        }
-                        pending_kills.push((until, c));
-                    }
-                }
+        sim.group
+            .apply_due(cfg, rebalances, &mut sim.owner, (i, arrival));
+        sim.deliver(store, (i, arrival), find_blocker);
+    }
+    sim.finish(cfg)
+}
+
+/// The state of a queue simulation between two events.
+struct QueueSim {
+    /// One queue and one consumer (sequential delivery, RabbitMQ SAC).
+    single: bool,
+    queues: Vec<Queue>,
+    /// The owning consumer per queue (`u32::MAX`: none).
+    owner: Vec<u32>,
+    /// When each consumer is next free, and how long it has been busy.
+    free: Vec<i64>,
+    busy: Vec<i64>,
+    /// The previous event of each queue finishing (matters once a queue changes owner).
+    queue_free: Vec<i64>,
+    group: Group,
+    /// Waits longer than this may be head-of-line blocks.
+    threshold: i64,
+    res: SimResult,
+}
+
+impl QueueSim {
+    /// Queues, owners and consumers as `cfg` lays them out, before any event;
+    /// partitioned delivery starts with the group's first generation.
+    fn new(store: &EventStore, cfg: &SimConfig, window: usize) -> QueueSim {
+        let n = store.len();
+        let single = cfg.delivery == Delivery::Sequential || cfg.model == Model::RabbitmqSac;
+        let queues_n = if single {
+            1
+        } else {
+            store.partitions.max(1) as usize
+        };
+        let queues: Vec<Queue> = (0..queues_n).map(|_| Queue::new(window)).collect();
+        let mut owner = if single { vec![0] } else { cfg.owner.clone() };
+        owner.resize(queues_n, u32::MAX);
+        for (p, o) in owner.iter_mut().enumerate() {
+            if *o == u32::MAX {
+                *o = p as u32 % cfg.consumers.max(1);
             }
         }
-        // The session of a killed member times out: the rebalance happens then,
-        // applied to the events arriving from here on.
-        pending_kills.retain(|&(at, c)| {
-            if at > arrival {
-                return true;
-            }
-            if !group.members.contains(&c) {
-                // It left cleanly while its session was timing out.
-                return false;
-            }
-            group.members.retain(|m| *m != c);
-            group.rebalance(
-                cfg,
-                &mut owner,
-                (i, at),
-                format!("c{c} died; its session timed out"),
-            );
-            false
-        });
-        let q = if single {
-            0
-        } else {
-            (store.partition[i] as usize).min(queues_n - 1)
+        let consumers = if single { 1 } else { cfg.consumers.max(1) };
+        let mut group = Group {
+            members: (0..consumers).collect(),
+            next_id: consumers,
+            ready: vec![i64::MIN; queues_n],
+            summary: RebalanceSummary::default(),
+            generations: Vec::new(),
+            next_change: 0,
+            pending_kills: Vec::new(),
         };
-        let c = owner.get(q).copied().unwrap_or(0);
-        let c = if (c as usize) < free.len() {
+        if !single {
+            group.generations.push(Generation {
+                at: 0,
+                time_ms: store.arrival.first().copied().unwrap_or(0),
+                members: group.members.clone(),
+                owner: owner.clone(),
+                cause: None,
+                paused_for: vec![0; queues_n],
+            });
+        }
+        QueueSim {
+            single,
+            queues,
+            owner,
+            free: vec![i64::MIN; consumers as usize],
+            busy: vec![0i64; consumers as usize],
+            queue_free: vec![i64::MIN; queues_n],
+            group,
+            threshold: cfg.hol_threshold_ms as i64,
+            res: SimResult {
+                start: Vec::with_capacity(n),
+                wait: Vec::with_capacity(n),
+                ..SimResult::default()
+            },
+        }
+    }
+
+    /// The consumer that takes the next event of queue `q`.
+    #[inline]
+    fn consumer(&mut self, q: usize) -> usize {
+        let c = self.owner.get(q).copied().unwrap_or(0);
+        let c = if (c as usize) < self.free.len() {
             c as usize
         } else if c == u32::MAX {
             // An unowned partition (no member left) is consumed by nobody:
             // charge it to the first member so the stream still completes.
-            group.members.first().copied().unwrap_or(0) as usize
+            self.group.members.first().copied().unwrap_or(0) as usize
         } else {
-            free.resize(c as usize + 1, i64::MIN);
-            busy.resize(c as usize + 1, 0);
+            self.free.resize(c as usize + 1, i64::MIN);
+            self.busy.resize(c as usize + 1, 0);
             c as usize
         };
-        if c >= free.len() {
-            free.resize(c + 1, i64::MIN);
-            busy.resize(c + 1, 0);
+        if c >= self.free.len() {
+            self.free.resize(c + 1, i64::MIN);
+            self.busy.resize(c + 1, 0);
         }
-        let queue = &mut queues[q];
+        c
+    }
+
+    /// Event `i` (arriving at `arrival`) through its queue and consumer: when
+    /// it starts and finishes, its wait, and its head-of-line block if it
+    /// waited past the threshold mostly behind other entities.
+    #[inline]
+    fn deliver(
+        &mut self,
+        store: &EventStore,
+        (i, arrival): (usize, i64),
+        find_blocker: fn(&mut Queue, u32) -> Option<u32>,
+    ) {
+        let q = if self.single {
+            0
+        } else {
+            (store.partition[i] as usize).min(self.queues.len() - 1)
+        };
+        let c = self.consumer(q);
+        let queue = &mut self.queues[q];
         queue.pop_done(arrival);
-        let start = arrival.max(free[c]).max(queue_free[q]).max(group.ready[q]);
+        let start = arrival
+            .max(self.free[c])
+            .max(self.queue_free[q])
+            .max(self.group.ready[q]);
         let finish = start.saturating_add(i64::from(store.cost[i]));
-        free[c] = finish;
-        queue_free[q] = finish;
-        busy[c] += finish - start;
+        self.free[c] = finish;
+        self.queue_free[q] = finish;
+        self.busy[c] += finish - start;
         let wait = start - arrival;
         let entity = store.entity[i];
-        if wait > threshold {
+        let res = &mut self.res;
+        if wait > self.threshold {
             let hol = queue.other_entity_ms(entity, arrival);
-            if hol > threshold {
+            if hol > self.threshold {
                 if let Some(blocker) = find_blocker(queue, entity) {
                     res.blocks.push(HolBlock {
                         event: i as u32,
@@ -869,12 +970,21 @@ fn simulate_queues_with(
         res.wait.push(wait);
         res.max_wait_ms = res.max_wait_ms.max(wait);
     }
-    res.owner = if single { cfg.owner.clone() } else { owner };
-    res.busy_ms = busy;
-    res.rebalance = group.summary;
-    res.generations = group.generations;
-    res.p99_wait_ms = percentile(&res.wait, 0.99);
-    res
+
+    /// The result, once every event is through.
+    fn finish(self, cfg: &SimConfig) -> SimResult {
+        let mut res = self.res;
+        res.owner = if self.single {
+            cfg.owner.clone()
+        } else {
+            self.owner
+        };
+        res.busy_ms = self.busy;
+        res.rebalance = self.group.summary;
+        res.generations = self.group.generations;
+        res.p99_wait_ms = percentile(&res.wait, 0.99);
+        res
+    }
 }
 
 /// Per-entity delivery (SQS FIFO groups, Pub/Sub ordering keys, Service Bus

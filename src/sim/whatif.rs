@@ -1,7 +1,9 @@
 //! What-if re-partitioning (SPEC §6): the same stream laid out on `N`
 //! partitions by one of the clients' partitioners, keyed by the record key,
 //! the lens entity, or a composite of payload fields. Pure functions over the
-//! store; the recorded layout stays in the original store for comparison.
+//! store; the recorded layout stays in the original store for comparison. Core:
+//! must not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use crate::model::line::parse_record;
 use crate::model::pointer::{Pointer, TopLevel};

@@ -1,5 +1,8 @@
 //! Sources: where records come from (recording files, built-in scenarios,
-//! live Kafka). Each adapter turns its input into [`Record`]s for the lens.
+//! live Kafka). Each adapter turns its input into
+//! [`Record`](crate::model::Record)s for the lens. Adapters: they read, decode
+//! and filter records; they must not run a strategy or the simulation (the
+//! engine's), or import the terminal or the TUI.
 
 pub mod kafka;
 pub mod recording;
@@ -406,6 +409,12 @@ fn split_points(path: &Path, size: u64, n: usize) -> std::io::Result<Vec<u64>> {
     Ok(cuts)
 }
 
+/// One slice of a file read on its own: its events, its skipped lines and
+/// how many lines it had.
+type Part = Result<(EventStore, Skips, u64), InputError>;
+
+/// Reads a file in `threads` slices at once and joins them (see
+/// [`merge_parts`]).
 fn load_parallel(
     path: &Path,
     opts: &LoadOptions,
@@ -433,7 +442,6 @@ fn load_parallel(
         fatal: true,
     })?;
     let first_end = cuts.get(1).copied().unwrap_or(size);
-    type Part = Result<(EventStore, Skips, u64), InputError>;
     let read_part = |k: usize, progress: &mut dyn FnMut(&Ingest, u64)| -> Part {
         let mut reader = if k == 0 {
             let f = std::fs::File::open(path).map_err(|e| InputError {
@@ -489,6 +497,20 @@ fn load_parallel(
         }
         parts
     });
+    let (mut store, skips) = merge_parts(parts)?;
+    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
+    Ok(Loaded {
+        store,
+        lens,
+        header,
+        skipped: skips.count,
+        first_skipped: skips.first,
+    })
+}
+
+/// The slices' stores joined in file order, their line numbers (events',
+/// skipped lines' and the first error's) counted from the file's start.
+fn merge_parts(parts: Vec<Part>) -> Result<(EventStore, Skips), InputError> {
     let mut store: Option<EventStore> = None;
     let mut skips = Skips::default();
     let mut line_base = 0u64;
@@ -518,13 +540,5 @@ fn load_parallel(
             }
         }
     }
-    let mut store = store.unwrap_or_default();
-    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
-    Ok(Loaded {
-        store,
-        lens,
-        header,
-        skipped: skips.count,
-        first_skipped: skips.first,
-    })
+    Ok((store.unwrap_or_default(), skips))
 }

@@ -1,6 +1,7 @@
 //! Reads recordings (SPEC §2): JSON Lines in the shape `kcat -C -J` prints,
 //! optionally with a kord header line, plain, gzip or zstd (by content).
-//! Streaming: one line in memory at a time.
+//! Streaming: one line in memory at a time. Must not import the terminal, the
+//! TUI or Kafka.
 
 use crate::model::lens::LensConfig;
 use serde::Deserialize;

@@ -6,7 +6,8 @@
 //! with `basic.auth.credentials.source` `USER_INFO`, the default),
 //! `bearer.auth.token`, `ssl.ca.location` (a PEM file of CA certificates),
 //! and kord's `timeout` (e.g. `5s`). Credentials are never logged, shown
-//! in errors or written into recordings.
+//! in errors or written into recordings. Must not import the terminal, the TUI
+//! or Kafka.
 
 use crate::decode::{Format, Reference, SchemaDoc, SchemaLookup};
 use std::time::Duration;

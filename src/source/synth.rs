@@ -1,5 +1,7 @@
 //! Built-in scenarios (SPEC §10): deterministic streams that show one
-//! ordering problem each. The same seed writes the same bytes.
+//! ordering problem each. The same seed writes the same bytes. Must not read
+//! the clock or an unseeded random source, or import the terminal, the TUI or
+//! Kafka.
 
 use super::recording::{header_line, Header, InputError};
 use super::{LoadOptions, Loaded};

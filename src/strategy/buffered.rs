@@ -1,6 +1,8 @@
 //! `buffered`: hold an event until it is next (version = last + 1, or a
 //! valid transition), release held ones as soon as they fit, expire them
-//! after the buffer timeout of stream time (the runner does the holding).
+//! after the buffer timeout of stream time (the runner does the holding). Core:
+//! must not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use super::state_machine::Machine;
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};

@@ -1,5 +1,7 @@
 //! `hybrid`: a strategy per event type, as the lens's `[strategy] by_type`
 //! says, over one shared entity state (as production systems combine them).
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{rule_for, EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 use crate::model::{EventStore, Lens};

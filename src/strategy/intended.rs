@@ -1,6 +1,8 @@
 //! The intended state (SPEC §4): what a strategy reaches when each entity's
 //! events arrive in version order (else event-time order) with no gaps in
 //! delivery. `diverged_entities` counts entities whose final state differs.
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{Rule, Runner};
 use crate::model::{EventStore, NONE, NO_VERSION};

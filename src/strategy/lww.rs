@@ -1,4 +1,6 @@
-//! `lww`: last-write-wins per field, by event time. Never rejects.
+//! `lww`: last-write-wins per field, by event time. Never rejects. Core: must
+//! not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 use crate::model::EventStore;

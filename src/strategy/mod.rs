@@ -1,7 +1,10 @@
 //! Ordering strategies (SPEC §4). Each strategy is a [`Rule`] in its own file:
 //! a pure decision per event given the entity's state. The [`Runner`] drives
 //! a rule over a stream, handles buffering, release and expiry, and writes
-//! the append-only decision log that every view reads.
+//! the append-only decision log that every view reads. A rule decides from one
+//! entity's state only and must not hold events (the runner does). Core: must
+//! not import the terminal, tokio, rdkafka or an adapter (`source`, `tui`,
+//! `cli`).
 
 mod buffered;
 mod hybrid;

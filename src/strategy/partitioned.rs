@@ -1,4 +1,6 @@
 //! `partitioned`: one queue per partition; everything applied in partition order.
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 

@@ -1,5 +1,6 @@
 //! Drives one rule over a stream in arrival order: buffering, release and
-//! expiry, and the append-only decision log.
+//! expiry, and the append-only decision log. Core: must not import the
+//! terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, Verdict};
 use crate::model::{EventStore, Outcome, NONE};

@@ -1,4 +1,5 @@
-//! The seed traces of SPEC §4, exactly as stated.
+//! The seed traces of SPEC §4, exactly as stated. Tests only (`#[cfg(test)]`):
+//! must not be used by kord itself.
 
 use super::*;
 use crate::engine::run_strategy;

@@ -1,4 +1,6 @@
 //! `sequential`: one queue, one consumer, everything applied in arrival order.
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 

@@ -1,4 +1,5 @@
-//! The state a strategy keeps per entity.
+//! The state a strategy keeps per entity. Core: must not import the terminal,
+//! tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use super::EventView;
 use crate::model::NONE;

@@ -1,6 +1,7 @@
 //! `state-machine`: the lens names states, transitions and which type moves
 //! to which state; an invalid transition is skipped, buffered or
-//! dead-lettered.
+//! dead-lettered. Core: must not import the terminal, tokio, rdkafka or an
+//! adapter (`source`, `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 use crate::model::lens::OnInvalid;

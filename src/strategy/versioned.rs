@@ -1,5 +1,7 @@
 //! `versioned`: strict entity versioning. Apply only version = last + 1;
 //! reject everything else, with no automatic recovery after a lost version.
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 

@@ -1,4 +1,6 @@
 //! `versioned-monotonic`: apply any version newer than the last; skip stale ones.
+//! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
+//! `tui`, `cli`).
 
 use super::{EntityState, EventView, Reason, Rule, StrategyKind, Verdict};
 

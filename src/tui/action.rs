@@ -1,6 +1,7 @@
 //! [`Action`]: everything a user (or a test) can do, as typed values. Keys,
 //! clicks and the `:` command line all become actions; only `update` (in
-//! `app`) applies them. This module owns no state and draws nothing.
+//! `app`) applies them. This module owns no state; it must not change state or
+//! draw.
 
 use crate::detect::Kind;
 use crate::partition::Partitioner;

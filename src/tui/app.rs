@@ -2,8 +2,9 @@
 //! `update` hands each action to the module of its concern: `playback`
 //! (the cursor), `selection` (rows, cells, viewport), `prompt` (prompts and
 //! overlays), `whatif` (the simulated group and re-partitioning) and `jobs`
-//! (background work and its results). State never draws; geometry comes
-//! from `crate::tui::layout`.
+//! (background work and its results). State must not draw, import the views or
+//! run a rule, the simulation or a detector (jobs ask the engine); geometry
+//! comes from `crate::tui::layout`.
 
 mod jobs;
 mod live;

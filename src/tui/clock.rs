@@ -1,6 +1,7 @@
 //! How the TUI shows times: `--tz utc|local|ZONE|±HH:MM` (UTC by default)
 //! and relative ages ("3 min ago") where the wall clock matters (live mode).
-//! Recordings and reports stay in UTC. Formatting only: no state, no drawing.
+//! Recordings and reports stay in UTC. Formatting only: must not change app
+//! state or draw.
 
 use chrono::{FixedOffset, Local, TimeZone, Utc};
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! [`Action`] (or a message saying why it cannot). It checks what the text
 //! alone can tell (numbers in range, known names); what depends on the
 //! loaded stream (an index past the end, a time outside it) is `update`'s
-//! to say. It reads and changes no state.
+//! to say. It must not read or change app state.
 
 use super::action::{Action, Sort, TimeArg};
 use super::app::{MAX_CONSUMERS, SPEEDS};

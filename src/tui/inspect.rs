@@ -1,8 +1,8 @@
 //! The inspector's content for one event, computed in `update` (never in
 //! draw): record fields, headers, payload (pretty JSON, text or hex), the
 //! strategy's decisions with reasons, findings, HOL block and the entity's
-//! state as of the cursor. It reads the engine's timeline; it changes no
-//! app state and draws nothing.
+//! state as of the cursor. It reads the engine's timeline; it must not change
+//! app state or draw.
 
 use super::data::{Dataset, Marker, StrategyView};
 use crate::decode::{Decoded, Stage};

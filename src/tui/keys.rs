@@ -1,6 +1,6 @@
 //! Keys and mouse to actions. The map depends only on whether a prompt or
-//! overlay is open, so it is a plain function (and testable). It changes no
-//! state: clicks are placed by `layout::click` inside `update`.
+//! overlay is open, so it is a plain function (and testable). It must not
+//! change state: clicks are placed by `layout::click` inside `update`.
 
 use super::app::{Action, App, Overlay, Prompt};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};

@@ -2,7 +2,7 @@
 //! of the screen goes ([`areas`]), how the grid and the timeline divide,
 //! and what a click at a cell means ([`click`], an [`Action`]). Both
 //! `update` (scrolling, paging, clicks) and the views (drawing) read it, so
-//! they agree. It changes no state and draws nothing.
+//! they agree. It must not change state or draw.
 
 use super::action::Action;
 use super::app::{App, Overlay};

@@ -6,7 +6,7 @@
 //! the state and the one `update` that changes it (split by concern under
 //! `app/`), `layout` says where things go and what a click means, `ui`
 //! draws the state as a pure function and `run` owns the terminal and the
-//! loop. State never imports the views. The TUI never runs a rule, the
+//! loop. State never imports the views. The TUI must not run a rule, the
 //! simulation or a detector itself: it asks the engine.
 
 pub mod action;

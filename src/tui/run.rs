@@ -1,12 +1,15 @@
 //! The terminal and the loop: raw mode and the alternate screen (restored on
 //! exit, panic, Ctrl-C and SIGTERM), a tokio loop over crossterm's event
 //! stream and the workers' channel, rendering only when something changed
-//! and at most ~60 times a second, each frame a synchronized update. State
-//! changes only through `dispatch`/`on_msg`; jobs run on workers.
+//! and at most ~60 times a second, each frame a synchronized update. Besides
+//! setting up the app and quitting, it must not change state (actions go
+//! through `dispatch`, results through `App::on_msg`), draw anything but
+//! `ui::draw`, or run heavy work on the loop (jobs run on workers).
 
 use super::app::{dispatch, Action, App, Msg};
 use super::keys::{map_key, map_mouse};
 use super::theme::Theme;
+use crate::source::kafka::live::{KafkaHandle, SourceEvent};
 use crate::source::LoadOptions;
 use crate::strategy::StrategyKind;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
@@ -155,86 +158,65 @@ pub fn run(cfg: Config) -> anyhow::Result<Option<String>> {
     result
 }
 
+/// The Kafka source of `kord live` as the loop holds it: the channel it
+/// drains on each tick and the handle that stops the reader at the end.
+struct LiveFeed {
+    rx: tokio::sync::mpsc::Receiver<SourceEvent>,
+    handle: KafkaHandle,
+}
+
+/// The signals that end the loop: SIGTERM, SIGHUP and Ctrl-C.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// The number of the next signal (15, 1 or 2).
+    #[cfg(unix)]
+    async fn next(&mut self) -> i32 {
+        tokio::select! {
+            _ = self.term.recv() => 15,
+            _ = self.hup.recv() => 1,
+            _ = tokio::signal::ctrl_c() => 2,
+        }
+    }
+
+    /// The number of the next signal (2: only Ctrl-C is heard).
+    #[cfg(not(unix))]
+    async fn next(&mut self) -> i32 {
+        let _ = tokio::signal::ctrl_c().await;
+        2
+    }
+}
+
+/// The loop: input, the workers' messages, the frame clock and the signals,
+/// until the user quits; a frame drawn whenever something changed.
 async fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     mut cfg: Config,
 ) -> anyhow::Result<Option<String>> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    let mut app = App::new(cfg.theme.clone(), &cfg.name);
-    app.whatif.shown = cfg.what_if.layout.clone();
-    app.sim_opts = cfg.what_if.sim.clone();
     let size = terminal.size()?;
-    app.viewport.size = (size.width, size.height);
-    // Live: the Kafka source's channel, drained with try_recv on each tick.
-    let mut live = cfg.live.take().map(|mut l| {
-        l.state.first_strategy = cfg.strategy;
-        app.consumers = cfg.consumers;
-        app.live = Some(l.state);
-        (l.rx, l.handle)
-    });
-
+    let (mut app, mut live) = start_app(&mut cfg, (size.width, size.height));
     // Load off the loop; the first frame (progress) is drawn right away.
     if live.is_none() {
-        let tx = tx.clone();
-        let source = cfg.source.clone();
-        let opts = cfg.load.clone();
-        let name = cfg.name.clone();
-        let (strategy, consumers) = (cfg.strategy, cfg.consumers);
-        let total = match &source {
-            super::Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            super::Source::Scenario { .. } | super::Source::Live => 0,
-        };
-        spawn_worker(tx.clone(), move || {
-            let started = Instant::now();
-            let mut partial_sent = false;
-            let mut progress = |ing: &crate::model::Ingest, bytes: u64| {
-                let events = ing.store.len() as u64;
-                let _ = tx.send(Msg::Progress {
-                    events,
-                    bytes,
-                    total,
-                });
-                // A big file: show the first part while the rest loads.
-                if !partial_sent && events >= 65_536 && bytes.saturating_mul(3) < total {
-                    partial_sent = true;
-                    let loaded = crate::source::Loaded {
-                        store: ing.store.clone(),
-                        lens: ing.lens.clone(),
-                        header: None,
-                        skipped: 0,
-                        first_skipped: Vec::new(),
-                    };
-                    let (tx, name) = (tx.clone(), name.clone());
-                    let raw = match &source {
-                        super::Source::File(p) if loaded.store.raw.is_none() => {
-                            super::Dataset::index_lines(p, bytes)
-                                .ok()
-                                .map(|s| (p.clone(), s))
-                        }
-                        _ => None,
-                    };
-                    spawn_worker(tx.clone(), move || {
-                        let (ds, view) =
-                            super::prepare_with(loaded, name, strategy, consumers, raw);
-                        tracing::info!(events = ds.len(), "first part ready");
-                        Msg::Partial { ds, view }
-                    });
-                }
-            };
-            match super::load(&source, &opts, &mut progress) {
-                Ok((loaded, raw)) => {
-                    tracing::info!(
-                        events = loaded.store.len(),
-                        ms = started.elapsed().as_millis() as u64,
-                        "loaded"
-                    );
-                    let (ds, view) = super::prepare_with(loaded, name, strategy, consumers, raw);
-                    tracing::info!(ms = started.elapsed().as_millis() as u64, "analysed");
-                    Msg::Loaded { ds, view }
-                }
-                Err(e) => Msg::Failed(e.to_string()),
-            }
-        });
+        spawn_load(tx.clone(), &cfg);
     }
 
     let mut events = EventStream::new();
@@ -243,10 +225,7 @@ async fn event_loop(
     let mut last_tick = Instant::now();
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
-    #[cfg(unix)]
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    #[cfg(unix)]
-    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut signals = Signals::listen()?;
 
     loop {
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
@@ -256,19 +235,6 @@ async fn event_loop(
             last_draw = Some(Instant::now());
             dirty = false;
         }
-        #[cfg(unix)]
-        let signal = async {
-            tokio::select! {
-                _ = sigterm.recv() => 15,
-                _ = sighup.recv() => 1,
-                _ = tokio::signal::ctrl_c() => 2,
-            }
-        };
-        #[cfg(not(unix))]
-        let signal = async {
-            let _ = tokio::signal::ctrl_c().await;
-            2
-        };
         tokio::select! {
             ev = events.next() => {
                 match ev {
@@ -291,26 +257,9 @@ async fn event_loop(
             _ = tick.tick() => {
                 let ms = last_tick.elapsed().as_millis() as u64;
                 last_tick = Instant::now();
-                // A signal that came before the loop listened for it.
-                if crate::signals::caught().is_some() {
-                    app.quit = true;
-                }
-                if let Some((src, _)) = live.as_mut() {
-                    // Never waits: take what is there, rebuild off the loop.
-                    while let Ok(ev) = src.try_recv() {
-                        app.on_source(ev);
-                        dirty = true;
-                    }
-                    if let Some(job) = app.take_live_job(Instant::now()) {
-                        spawn_worker(tx.clone(), move || Msg::Live(job.run()));
-                    }
-                }
-                if app.playback.playing {
-                    dispatch(&mut app, Action::Tick(ms));
-                    dirty = true;
-                }
+                dirty |= on_tick(&mut app, live.as_mut(), &tx, ms);
             }
-            sig = signal => {
+            sig = signals.next() => {
                 tracing::info!(signal = sig, "signal: quitting");
                 crate::signals::note(sig);
                 app.quit = true;
@@ -319,24 +268,165 @@ async fn event_loop(
         if app.quit {
             break;
         }
-        if let Some(ds) = app.ds.clone() {
-            for job in app.jobs.drain(..) {
-                tracing::debug!(?job, "job");
-                let ds = Arc::clone(&ds);
-                spawn_worker(tx.clone(), move || job.run(&ds));
-            }
-        }
+        spawn_jobs(&mut app, &tx);
     }
     tracing::info!("bye");
-    if let Some((src, handle)) = live.take() {
-        // The reader may be inside a broker call with a timeout (a lost
-        // broker, a group look-up): stop it without holding up the exit.
-        drop(src);
-        let _ = std::thread::Builder::new()
-            .name("kord-kafka-stop".into())
-            .spawn(move || handle.stop());
+    if let Some(feed) = live.take() {
+        stop_live(feed);
     }
     Ok(app.error)
+}
+
+/// The app as the command line set it up, sized to the terminal, and the
+/// live source's feed when there is one.
+fn start_app(cfg: &mut Config, size: (u16, u16)) -> (App, Option<LiveFeed>) {
+    let mut app = App::new(cfg.theme.clone(), &cfg.name);
+    app.whatif.shown = cfg.what_if.layout.clone();
+    app.sim_opts = cfg.what_if.sim.clone();
+    app.viewport.size = size;
+    // Live: the Kafka source's channel, drained with try_recv on each tick.
+    let live = cfg.live.take().map(|mut l| {
+        l.state.first_strategy = cfg.strategy;
+        app.consumers = cfg.consumers;
+        app.live = Some(l.state);
+        LiveFeed {
+            rx: l.rx,
+            handle: l.handle,
+        }
+    });
+    (app, live)
+}
+
+/// Loads the source on a worker: progress while it reads, the first part of
+/// a big file while the rest loads, then the whole stream analysed.
+fn spawn_load(tx: UnboundedSender<Msg>, cfg: &Config) {
+    let source = cfg.source.clone();
+    let opts = cfg.load.clone();
+    let name = cfg.name.clone();
+    let (strategy, consumers) = (cfg.strategy, cfg.consumers);
+    let total = match &source {
+        super::Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        super::Source::Scenario { .. } | super::Source::Live => 0,
+    };
+    spawn_worker(tx.clone(), move || {
+        let started = Instant::now();
+        let mut partial_sent = false;
+        let mut progress = |ing: &crate::model::Ingest, bytes: u64| {
+            let events = ing.store.len() as u64;
+            let _ = tx.send(Msg::Progress {
+                events,
+                bytes,
+                total,
+            });
+            // A big file: show the first part while the rest loads.
+            if !partial_sent && events >= 65_536 && bytes.saturating_mul(3) < total {
+                partial_sent = true;
+                let first = FirstPart {
+                    source: &source,
+                    name: &name,
+                    strategy,
+                    consumers,
+                };
+                first.spawn(&tx, ing, bytes);
+            }
+        };
+        match super::load(&source, &opts, &mut progress) {
+            Ok((loaded, raw)) => {
+                tracing::info!(
+                    events = loaded.store.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "loaded"
+                );
+                let (ds, view) = super::prepare_with(loaded, name, strategy, consumers, raw);
+                tracing::info!(ms = started.elapsed().as_millis() as u64, "analysed");
+                Msg::Loaded { ds, view }
+            }
+            Err(e) => Msg::Failed(e.to_string()),
+        }
+    });
+}
+
+/// What preparing the first part of a big file needs from the load.
+struct FirstPart<'a> {
+    source: &'a Source,
+    name: &'a str,
+    strategy: Option<StrategyKind>,
+    consumers: Option<u32>,
+}
+
+impl FirstPart<'_> {
+    /// Prepares what is loaded so far (the first `bytes` of the file) on a
+    /// worker of its own, sent as [`Msg::Partial`].
+    fn spawn(self, tx: &UnboundedSender<Msg>, ing: &crate::model::Ingest, bytes: u64) {
+        let loaded = crate::source::Loaded {
+            store: ing.store.clone(),
+            lens: ing.lens.clone(),
+            header: None,
+            skipped: 0,
+            first_skipped: Vec::new(),
+        };
+        let (strategy, consumers) = (self.strategy, self.consumers);
+        let (tx, name) = (tx.clone(), self.name.to_string());
+        let raw = match self.source {
+            super::Source::File(p) if loaded.store.raw.is_none() => {
+                super::Dataset::index_lines(p, bytes)
+                    .ok()
+                    .map(|s| (p.clone(), s))
+            }
+            _ => None,
+        };
+        spawn_worker(tx.clone(), move || {
+            let (ds, view) = super::prepare_with(loaded, name, strategy, consumers, raw);
+            tracing::info!(events = ds.len(), "first part ready");
+            Msg::Partial { ds, view }
+        });
+    }
+}
+
+/// One tick of the frame clock: quits on a signal that came before the loop
+/// listened for it, takes the live records waiting (never waits for more,
+/// rebuilds off the loop) and advances playback. Whether anything changed.
+fn on_tick(app: &mut App, live: Option<&mut LiveFeed>, tx: &UnboundedSender<Msg>, ms: u64) -> bool {
+    let mut dirty = false;
+    if crate::signals::caught().is_some() {
+        app.quit = true;
+    }
+    if let Some(feed) = live {
+        while let Ok(ev) = feed.rx.try_recv() {
+            app.on_source(ev);
+            dirty = true;
+        }
+        if let Some(job) = app.take_live_job(Instant::now()) {
+            spawn_worker(tx.clone(), move || Msg::Live(job.run()));
+        }
+    }
+    if app.playback.playing {
+        dispatch(app, Action::Tick(ms));
+        dirty = true;
+    }
+    dirty
+}
+
+/// Runs the jobs `update` queued, each on a worker over the current dataset.
+fn spawn_jobs(app: &mut App, tx: &UnboundedSender<Msg>) {
+    if let Some(ds) = app.ds.clone() {
+        for job in app.jobs.drain(..) {
+            tracing::debug!(?job, "job");
+            let ds = Arc::clone(&ds);
+            spawn_worker(tx.clone(), move || job.run(&ds));
+        }
+    }
+}
+
+/// Stops the live source. The reader may be inside a broker call with a
+/// timeout (a lost broker, a group look-up): it stops without holding up the
+/// exit.
+fn stop_live(feed: LiveFeed) {
+    let LiveFeed { rx, handle } = feed;
+    drop(rx);
+    let _ = std::thread::Builder::new()
+        .name("kord-kafka-stop".into())
+        .spawn(move || handle.stop());
 }
 
 fn handle_event(app: &mut App, ev: Event) {

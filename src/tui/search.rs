@@ -2,7 +2,8 @@
 //! whose record the jq expression selects, `:where EXPR` narrows the grid's
 //! rows to entities with at least one such event. The expression sees the
 //! record as `--where` does (crate::filter), read from the raw record.
-//! Matching only: the app state applies the results, the views draw them.
+//! Matching only: it must not change app state or draw (the app state applies
+//! the results, the views draw them).
 
 use super::data::Dataset;
 use crate::filter::RecordFilter;

@@ -1,7 +1,7 @@
 //! Themes: `themes/*.toml` compiled in; a user file overrides only the colours
 //! it names (on top of `base`, default `dark`); `NO_COLOR` drops every colour
 //! and keeps the glyphs and modifiers that carry the meaning. Colours only:
-//! no layout, no state.
+//! must not lay out, change app state or draw.
 
 use ratatui::style::{Color, Modifier, Style};
 use std::path::Path;

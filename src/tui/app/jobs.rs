@@ -1,7 +1,8 @@
 //! Jobs: the background work the loop runs off the UI thread ([`Job`]),
 //! the results that come back ([`Msg`]) and how the state takes them;
-//! switching strategy and exporting the report, which ask for jobs. A job
-//! asks `crate::engine`; nothing here draws.
+//! switching strategy and exporting the report, which ask for jobs. A job asks
+//! `crate::engine` and runs on a worker: this module must not block the loop or
+//! draw.
 
 use super::{App, Overlay};
 use crate::report::whatif::Suggestion;

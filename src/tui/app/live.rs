@@ -2,7 +2,7 @@
 //! sends (`on_source`), deciding when a rebuild is due (`take_live_job`) and
 //! swapping the rebuilt view in while keeping the user's place (`on_live`).
 //! The source's types and the rebuild itself live in `crate::tui::live`;
-//! nothing here reads Kafka, runs the engine or draws.
+//! this module must not read Kafka, run the engine or draw.
 
 use super::{dispatch, App, Focus};
 use crate::source::kafka::live::SourceEvent;

@@ -1,7 +1,7 @@
 //! Playback: the cursor moving through the stream (stepping, seeking by
 //! index or time, playing, finding jumps, `:find`, bookmarks). Changes only
-//! the cursor, playback and jump state (and what follows the cursor); it
-//! draws nothing and runs no job.
+//! the cursor, playback and jump state (and what follows the cursor); it must
+//! not draw or run a job.
 
 use super::{update_opt, App, SPEEDS};
 use crate::detect::Kind;

@@ -1,7 +1,7 @@
 //! Prompts and overlays: the `/` filter and `:` command prompts as typed,
 //! the help and compare overlays, the panels shown, the theme. A submitted
 //! command line becomes an `Action::Command`, which `crate::tui::command`
-//! parses; nothing here parses commands or draws.
+//! parses; this module must not parse commands or draw.
 
 use super::{App, Overlay, Prompt};
 use crate::tui::action::Action;

@@ -1,7 +1,7 @@
 //! Selection and viewport: which rows (filter, `:where`, sort) and which
 //! cell are selected, what is scrolled into view at the frame size, and the
-//! inspector's event. Geometry comes from `crate::tui::layout`; it draws
-//! nothing and runs no job.
+//! inspector's event. Geometry comes from `crate::tui::layout`; it must not
+//! draw or run a job.
 
 use super::{update_opt, App, Focus, Overlay, Sort};
 use crate::tui::action::Action;

@@ -1,7 +1,7 @@
 //! What-ifs: the simulated group (consumers joining, leaving, dying; the
 //! delivery model) and re-partitioning the recorded stream. Each change
-//! asks for a job (the engine recomputes off the loop); nothing here runs a
-//! rule or the simulation itself, or draws.
+//! asks for a job (the engine recomputes off the loop); this module must not
+//! run a rule or the simulation itself, or draw.
 
 use super::{jobs::Base, App, Job, MAX_CONSUMERS};
 use crate::partition::Partitioner;

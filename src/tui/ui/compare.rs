@@ -1,6 +1,6 @@
 //! The compare view: every strategy's costs on the same stream side by side
-//! (events lost, entities diverged, HOL wait) and the advisor's line. Draws
-//! the engine's `CompareData`; computes and changes nothing.
+//! (events lost, entities diverged, HOL wait) and the advisor's line, from the
+//! engine's `CompareData`. Draws only; must not change state or compute.
 
 use super::{centered, compact, overlay_block};
 use crate::model::Outcome;

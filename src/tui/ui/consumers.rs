@@ -2,7 +2,8 @@
 //! partitions each owns, their share of the load, events/s and lag), the
 //! rebalance in force, and the recorded layout next to the what-if. `a`/`x`/`K`
 //! add, remove or kill a member at the cursor; `w` tries the measured
-//! re-partitioning fixes. Draws only; its height comes from `layout`.
+//! re-partitioning fixes. Draws only; must not change state (the keys are
+//! actions `update` applies); its height comes from `layout`.
 
 use crate::sim::Generation;
 use crate::sim::{Delivery, Model};

@@ -1,7 +1,7 @@
 //! The grid: partitions as columns, entities as rows, each cell the entity's
 //! recent events in that partition as glyphs coloured by outcome as of the
 //! cursor. Only the visible rows and columns are drawn; the geometry is
-//! `layout`'s, the selection the state's. Draws only.
+//! `layout`'s, the selection the state's. Draws only; must not change state.
 
 use super::{compact, glyph, outcome_style};
 use crate::tui::app::App;

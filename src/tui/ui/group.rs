@@ -4,7 +4,8 @@
 //! partition, the committed offset, lag and status. Below them, in live
 //! mode, the lag over time: kord's and the group's lag as sparklines over
 //! the last minutes, with their trend and the group's time lag. Draws only;
-//! which partitions get a lag line and the block's height are `layout`'s.
+//! must not change state or read Kafka; which partitions get a lag line and the
+//! block's height are `layout`'s.
 
 use super::compact;
 use crate::detect::lag::LagStatus;

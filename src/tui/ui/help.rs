@@ -1,4 +1,5 @@
-//! The help overlay (`?`): every key. Draws only (`help_scroll` is state's).
+//! The help overlay (`?`): every key. Draws only; must not change state
+//! (`help_scroll` is the state's).
 
 use super::{centered, overlay_block};
 use crate::tui::app::App;

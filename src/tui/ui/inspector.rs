@@ -1,6 +1,7 @@
 //! The inspector: the focused event's record, the strategy's decision and
 //! why, its findings and HOL block, the entity's state, headers and payload.
-//! Draws `App::inspect` (built in `update`); reads no file, computes nothing.
+//! Draws `App::inspect` (built in `update`). Draws only; must not change state,
+//! read a file or compute.
 
 use super::{glyph, outcome_style};
 use crate::tui::app::{App, Focus};

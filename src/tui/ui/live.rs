@@ -2,7 +2,8 @@
 //! and a strip above the grid, aligned with its columns, with each
 //! partition's low-high watermarks, kord's own lag (high watermark minus
 //! kord's position) and, with `--group`, the observed group's lag and status.
-//! Draws only; the strip's height and columns are `layout`'s.
+//! Draws only; must not change state or read Kafka; the strip's height and
+//! columns are `layout`'s.
 
 use super::{compact, grid};
 use crate::tui::app::App;

@@ -1,5 +1,5 @@
-//! Drawing: a pure function of the app state. Views only draw: no I/O, no
-//! simulation, no state change; where things go comes from
+//! Drawing: a pure function of the app state. Draws only; must not change
+//! state, do I/O or run the simulation; where things go comes from
 //! `crate::tui::layout`.
 
 pub mod compare;

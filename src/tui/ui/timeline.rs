@@ -1,6 +1,7 @@
 //! The timeline: a density sparkline (events per ms of stream time), finding
 //! markers, bookmarks and the cursor, over the whole stream by arrival index.
-//! Draws only; index <-> column is `layout`'s (clicks use the same mapping).
+//! Draws only; must not change state; index <-> column is `layout`'s (clicks
+//! use the same mapping).
 
 use super::compact;
 use crate::detect::Kind;
