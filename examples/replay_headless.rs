@@ -6,7 +6,8 @@
 //!
 //! `replay_headless FILE [LENS.toml]` prints
 //! `FIRST_FRAME_S FULL_FRAME_S COMPARE_READY_S PEAK_RSS_MB EVENTS`
-//! (times from the start of the load).
+//! (times from the start of the load). `KORD_PHASES=1` also says, on
+//! stderr, the peak RSS after the load, the first view and the compare.
 use kord::model::lens::LensConfig;
 use kord::source::{LoadOptions, Loaded};
 use kord::tui::{dispatch, prepare, prepare_with, Action, App, Source, Theme};
@@ -70,7 +71,15 @@ fn main() {
         eprintln!("replay_headless: {e}");
         std::process::exit(2);
     });
+    // Where the peak comes from, on stderr: after the load, the first view, the compare.
+    let phase = |what: &str| {
+        if std::env::var_os("KORD_PHASES").is_some() {
+            eprintln!("replay_headless: {what}: peak RSS {:.1} MB", peak_rss_mb());
+        }
+    };
+    phase("loaded");
     let (ds, view) = prepare_with(loaded, path.display().to_string(), None, None, raw);
+    phase("view built");
     let mut app = App::with_data(Theme::default(), ds, view);
     dispatch(&mut app, Action::Resize(200, 60));
     draw(&app);
@@ -89,6 +98,7 @@ fn main() {
         }
     }
     draw(&app);
+    phase("compare ready");
     let compare = t0.elapsed().as_secs_f64();
     println!(
         "{:.3} {full:.3} {compare:.3} {:.1} {}",
