@@ -228,17 +228,6 @@ fn tui_state_never_imports_the_views() {
 /// closing brace (issue 13).
 const MAX_FN_LINES: usize = 120;
 
-/// PENDING: functions still longer than [`MAX_FN_LINES`] because another
-/// branch is splitting them right now (`cli/kafka.rs` `record` and `analyze`,
-/// `source/kafka/live.rs` `run`), as (file, name). This list only shrinks: a
-/// listed function that is within the limit or gone fails the test with
-/// "remove FILE NAME from PENDING". Nothing may be added to it.
-const PENDING: [(&str, &str); 3] = [
-    ("src/cli/kafka.rs", "record"),
-    ("src/cli/kafka.rs", "analyze"),
-    ("src/source/kafka/live.rs", "run"),
-];
-
 /// One function's length: where it starts and how many lines it spans.
 #[derive(Debug)]
 struct FnLength {
@@ -448,15 +437,9 @@ mod seed_tests;
 
 #[test]
 fn no_function_is_longer_than_the_limit() {
-    let all = fn_lengths();
-    let pending = |f: &FnLength| {
-        PENDING
-            .iter()
-            .any(|(pf, pn)| f.file == *pf && f.name == *pn)
-    };
-    let too_long: Vec<String> = all
+    let too_long: Vec<String> = fn_lengths()
         .iter()
-        .filter(|f| f.lines > MAX_FN_LINES && !pending(f))
+        .filter(|f| f.lines > MAX_FN_LINES)
         .map(|f| format!("{}:{} {} is {} lines", f.file, f.line, f.name, f.lines))
         .collect();
     assert!(
@@ -464,24 +447,6 @@ fn no_function_is_longer_than_the_limit() {
         "no function outside tests may be longer than {MAX_FN_LINES} lines; split these:\n{}",
         too_long.join("\n")
     );
-    let stale: Vec<String> = PENDING
-        .iter()
-        .filter_map(|&(pf, pn)| {
-            let longest = all
-                .iter()
-                .filter(|f| f.file == pf && f.name == pn)
-                .map(|f| f.lines)
-                .max();
-            match longest {
-                Some(n) if n > MAX_FN_LINES => None,
-                Some(n) => Some(format!(
-                    "remove {pf} {pn} from PENDING: it is {n} lines now, within {MAX_FN_LINES}"
-                )),
-                None => Some(format!("remove {pf} {pn} from PENDING: it is gone")),
-            }
-        })
-        .collect();
-    assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
 
 /// The module header of a file: its leading `//!` lines, as one line of text.
@@ -492,11 +457,6 @@ fn header(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
-
-/// TUI files whose header does not yet say what they must not do, in files
-/// another branch is changing now. Only shrinks: a listed file whose header
-/// says "must not" fails the test until it is removed from here.
-const TUI_HEADERS_PENDING: [&str; 1] = ["src/tui/live.rs"];
 
 #[test]
 fn every_module_opens_with_what_it_owns() {
@@ -530,18 +490,15 @@ fn every_tui_module_says_what_it_must_not_do() {
     for f in &files {
         let name = rel(f);
         let h = header(&std::fs::read_to_string(f).unwrap_or_default());
-        let pending = TUI_HEADERS_PENDING.contains(&name.as_str());
         let says = h.to_lowercase().contains("must not");
         if name.starts_with("src/tui/ui/") && !h.contains("Draws only; must not change state") {
             bad.push(format!(
                 "{name}: a view's header must say \"Draws only; must not change state\""
             ));
-        } else if !says && !pending {
+        } else if !says {
             bad.push(format!(
                 "{name}: the header must say what the module must not do"
             ));
-        } else if says && pending {
-            bad.push(format!("remove {name} from TUI_HEADERS_PENDING"));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));

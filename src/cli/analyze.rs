@@ -1,4 +1,7 @@
-//! `kord analyze`.
+//! `kord analyze FILE` and the flag wiring every report command shares: the
+//! lens, the what-ifs, the engine's and the report's options, `--fail-on`,
+//! the output. Must not run a rule, the simulation or a detector itself
+//! (the engine does), nor read Kafka (`cli/kafka.rs` asks the source).
 
 use super::args::{AnalyzeArgs, LensArgs, StrategyChoice, WhatIfArgs};
 use super::UsageError;

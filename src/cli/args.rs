@@ -1,4 +1,5 @@
-//! Command-line arguments.
+//! Command-line arguments (clap derive): flags, their help and their typed
+//! values. Declares only; must not read files, the environment or a broker.
 
 use clap::{Args, Parser, Subcommand};
 use kord::sim::assign::Assignor;

@@ -1,4 +1,6 @@
 //! The Kafka commands: `kord analyze -b -t`, `kord record`, `kord produce`.
+//! Turns flags into a `KafkaConfig` and calls `kord::source::kafka`; must not
+//! poll, write recordings or hold a read loop itself.
 
 use super::analyze::{
     analyze_and_report, emit, engine_options, fail_on, fail_status, lens_options, rendered,

@@ -1,4 +1,6 @@
-//! `kord replay FILE` and `kord demo [SCENARIO]`: the TUI's command-line edge.
+//! `kord replay FILE`, `kord demo [SCENARIO]` and `kord live`: the TUI's
+//! command-line edge, checking flags before the terminal is taken. Builds
+//! the TUI's `Config` in one place; must not draw or run the event loop.
 
 use super::analyze::{lens_options, whatif_options};
 use super::args::{DemoArgs, LensArgs, LiveArgs, ReplayArgs, StrategyChoice, TuiArgs, WhatIfArgs};

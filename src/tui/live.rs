@@ -1,5 +1,6 @@
 //! Live mode (`kord live -b -t`): the state of the Kafka source as the TUI
-//! shows it, and the rebuild of the view from the records received.
+//! shows it, and the rebuild of the view from the records received. Must
+//! not draw, or talk to the broker (the source thread does).
 //!
 //! The UI loop drains the source's channel with `try_recv` and hands each
 //! [`SourceEvent`] to `App::on_source`, which only moves records into a

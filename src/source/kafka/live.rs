@@ -1,4 +1,6 @@
 //! The live source for the TUI: a reader thread feeding a bounded channel.
+//! Must not block on the UI, decode or filter records (the TUI's ingest
+//! does both), or commit anything.
 //!
 //! Records pass through the same cross-partition merge as a bounded read
 //! ([`Merger`]): history read from the beginning comes out in `kord-seq` or

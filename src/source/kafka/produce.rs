@@ -2,6 +2,8 @@
 //! mode and for the tests: keys, headers and timestamps as the scenario has
 //! them, each record to its recorded partition, plus a `kord-seq` header
 //! (its arrival index) so a bounded read restores the cross-partition order.
+//! Writes only to the topic it is given; must not create any other or
+//! change a topic's configuration.
 
 use super::reader::SEQ_HEADER;
 use super::{KafkaConfig, KafkaSourceError, KordContext};

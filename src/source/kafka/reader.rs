@@ -1,4 +1,5 @@
 //! The blocking, read-only topic reader and the bounded read to `--until`.
+//! Must not join a group, commit an offset or write to a topic.
 
 use super::{KafkaConfig, KafkaSourceError, KordContext, StartFrom, Until};
 use crate::model::{Payload, Record, RecordBuf};
