@@ -231,8 +231,16 @@ pub fn analyze_with(
     let (order, _) = intended_order(store);
     type Sim = (SimResult, u32, Option<RebalanceCost>, Arc<WaitCurves>);
     let mut sims: HashMap<Delivery, Sim> = HashMap::new();
+    // A simulation is dropped after the last strategy of its delivery: one
+    // per-event simulation alive at a time when the deliveries come in runs.
+    let last_use: HashMap<Delivery, usize> = opts
+        .strategies
+        .iter()
+        .enumerate()
+        .map(|(k, &kind)| (delivery_of(kind), k))
+        .collect();
     let mut runs = Vec::new();
-    for &kind in &opts.strategies {
+    for (k, &kind) in opts.strategies.iter().enumerate() {
         let cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
         let (sim, consumers, rebalance, waits) = sims.entry(cfg.delivery).or_insert_with(|| {
             let sim = simulate(store, &cfg);
@@ -295,6 +303,9 @@ pub fn analyze_with(
             rebalance: rebalance.clone(),
             waits: waits.clone(),
         });
+        if last_use.get(&cfg.delivery) == Some(&k) {
+            sims.remove(&cfg.delivery);
+        }
     }
     Analysis {
         stream: det,
