@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::kafka::{broker, kord, ok, stderr, topic};
+use common::kafka::{broker, drive_live, kord, ok, stderr, topic};
 use common::{kord_bin, root};
 use kord::source::kafka::live::{KafkaSource, LiveOptions, SourceEvent};
 use kord::source::kafka::KafkaConfig;
@@ -616,7 +616,7 @@ fn a_real_librdkafka_producer_picks_the_partitions_kord_names() {
 fn live_tui_state_fills_from_the_broker_and_windows() {
     use kord::source::{resolve_lens, LoadOptions};
     use kord::tui::live::{LiveConn, LiveState};
-    use kord::tui::{App, Msg, Theme};
+    use kord::tui::{App, Theme};
     let b = broker();
     let t = topic("live-tui");
     let dir = tempfile::tempdir().unwrap();
@@ -634,20 +634,10 @@ fn live_tui_state_fills_from_the_broker_and_windows() {
     // inline instead of on a worker), with a window smaller than the topic.
     let mut app = App::new(Theme::default(), &cfg.describe());
     app.live = Some(LiveState::new(cfg.describe(), lens, 1000, None));
-    let started = Instant::now();
-    while (app.live.as_ref().unwrap().received < n as u64
-        || app.live.as_ref().unwrap().marks.is_empty()
-        || app.len() < 1000)
-        && started.elapsed() < Duration::from_secs(30)
-    {
-        while let Ok(ev) = rx.try_recv() {
-            app.on_source(ev);
-        }
-        if let Some(job) = app.take_live_job(Instant::now()) {
-            app.on_msg(Msg::Live(job.run()));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    drive_live(&mut app, &mut rx, 30, |app| {
+        let live = app.live.as_ref().unwrap();
+        live.received >= n as u64 && !live.marks.is_empty() && app.len() >= 1000
+    });
     handle.stop();
     let live = app.live.as_ref().unwrap();
     assert_eq!(live.conn, LiveConn::Connected);
@@ -663,7 +653,7 @@ fn live_tui_state_fills_from_the_broker_and_windows() {
 #[ignore = "needs the broker that scripts/test.sh starts"]
 fn live_group_panel_shows_the_real_group_and_leaves_it_unchanged() {
     use kord::tui::live::LiveState;
-    use kord::tui::{dispatch, Action, App, Msg, Theme};
+    use kord::tui::{dispatch, Action, App, Theme};
     let b = broker();
     let t = topic("live-group");
     let g = format!("{t}-app");
@@ -680,18 +670,9 @@ fn live_group_panel_shows_the_real_group_and_leaves_it_unchanged() {
     let mut app = App::new(Theme::default(), &cfg.describe());
     app.live = Some(LiveState::new(cfg.describe(), lens, 0, Some(g.clone())));
     dispatch(&mut app, Action::Resize(160, 50));
-    let started = Instant::now();
-    while (app.live.as_ref().unwrap().group.is_none() || app.ds.is_none())
-        && started.elapsed() < Duration::from_secs(20)
-    {
-        while let Ok(ev) = rx.try_recv() {
-            app.on_source(ev);
-        }
-        if let Some(job) = app.take_live_job(Instant::now()) {
-            app.on_msg(Msg::Live(job.run()));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    drive_live(&mut app, &mut rx, 20, |app| {
+        app.live.as_ref().unwrap().group.is_some() && app.ds.is_some()
+    });
     handle.stop();
     let snap = app
         .live

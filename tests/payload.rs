@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::kafka::{broker, kord, ok, stderr, topic};
+use common::kafka::{broker, drive_live, kord, ok, stderr, topic};
 use common::root;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -381,6 +381,16 @@ fn create(b: &str, t: &str, partitions: u32) {
     ok(&kord(&["produce", f.to_str().unwrap(), "-b", b, "-t", t]));
 }
 
+/// The alert fixture on two new 3-partition topics: Avro through the
+/// registry (confluent-kafka's serializer), and its JSON twin.
+fn avro_topics(b: &str, reg: &Registry) -> (String, String) {
+    let (ta, tj) = (topic("avro"), topic("avro-twin"));
+    create(b, &ta, 3);
+    create(b, &tj, 3);
+    py(&["avro", b, &reg.url, &ta, &tj]);
+    (ta, tj)
+}
+
 const ALERT_LENS: &[&str] = &[
     "--entity",
     "/alert_id",
@@ -404,10 +414,7 @@ fn analyze_topic(b: &str, t: &str, extra: &[&str]) -> Value {
 fn an_avro_topic_reads_like_its_json_twin_live_recorded_and_replayed() {
     let b = broker();
     let reg = Registry::start(&[]);
-    let (ta, tj) = (topic("avro"), topic("avro-twin"));
-    create(&b, &ta, 3);
-    create(&b, &tj, 3);
-    py(&["avro", &b, &reg.url, &ta, &tj]);
+    let (ta, tj) = avro_topics(&b, &reg);
     let twin = analyze_topic(&b, &tj, &[]);
     assert_eq!(unparsed(&twin), 0);
     let avro = analyze_topic(&b, &ta, &["--schema-registry", &reg.url]);
@@ -688,10 +695,7 @@ fn where_sees_decoded_avro_in_analyze_the_library_and_live() {
     use std::sync::Arc;
     let b = broker();
     let reg = Registry::start(&[]);
-    let (ta, tj) = (topic("where-avro"), topic("where-twin"));
-    create(&b, &ta, 3);
-    create(&b, &tj, 3);
-    py(&["avro", &b, &reg.url, &ta, &tj]);
+    let (ta, tj) = avro_topics(&b, &reg);
     // The CLI: the Avro topic filters like its JSON twin.
     let twin = analyze_topic(&b, &tj, &["--where", RESOLVED]);
     let avro = analyze_topic(
@@ -735,18 +739,9 @@ fn where_sees_decoded_avro_in_analyze_the_library_and_live() {
         kord::tui::live::LiveState::new(cfg.describe(), lens, 0, None).with_filter(Some(filter)),
     );
     let (mut rx, handle) = KafkaSource::start(&cfg, LiveOptions::default()).unwrap();
-    let started = std::time::Instant::now();
-    while (app.live.as_ref().unwrap().received < 35 || app.len() < 18)
-        && started.elapsed() < std::time::Duration::from_secs(30)
-    {
-        while let Ok(ev) = rx.try_recv() {
-            app.on_source(ev);
-        }
-        if let Some(job) = app.take_live_job(std::time::Instant::now()) {
-            app.on_msg(kord::tui::Msg::Live(job.run()));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    drive_live(&mut app, &mut rx, 30, |app| {
+        app.live.as_ref().unwrap().received >= 35 && app.len() >= 18
+    });
     handle.stop();
     kord::decode::set_session(None);
     assert_eq!(app.live.as_ref().unwrap().received, 35);

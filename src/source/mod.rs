@@ -172,15 +172,8 @@ pub fn load_recording(
         &mut skips,
         progress,
     )?;
-    let (mut store, lens) = ingest.finish();
-    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
-    Ok(Loaded {
-        store,
-        lens,
-        header,
-        skipped: skips.count,
-        first_skipped: skips.first,
-    })
+    let (store, lens) = ingest.finish();
+    Ok(Loaded::of(store, lens, header, skips))
 }
 
 /// Lines skipped by `--lenient`.
@@ -188,6 +181,21 @@ pub fn load_recording(
 struct Skips {
     count: u64,
     first: Vec<(u64, String)>,
+}
+
+impl Loaded {
+    /// A finished load: the store sized by its content and the header's
+    /// partition claim (see [`EventStore::bound_partitions`]).
+    fn of(mut store: EventStore, lens: Lens, header: Option<Header>, skips: Skips) -> Loaded {
+        store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
+        Loaded {
+            store,
+            lens,
+            header,
+            skipped: skips.count,
+            first_skipped: skips.first,
+        }
+    }
 }
 
 impl Skips {
@@ -497,15 +505,8 @@ fn load_parallel(
         }
         parts
     });
-    let (mut store, skips) = merge_parts(parts)?;
-    store.bound_partitions(header.as_ref().and_then(|h| h.partitions));
-    Ok(Loaded {
-        store,
-        lens,
-        header,
-        skipped: skips.count,
-        first_skipped: skips.first,
-    })
+    let (store, skips) = merge_parts(parts)?;
+    Ok(Loaded::of(store, lens, header, skips))
 }
 
 /// The slices' stores joined in file order, their line numbers (events',

@@ -45,3 +45,25 @@ pub fn ok(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs the TUI's live loop without a terminal, as `kord live` does it:
+/// drains the source's channel into `app`, runs each rebuild inline (on a
+/// worker in the real loop), until `done(app)` or `secs` seconds.
+pub fn drive_live(
+    app: &mut kord::tui::App,
+    rx: &mut tokio::sync::mpsc::Receiver<kord::source::kafka::live::SourceEvent>,
+    secs: u64,
+    done: impl Fn(&kord::tui::App) -> bool,
+) {
+    use std::time::{Duration, Instant};
+    let started = Instant::now();
+    while !done(app) && started.elapsed() < Duration::from_secs(secs) {
+        while let Ok(ev) = rx.try_recv() {
+            app.on_source(ev);
+        }
+        if let Some(job) = app.take_live_job(Instant::now()) {
+            app.on_msg(kord::tui::Msg::Live(job.run()));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
