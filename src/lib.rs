@@ -16,7 +16,6 @@ pub mod detect;
 pub mod engine;
 pub mod filter;
 pub mod model;
-pub mod partition;
 pub mod report;
 pub mod signals;
 pub mod sim;

@@ -268,7 +268,7 @@ fn synth_is_deterministic_and_matches_the_bundled_files() {
 
 #[test]
 fn mixed_partitioners_mismatches_are_found_exactly() {
-    use kord::partition::Partitioner;
+    use kord::model::partition::Partitioner;
     let text = std::fs::read_to_string(root().join("recordings/mixed-partitioners.jsonl")).unwrap();
     // Expected: the Go service's records that murmur2 would have put elsewhere.
     let mut expected = Vec::new();

@@ -1,10 +1,10 @@
 //! `kord partition` and `kord assign`: the clients' partitioners and assignors.
-//! Prints what `kord::partition` and `kord::sim::assign` compute; must not
+//! Prints what `kord::model::partition` and `kord::sim::assign` compute; must not
 //! implement a partitioner or an assignor of its own.
 
 use super::args::{AssignArgs, PartitionArgs};
 use super::UsageError;
-use kord::partition::Partitioner;
+use kord::model::partition::Partitioner;
 use kord::sim::assign::{assign as run_assignor, Assignment, Member};
 
 /// Prints the partition of each key, one per line.

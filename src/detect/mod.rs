@@ -8,8 +8,8 @@
 pub mod lag;
 pub mod lag_trend;
 
+use crate::model::partition::{InferenceBuilder, Partitioner};
 use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
-use crate::partition::{InferenceBuilder, Partitioner};
 use rustc_hash::FxHashMap as HashMap;
 
 /// Kinds of findings, stream and strategy.

@@ -1,4 +1,5 @@
-//! The data kord reasons about: records as sources deliver them, events as the
+//! The data kord reasons about: records as sources deliver them (and the
+//! clients' partitioners that placed them), events as the
 //! lens reads them, stored column-wise so a million of them stay small. Core:
 //! its modules must not import the terminal, tokio, rdkafka or an adapter
 //! (`source`, `tui`, `cli`).
@@ -6,6 +7,7 @@
 pub mod intern;
 pub mod lens;
 pub mod line;
+pub mod partition;
 pub mod pointer;
 pub mod record;
 pub mod store;

@@ -5,8 +5,8 @@
 
 use crate::detect::{load, Load};
 use crate::engine::Analysis;
+use crate::model::partition::Partitioner;
 use crate::model::EventStore;
-use crate::partition::Partitioner;
 use crate::sim::whatif::{max_share, repartition_keys, split_entities, unquote, WhatIf};
 use serde::Serialize;
 

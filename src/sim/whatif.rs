@@ -6,9 +6,9 @@
 //! `cli`).
 
 use crate::model::line::parse_record;
+use crate::model::partition::Partitioner;
 use crate::model::pointer::{Pointer, TopLevel};
 use crate::model::EventStore;
-use crate::partition::Partitioner;
 use crate::sim::SimParseError;
 use std::borrow::Cow;
 

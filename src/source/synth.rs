@@ -6,8 +6,8 @@
 use super::recording::{header_line, Header, InputError};
 use super::{LoadOptions, Loaded};
 use crate::model::lens::LensConfig;
+use crate::model::partition::Partitioner;
 use crate::model::{Ingest, Payload, Record};
-use crate::partition::Partitioner;
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::{json, Value};
 use std::borrow::Cow;

@@ -4,7 +4,7 @@
 //! draw.
 
 use crate::detect::Kind;
-use crate::partition::Partitioner;
+use crate::model::partition::Partitioner;
 use crate::sim::whatif::PartitionBy;
 use crate::sim::Model;
 use crate::strategy::StrategyKind;

@@ -7,7 +7,7 @@
 use super::action::{Action, Sort, TimeArg};
 use super::app::{MAX_CONSUMERS, SPEEDS};
 use crate::detect::Kind;
-use crate::partition::Partitioner;
+use crate::model::partition::Partitioner;
 use crate::sim::whatif::{PartitionBy, MAX_PARTITIONS};
 use crate::strategy::StrategyKind;
 

@@ -4,7 +4,7 @@
 //! run a rule or the simulation itself, or draw.
 
 use super::{jobs::Base, App, Job, MAX_CONSUMERS};
-use crate::partition::Partitioner;
+use crate::model::partition::Partitioner;
 use crate::sim::whatif::{PartitionBy, WhatIf};
 use crate::sim::Change;
 use crate::sim::Rebalance;
