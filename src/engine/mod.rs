@@ -222,100 +222,213 @@ pub fn analyze_with(
         det.observe(store, i);
     }
     let load = det.finish(store);
-    let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
-    if opts.pictures {
+    let (order, _) = intended_order(store);
+    let run = Run {
+        store,
+        lens,
+        opts,
+        simopts,
+        order: &order,
+    };
+    let (runs, lanes) = if opts.pictures {
+        let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
         for f in &det.findings {
             f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
         }
+        let runs = run.in_order(&mut lanes);
+        (runs, lanes.finish(store))
+    } else {
+        (run.by_delivery(), Vec::new())
+    };
+    Analysis {
+        stream: det,
+        load,
+        runs,
+        lanes,
     }
-    let (order, _) = intended_order(store);
-    type Sim = (SimResult, u32, Option<RebalanceCost>, Arc<WaitCurves>);
-    let mut sims: HashMap<Delivery, Sim> = HashMap::new();
-    // A simulation is dropped after the last strategy of its delivery: one
-    // per-event simulation alive at a time when the deliveries come in runs.
-    let last_use: HashMap<Delivery, usize> = opts
-        .strategies
-        .iter()
-        .enumerate()
-        .map(|(k, &kind)| (delivery_of(kind), k))
-        .collect();
-    let mut runs = Vec::new();
-    for (k, &kind) in opts.strategies.iter().enumerate() {
-        let cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
-        let (sim, consumers, rebalance, waits) = sims.entry(cfg.delivery).or_insert_with(|| {
-            let sim = simulate(store, &cfg);
-            let cost = (!cfg.rebalances.is_empty()
-                && sim.rebalance.count + sim.rebalance.pause_ms > 0)
-                .then(|| {
-                    let mut calm = cfg.clone();
-                    calm.rebalances.clear();
-                    let base = simulate(store, &calm);
-                    RebalanceCost {
-                        count: sim.rebalance.count,
-                        pause_ms: sim.rebalance.pause_ms,
-                        extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
-                    }
-                });
-            let waits = Arc::new(if opts.pictures {
-                WaitSeries::of_sim(store, &sim)
-            } else {
-                WaitCurves::default()
+}
+
+/// Strategies at most this many entities run side by side (each thread
+/// holds two runners' per-entity states: the run's and the intended one).
+const PARALLEL_MAX_ENTITIES: usize = 250_000;
+
+/// One delivery's simulation as the strategy runs read it.
+struct DeliverySim {
+    sim: SimResult,
+    consumers: u32,
+    rebalance: Option<RebalanceCost>,
+    waits: Arc<WaitCurves>,
+}
+
+/// What every strategy run of one analysis shares.
+struct Run<'a> {
+    store: &'a EventStore,
+    lens: &'a Lens,
+    opts: &'a Options,
+    simopts: &'a SimOptions,
+    /// The intended order (by entity, then version).
+    order: &'a [u32],
+}
+
+impl Run<'_> {
+    /// Simulates `kind`'s delivery, with the cost of its membership changes
+    /// (against a run without them) and, for the pictures, wait over time.
+    fn simulate(&self, kind: StrategyKind) -> (Delivery, DeliverySim) {
+        let (store, opts) = (self.store, self.opts);
+        let cfg = sim_config_with(store, self.lens, kind, opts.consumers, self.simopts);
+        let sim = simulate(store, &cfg);
+        let rebalance = (!cfg.rebalances.is_empty()
+            && sim.rebalance.count + sim.rebalance.pause_ms > 0)
+            .then(|| {
+                let mut calm = cfg.clone();
+                calm.rebalances.clear();
+                let base = simulate(store, &calm);
+                RebalanceCost {
+                    count: sim.rebalance.count,
+                    pause_ms: sim.rebalance.pause_ms,
+                    extra_wait_ms: sim.total_wait_ms().saturating_sub(base.total_wait_ms()),
+                }
             });
-            (sim, cfg.consumers, cost, waits)
+        let waits = Arc::new(if opts.pictures {
+            WaitSeries::of_sim(store, &sim)
+        } else {
+            WaitCurves::default()
         });
+        let d = DeliverySim {
+            sim,
+            consumers: cfg.consumers,
+            rebalance,
+            waits,
+        };
+        (cfg.delivery, d)
+    }
+
+    /// Every strategy in the order asked, feeding the lanes (their choice
+    /// of entities depends on that order). A delivery's simulation is
+    /// dropped after the last strategy that uses it.
+    fn in_order(&self, lanes: &mut crate::report::lanes::Lanes) -> Vec<StrategyRun> {
+        let kinds = &self.opts.strategies;
+        let last_use: HashMap<Delivery, usize> = kinds
+            .iter()
+            .enumerate()
+            .map(|(k, &kind)| (delivery_of(kind), k))
+            .collect();
+        let mut sims: HashMap<Delivery, DeliverySim> = HashMap::new();
+        let mut runs = Vec::with_capacity(kinds.len());
+        for (k, &kind) in kinds.iter().enumerate() {
+            let delivery = delivery_of(kind);
+            if !sims.contains_key(&delivery) {
+                let (d, sim) = self.simulate(kind);
+                sims.insert(d, sim);
+            }
+            let mut lane_sink = crate::report::lanes::LaneSink { lanes, slot: k };
+            runs.push(self.strategy(kind, delivery, &sims[&delivery], Some(&mut lane_sink)));
+            if last_use.get(&delivery) == Some(&k) {
+                sims.remove(&delivery);
+            }
+        }
+        runs
+    }
+
+    /// Every strategy, one delivery at a time (one simulation alive), the
+    /// strategies of a delivery side by side on the available cores when
+    /// the entities are few enough. Runs come back in the order asked.
+    fn by_delivery(&self) -> Vec<StrategyRun> {
+        let kinds = &self.opts.strategies;
+        let mut deliveries: Vec<Delivery> = Vec::new();
+        for &k in kinds {
+            if !deliveries.contains(&delivery_of(k)) {
+                deliveries.push(delivery_of(k));
+            }
+        }
+        let threads = if self.store.entity_count() <= PARALLEL_MAX_ENTITIES {
+            crate::model::threads()
+        } else {
+            1
+        };
+        let mut runs: Vec<Option<StrategyRun>> = kinds.iter().map(|_| None).collect();
+        for delivery in deliveries {
+            let group: Vec<usize> = (0..kinds.len())
+                .filter(|&k| delivery_of(kinds[k]) == delivery)
+                .collect();
+            let (_, sim) = self.simulate(kinds[group[0]]);
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let done = std::sync::Mutex::new(Vec::new());
+            std::thread::scope(|s| {
+                for _ in 0..threads.min(group.len()) {
+                    s.spawn(|| loop {
+                        let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&k) = group.get(g) else { break };
+                        let r = self.strategy(kinds[k], delivery, &sim, None);
+                        if let Ok(mut d) = done.lock() {
+                            d.push((k, r));
+                        }
+                    });
+                }
+            });
+            for (k, r) in done.into_inner().unwrap_or_default() {
+                runs[k] = Some(r);
+            }
+        }
+        runs.into_iter().flatten().collect()
+    }
+
+    /// One strategy's pass over a simulated delivery: counts, findings,
+    /// diverged entities against the intended order, and the HOL summary.
+    fn strategy(
+        &self,
+        kind: StrategyKind,
+        delivery: Delivery,
+        d: &DeliverySim,
+        lanes: Option<&mut crate::report::lanes::LaneSink<'_>>,
+    ) -> StrategyRun {
+        let (store, lens, opts) = (self.store, self.lens, self.opts);
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
         let names = rule.state_names();
         let ctx = PassContext {
             store,
             kind,
             state_names: &names,
-            sim,
-            delivery: cfg.delivery,
+            sim: &d.sim,
+            delivery,
         };
         let mut found = FindingSink::new(opts.max_findings);
-        let mut lane_sink = crate::report::lanes::LaneSink {
-            lanes: &mut lanes,
-            slot: runs.len(),
+        let runner = match lanes {
+            Some(l) => run_pass(
+                store,
+                rule.clone(),
+                lens.buffer_timeout_ms,
+                &ctx,
+                &mut [&mut found, l],
+            ),
+            None => run_pass(
+                store,
+                rule.clone(),
+                lens.buffer_timeout_ms,
+                &ctx,
+                &mut [&mut found],
+            ),
         };
-        let sinks: &mut [&mut dyn Sink] = if opts.pictures {
-            &mut [&mut found, &mut lane_sink]
-        } else {
-            &mut [&mut found]
-        };
-        let runner = run_pass(store, rule.clone(), lens.buffer_timeout_ms, &ctx, sinks);
         let (findings, finding_counts) = found.into_parts();
-        let intended = intended_runner(rule, store, &order);
+        let intended = intended_runner(rule, store, self.order);
         let diverged = diverged(&runner, &intended, store.entity_count());
-        runs.push(StrategyRun {
+        StrategyRun {
             kind,
             counts: runner.counts,
             diverged,
             hol: HolSummary {
-                blocked_events: sim.blocks.len() as u64,
-                max_wait_ms: sim.max_wait_ms,
-                p99_wait_ms: sim.p99_wait_ms,
+                blocked_events: d.sim.blocks.len() as u64,
+                max_wait_ms: d.sim.max_wait_ms,
+                p99_wait_ms: d.sim.p99_wait_ms,
             },
-            consumers: *consumers,
+            consumers: d.consumers,
             findings,
             finding_counts,
             states: opts.keep_states.then(|| Arc::new(runner)),
             state_names: names,
-            rebalance: rebalance.clone(),
-            waits: waits.clone(),
-        });
-        if last_use.get(&cfg.delivery) == Some(&k) {
-            sims.remove(&cfg.delivery);
+            rebalance: d.rebalance.clone(),
+            waits: d.waits.clone(),
         }
-    }
-    Analysis {
-        stream: det,
-        load,
-        runs,
-        lanes: if opts.pictures {
-            lanes.finish(store)
-        } else {
-            Vec::new()
-        },
     }
 }
 

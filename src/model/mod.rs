@@ -68,3 +68,13 @@ impl Outcome {
         )
     }
 }
+
+/// How many threads kord's parallel work may use (the loader's slices, the
+/// strategies of `--compare`): `KORD_THREADS`, else the cores; 1 to 8.
+pub fn threads() -> usize {
+    std::env::var("KORD_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 8)
+}

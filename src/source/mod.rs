@@ -147,11 +147,7 @@ pub fn load_recording(
     progress: &mut dyn FnMut(&Ingest, u64),
 ) -> Result<Loaded, InputError> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let threads = std::env::var("KORD_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 8);
+    let threads = crate::model::threads();
     if threads > 1 && size > 8 << 20 && RecordingReader::is_plain(path) {
         return load_parallel(path, opts, progress, size, threads);
     }
