@@ -709,8 +709,7 @@ fn where_sees_decoded_avro_in_analyze_the_library_and_live() {
     let client = kord::source::registry::Registry::new(RegistryConfig::new(&reg.url, &[]).unwrap());
     let decoder = Arc::new(Decoder::new().with_lookup(Arc::new(client.unwrap())));
     let filter = RecordFilter::compile(RESOLVED).unwrap();
-    let lens_args: Vec<String> = ALERT_LENS.iter().map(|s| s.to_string()).collect();
-    let lens = alert_lens(&lens_args);
+    let lens = alert_lens();
 
     // The library's bounded read.
     let cfg = KafkaConfig::new(&b, &ta);
@@ -751,10 +750,10 @@ fn where_sees_decoded_avro_in_analyze_the_library_and_live() {
 }
 
 /// The alert fixture's lens (`ALERT_LENS` flags).
-fn alert_lens(flags: &[String]) -> kord::model::Lens {
+fn alert_lens() -> kord::model::Lens {
     let pair = |name: &str| {
-        let i = flags.iter().position(|f| f == name).unwrap();
-        Some(flags[i + 1].clone())
+        let i = ALERT_LENS.iter().position(|f| *f == name).unwrap();
+        Some(ALERT_LENS[i + 1].to_string())
     };
     let cfg = kord::model::lens::LensConfig {
         entity: pair("--entity"),

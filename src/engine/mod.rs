@@ -273,7 +273,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// Simulates `kind`'s delivery, with the cost of its membership changes
     /// (against a run without them) and, for the pictures, wait over time.
-    fn simulate(&self, kind: StrategyKind) -> (Delivery, DeliverySim) {
+    fn simulate(&self, kind: StrategyKind) -> DeliverySim {
         let (store, opts) = (self.store, self.opts);
         let cfg = sim_config_with(store, self.lens, kind, opts.consumers, self.simopts);
         let sim = simulate(store, &cfg);
@@ -294,13 +294,12 @@ impl Run<'_> {
         } else {
             WaitCurves::default()
         });
-        let d = DeliverySim {
+        DeliverySim {
             sim,
             consumers: cfg.consumers,
             rebalance,
             waits,
-        };
-        (cfg.delivery, d)
+        }
     }
 
     /// Every strategy in the order asked, feeding the lanes (their choice
@@ -317,10 +316,7 @@ impl Run<'_> {
         let mut runs = Vec::with_capacity(kinds.len());
         for (k, &kind) in kinds.iter().enumerate() {
             let delivery = delivery_of(kind);
-            if !sims.contains_key(&delivery) {
-                let (d, sim) = self.simulate(kind);
-                sims.insert(d, sim);
-            }
+            sims.entry(delivery).or_insert_with(|| self.simulate(kind));
             let mut lane_sink = crate::report::lanes::LaneSink { lanes, slot: k };
             runs.push(self.strategy(kind, delivery, &sims[&delivery], Some(&mut lane_sink)));
             if last_use.get(&delivery) == Some(&k) {
@@ -351,7 +347,7 @@ impl Run<'_> {
             let group: Vec<usize> = (0..kinds.len())
                 .filter(|&k| delivery_of(kinds[k]) == delivery)
                 .collect();
-            let (_, sim) = self.simulate(kinds[group[0]]);
+            let sim = self.simulate(kinds[group[0]]);
             let next = std::sync::atomic::AtomicUsize::new(0);
             let done = std::sync::Mutex::new(Vec::new());
             std::thread::scope(|s| {
