@@ -220,7 +220,7 @@ fn killing_a_columns_owner_waits_for_the_session_timeout() {
             a > killed_at && a < killed_at + 10_000
         })
         .expect("partition 0 has events during the session timeout");
-    assert!(v.sim.sim.start[stalled as usize] >= killed_at + 10_000);
+    assert!(v.sim.sim.start(&ds.store, stalled as usize).unwrap() >= killed_at + 10_000);
     // Killing it again while it dies changes nothing.
     let before = v.sim.sim.rebalance.clone();
     dispatch(&mut app, Action::Seek(120));

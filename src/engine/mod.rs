@@ -275,13 +275,18 @@ impl Run<'_> {
     /// (against a run without them) and, for the pictures, wait over time.
     fn simulate(&self, kind: StrategyKind) -> DeliverySim {
         let (store, opts) = (self.store, self.opts);
-        let cfg = sim_config_with(store, self.lens, kind, opts.consumers, self.simopts);
+        let mut cfg = sim_config_with(store, self.lens, kind, opts.consumers, self.simopts);
+        // The pictures draw every block; the findings list the first few.
+        if !opts.pictures {
+            cfg.keep_blocks = opts.max_findings;
+        }
         let sim = simulate(store, &cfg);
         let rebalance = (!cfg.rebalances.is_empty()
             && sim.rebalance.count + sim.rebalance.pause_ms > 0)
             .then(|| {
                 let mut calm = cfg.clone();
                 calm.rebalances.clear();
+                calm.keep_blocks = 0;
                 let base = simulate(store, &calm);
                 RebalanceCost {
                     count: sim.rebalance.count,
@@ -413,7 +418,7 @@ impl Run<'_> {
             counts: runner.counts,
             diverged,
             hol: HolSummary {
-                blocked_events: d.sim.blocks.len() as u64,
+                blocked_events: d.sim.blocked,
                 max_wait_ms: d.sim.max_wait_ms,
                 p99_wait_ms: d.sim.p99_wait_ms,
             },

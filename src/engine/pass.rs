@@ -35,11 +35,10 @@ pub struct Step<'a> {
     pub decisions: &'a [Decision],
     /// Simulated wait (start minus arrival), ms.
     pub wait_ms: i64,
-    /// Simulated start, ms.
-    pub start_ms: i64,
     /// The consumer that processed it (0 under sequential delivery).
     pub consumer: u32,
-    /// Its head-of-line block, if it was blocked.
+    /// Its head-of-line block, if it was blocked and the simulation kept
+    /// it ([`crate::sim::SimConfig::keep_blocks`]).
     pub block: Option<&'a HolBlock>,
     /// The runner just after the event (its states; clone it to snapshot).
     pub runner: &'a Runner,
@@ -96,7 +95,6 @@ pub fn run_pass(
             index: i as u32,
             decisions: &decisions,
             wait_ms: ctx.sim.wait.get(i).copied().unwrap_or(0),
-            start_ms: ctx.sim.start.get(i).copied().unwrap_or(0),
             consumer,
             block,
             runner: &runner,
@@ -166,7 +164,6 @@ impl Sink for FindingSink {
             }
         }
         if let Some(b) = step.block {
-            *self.counts.entry(Kind::HolBlocking).or_insert(0) += 1;
             if self.hol.len() < self.max {
                 self.hol.push(StrategyFinding {
                     kind: Kind::HolBlocking,
@@ -177,8 +174,9 @@ impl Sink for FindingSink {
         }
     }
 
-    fn finish(&mut self, _ctx: &PassContext<'_>, _runner: &Runner) {
-        // A strategy with no HOL block still reports the kind, with 0.
-        self.counts.entry(Kind::HolBlocking).or_insert(0);
+    fn finish(&mut self, ctx: &PassContext<'_>, _runner: &Runner) {
+        // The simulation counts every block, kept or not (a strategy with
+        // none still reports the kind, with 0).
+        self.counts.insert(Kind::HolBlocking, ctx.sim.blocked);
     }
 }

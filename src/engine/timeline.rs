@@ -119,7 +119,9 @@ impl SimView {
         let upto = evs.partition_point(|&e| e as usize <= cursor);
         // Within one partition queue, start times never decrease.
         let started = evs[..upto].partition_point(|&e| {
-            self.sim.start.get(e as usize).copied().unwrap_or(i64::MIN) <= now
+            self.sim
+                .start(&ds.store, e as usize)
+                .is_some_and(|s| s <= now)
         });
         upto - started
     }

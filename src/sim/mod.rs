@@ -211,6 +211,10 @@ pub struct SimConfig {
     pub session_timeout_ms: u64,
     /// The delivery model what-if (replaces partitioned delivery).
     pub model: Model,
+    /// HOL blocks kept in [`SimResult::blocks`] (the first, in event order);
+    /// [`SimResult::blocked`] counts them all. A report that lists a few
+    /// and counts the rest need not hold a lagging stream's every block.
+    pub keep_blocks: usize,
 }
 
 impl SimConfig {
@@ -257,6 +261,7 @@ impl SimConfig {
             rebalance_ms: DEFAULT_REBALANCE_MS,
             session_timeout_ms: DEFAULT_SESSION_TIMEOUT_MS,
             model: Model::Kafka,
+            keep_blocks: usize::MAX,
         }
     }
 }
@@ -401,21 +406,21 @@ pub struct HolBlock {
     pub event: u32,
     /// The longest-running other-entity event ahead of it.
     pub blocker: u32,
-    /// Wait spent behind other entities.
+    /// Wait spent behind other entities (the whole wait is
+    /// [`SimResult::wait`] of `event`).
     pub hol_ms: i64,
-    /// Whole wait.
-    pub waited_ms: i64,
 }
 
 /// Timing of every event under one delivery model.
 #[derive(Clone, Debug, Default)]
 pub struct SimResult {
-    /// Start time per event.
-    pub start: Vec<i64>,
-    /// Wait per event (start - arrival).
+    /// Wait per event (start - arrival; the start is [`SimResult::start`]).
     pub wait: Vec<i64>,
-    /// Events HOL-blocked past the threshold, in arrival order.
+    /// Events HOL-blocked past the threshold, in arrival order: the first
+    /// [`SimConfig::keep_blocks`] of them.
     pub blocks: Vec<HolBlock>,
+    /// How many events were HOL-blocked (all, kept or not).
+    pub blocked: u64,
     /// Owning consumer per partition.
     pub owner: Vec<u32>,
     /// Busy time per consumer.
@@ -446,6 +451,11 @@ pub struct Generation {
 }
 
 impl SimResult {
+    /// When event `i` of `store` started (its arrival plus its wait).
+    pub fn start(&self, store: &EventStore, i: usize) -> Option<i64> {
+        Some(store.arrival.get(i)?.saturating_add(*self.wait.get(i)?))
+    }
+
     /// Total wait over all events.
     pub fn total_wait_ms(&self) -> i64 {
         self.wait.iter().fold(0i64, |a, &w| a.saturating_add(w))
@@ -842,6 +852,7 @@ struct QueueSim {
     group: Group,
     /// Waits longer than this may be head-of-line blocks.
     threshold: i64,
+    keep_blocks: usize,
     res: SimResult,
 }
 
@@ -893,8 +904,8 @@ impl QueueSim {
             queue_free: vec![i64::MIN; queues_n],
             group,
             threshold: cfg.hol_threshold_ms as i64,
+            keep_blocks: cfg.keep_blocks,
             res: SimResult {
-                start: Vec::with_capacity(n),
                 wait: Vec::with_capacity(n),
                 ..SimResult::default()
             },
@@ -956,17 +967,18 @@ impl QueueSim {
             let hol = queue.other_entity_ms(entity, arrival);
             if hol > self.threshold {
                 if let Some(blocker) = find_blocker(queue, entity) {
-                    res.blocks.push(HolBlock {
-                        event: i as u32,
-                        blocker,
-                        hol_ms: hol,
-                        waited_ms: wait,
-                    });
+                    res.blocked += 1;
+                    if res.blocks.len() < self.keep_blocks {
+                        res.blocks.push(HolBlock {
+                            event: i as u32,
+                            blocker,
+                            hol_ms: hol,
+                        });
+                    }
                 }
             }
         }
         queue.push((start, finish, entity, i as u32));
-        res.start.push(start);
         res.wait.push(wait);
         res.max_wait_ms = res.max_wait_ms.max(wait);
     }
@@ -1007,7 +1019,6 @@ fn simulate_keyed(store: &EventStore, cfg: &SimConfig) -> SimResult {
         _ => (0, i64::MIN / 2),
     };
     let mut res = SimResult {
-        start: Vec::with_capacity(n),
         wait: Vec::with_capacity(n),
         owner: cfg.owner.clone(),
         ..SimResult::default()
@@ -1035,7 +1046,6 @@ fn simulate_keyed(store: &EventStore, cfg: &SimConfig) -> SimResult {
         busy[c] += finish - start;
         entity_free.insert(entity, (finish, c));
         let wait = start - arrival;
-        res.start.push(start);
         res.wait.push(wait);
         res.max_wait_ms = res.max_wait_ms.max(wait);
     }
@@ -1404,6 +1414,17 @@ pub(crate) mod tests {
         let cfg = SimConfig::range(Delivery::Partitioned, 3, 1, 100);
         let r = same_blocks(&s, &cfg, BLOCKER_WINDOW);
         assert!(r.blocks.len() > 20_000, "{}", r.blocks.len());
+        assert_eq!(r.blocked, r.blocks.len() as u64);
+        // Keeping a few blocks keeps the first ones and counts them all.
+        let few = simulate(
+            &s,
+            &SimConfig {
+                keep_blocks: 7,
+                ..cfg.clone()
+            },
+        );
+        assert_eq!(few.blocks[..], r.blocks[..7]);
+        assert_eq!((few.blocked, &few.wait), (r.blocked, &r.wait));
         let cfg = SimConfig::range(Delivery::Sequential, 3, 1, 100);
         same_blocks(&s, &cfg, BLOCKER_WINDOW);
     }

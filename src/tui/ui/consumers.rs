@@ -145,7 +145,7 @@ pub fn draw(f: &mut Frame, app: &App, r: Rect) {
                 " consumers: {} at #{cursor} · {how} · wait p99 {} ms · {} HOL-blocked · a add · x remove · K kill ",
                 members.len(),
                 sim.sim.p99_wait_ms,
-                sim.sim.blocks.len(),
+                sim.sim.blocked,
             ),
             t.fg(t.title).add_modifier(Modifier::BOLD),
         ));

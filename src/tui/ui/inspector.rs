@@ -143,7 +143,8 @@ fn finding_lines(app: &App, i: &Inspect, lines: &mut Vec<Line<'_>>) {
         lines.push(Line::from(Span::styled(
             format!(
                 "  waited {} ms, {} ms behind other entities",
-                h.waited_ms, h.hol_ms
+                i.wait_ms.unwrap_or(h.hol_ms),
+                h.hol_ms
             ),
             t.fg(t.hol),
         )));
