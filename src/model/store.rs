@@ -269,60 +269,84 @@ impl EventStore {
     }
     /// Appends another store's events (read from a later part of the same
     /// stream), re-mapping its interned ids and continuing arrival times.
-    pub fn append(&mut self, other: EventStore) {
+    /// Each of `other`'s columns is freed as soon as it is copied, so the
+    /// two stores are never both whole in memory.
+    pub fn append(&mut self, mut other: EventStore) {
         fn remap(into: &mut Interner, from: &Interner) -> Vec<u32> {
             (0..from.len() as u32)
                 .map(|i| into.intern(from.name(i)))
                 .collect()
+        }
+        fn ids(into: &mut Vec<u32>, from: Vec<u32>, m: &[u32]) {
+            into.reserve_exact(from.len());
+            into.extend(from.iter().map(|&id| if id == NONE { NONE } else { m[id as usize] }));
+        }
+        fn copy<T: Copy>(into: &mut Vec<T>, from: Vec<T>) {
+            into.reserve_exact(from.len());
+            into.extend_from_slice(&from);
         }
         let ents = remap(&mut self.entities, &other.entities);
         let keys = remap(&mut self.keys, &other.keys);
         let types = remap(&mut self.types, &other.types);
         let fields = remap(&mut self.fields, &other.fields);
         let values = remap(&mut self.values, &other.values);
-        let map = |m: &[u32], id: u32| if id == NONE { NONE } else { m[id as usize] };
         let base = self.len() as i64;
+        let n = other.len();
+        let has_ts = |fl: u8| fl & flag::HAS_TS != 0;
         let mut last = self.arrival.last().copied().unwrap_or(i64::MIN);
-        for i in 0..other.len() {
-            let fl = other.flags[i];
-            let arrival = if fl & flag::HAS_TS != 0 {
+        let from = self.arrival.len();
+        self.arrival.reserve_exact(n);
+        for i in 0..n {
+            let arrival = if has_ts(other.flags[i]) {
                 other.ts[i].max(last)
             } else {
                 (base + i as i64).max(last)
             };
             last = arrival;
             self.arrival.push(arrival);
-            self.ts.push(if fl & flag::HAS_TS != 0 {
-                other.ts[i]
-            } else {
-                arrival
-            });
+        }
+        let arrival = &self.arrival[from..];
+        self.time.reserve_exact(n);
+        for i in 0..n {
+            let fl = other.flags[i];
             self.time.push(if fl & flag::OWN_TIME != 0 {
                 other.time[i]
-            } else if fl & flag::HAS_TS != 0 {
+            } else if has_ts(fl) {
                 other.ts[i]
             } else {
-                arrival
+                arrival[i]
             });
-            self.entity.push(map(&ents, other.entity[i]));
-            self.key.push(map(&keys, other.key[i]));
-            self.etype.push(map(&types, other.etype[i]));
         }
-        self.partition.extend_from_slice(&other.partition);
-        self.offset.extend_from_slice(&other.offset);
-        self.version.extend_from_slice(&other.version);
-        self.cost.extend_from_slice(&other.cost);
-        self.flags.extend_from_slice(&other.flags);
-        self.line.extend_from_slice(&other.line);
+        drop(std::mem::take(&mut other.time));
+        self.ts.reserve_exact(n);
+        for i in 0..n {
+            self.ts.push(if has_ts(other.flags[i]) {
+                other.ts[i]
+            } else {
+                arrival[i]
+            });
+        }
+        drop(std::mem::take(&mut other.ts));
+        ids(&mut self.entity, std::mem::take(&mut other.entity), &ents);
+        ids(&mut self.key, std::mem::take(&mut other.key), &keys);
+        ids(&mut self.etype, std::mem::take(&mut other.etype), &types);
+        copy(&mut self.partition, std::mem::take(&mut other.partition));
+        copy(&mut self.offset, std::mem::take(&mut other.offset));
+        copy(&mut self.version, std::mem::take(&mut other.version));
+        copy(&mut self.cost, std::mem::take(&mut other.cost));
+        copy(&mut self.flags, std::mem::take(&mut other.flags));
+        copy(&mut self.line, std::mem::take(&mut other.line));
         let wbase = self.field_writes.len() as u32;
+        let writes = std::mem::take(&mut other.writes);
+        self.writes.reserve_exact(writes.len().saturating_sub(1));
         self.writes
-            .extend(other.writes[1..].iter().map(|w| w + wbase));
-        self.field_writes.extend(
-            other
-                .field_writes
-                .iter()
-                .map(|&(f, v)| (fields[f as usize], values[v as usize])),
-        );
+            .extend(writes.iter().skip(1).map(|w| w + wbase));
+        drop(writes);
+        let fw = std::mem::take(&mut other.field_writes);
+        self.field_writes.reserve_exact(fw.len());
+        self.field_writes
+            .extend(fw.iter().map(|&(f, v)| (fields[f as usize], values[v as usize])));
+        drop(fw);
         self.partitions = self.partitions.max(other.partitions);
         for &(e, r) in &other.undecoded.at {
             let r = self
@@ -332,7 +356,7 @@ impl EventStore {
             self.undecoded.at.push((e + base as u32, r));
         }
         if let (Some(raw), Some(o)) = (&mut self.raw, &other.raw) {
-            for i in 0..other.len() {
+            for i in 0..n {
                 if let Some(b) = o.get(i) {
                     raw.push(b);
                 }
