@@ -217,34 +217,78 @@ pub fn analyze_with(
     opts: &Options,
     simopts: &SimOptions,
 ) -> Analysis {
-    let mut det = Detector::for_store(store, lens);
-    for i in 0..store.len() {
-        det.observe(store, i);
-    }
-    let load = det.finish(store);
-    let (order, _) = intended_order(store);
-    let run = Run {
-        store,
-        lens,
-        opts,
-        simopts,
-        order: &order,
+    analyze_on(store, lens, opts, simopts, crate::model::threads())
+}
+
+/// [`analyze_with`] on `threads` cores (the result does not depend on them).
+fn analyze_on(
+    store: &EventStore,
+    lens: &Lens,
+    opts: &Options,
+    simopts: &SimOptions,
+    threads: usize,
+) -> Analysis {
+    let detect = || {
+        let mut det = Detector::for_store(store, lens);
+        for i in 0..store.len() {
+            det.observe(store, i);
+        }
+        let load = det.finish(store);
+        (det, load)
     };
-    let (runs, lanes) = if opts.pictures {
+    let order = || intended_order(store).0;
+    if opts.pictures {
+        // The lanes choose entities in the order findings are seen: the
+        // stream's first, then each strategy's in the order asked.
+        let (det, load) = detect();
+        let order = order();
         let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
         for f in &det.findings {
             f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
         }
+        let run = Run {
+            store,
+            lens,
+            opts,
+            simopts,
+            order: &order,
+            threads,
+        };
         let runs = run.in_order(&mut lanes);
-        (runs, lanes.finish(store))
+        return Analysis {
+            stream: det,
+            load,
+            runs,
+            lanes: lanes.finish(store),
+        };
+    }
+    let runs = || {
+        let order = order();
+        Run {
+            store,
+            lens,
+            opts,
+            simopts,
+            order: &order,
+            threads,
+        }
+        .by_delivery()
+    };
+    // The detectors and the strategies read the store only: side by side.
+    let ((det, load), runs) = if threads > 1 {
+        std::thread::scope(|s| {
+            let det = s.spawn(detect);
+            let runs = runs();
+            (det.join().unwrap_or_else(|_| detect()), runs)
+        })
     } else {
-        (run.by_delivery(), Vec::new())
+        (detect(), runs())
     };
     Analysis {
         stream: det,
         load,
         runs,
-        lanes,
+        lanes: Vec::new(),
     }
 }
 
@@ -268,6 +312,8 @@ struct Run<'a> {
     simopts: &'a SimOptions,
     /// The intended order (by entity, then version).
     order: &'a [u32],
+    /// Cores to use ([`crate::model::threads`]).
+    threads: usize,
 }
 
 impl Run<'_> {
@@ -323,7 +369,8 @@ impl Run<'_> {
             let delivery = delivery_of(kind);
             sims.entry(delivery).or_insert_with(|| self.simulate(kind));
             let mut lane_sink = crate::report::lanes::LaneSink { lanes, slot: k };
-            runs.push(self.strategy(kind, delivery, &sims[&delivery], Some(&mut lane_sink)));
+            let sim = &sims[&delivery];
+            runs.push(self.strategy(kind, delivery, sim, Some(&mut lane_sink), false));
             if last_use.get(&delivery) == Some(&k) {
                 sims.remove(&delivery);
             }
@@ -343,7 +390,7 @@ impl Run<'_> {
             }
         }
         let threads = if self.store.entity_count() <= PARALLEL_MAX_ENTITIES {
-            crate::model::threads()
+            self.threads
         } else {
             1
         };
@@ -360,7 +407,10 @@ impl Run<'_> {
                     s.spawn(|| loop {
                         let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&k) = group.get(g) else { break };
-                        let r = self.strategy(kinds[k], delivery, &sim, None);
+                        // A strategy alone on the cores runs its intended
+                        // pass beside its own.
+                        let side = group.len() < threads;
+                        let r = self.strategy(kinds[k], delivery, &sim, None, side);
                         if let Ok(mut d) = done.lock() {
                             d.push((k, r));
                         }
@@ -376,12 +426,14 @@ impl Run<'_> {
 
     /// One strategy's pass over a simulated delivery: counts, findings,
     /// diverged entities against the intended order, and the HOL summary.
+    /// `side`: run the intended pass on a thread of its own.
     fn strategy(
         &self,
         kind: StrategyKind,
         delivery: Delivery,
         d: &DeliverySim,
         lanes: Option<&mut crate::report::lanes::LaneSink<'_>>,
+        side: bool,
     ) -> StrategyRun {
         let (store, lens, opts) = (self.store, self.lens, self.opts);
         let rule: Arc<dyn crate::strategy::Rule> = Arc::from(rule_for(kind, lens, store));
@@ -394,24 +446,33 @@ impl Run<'_> {
             delivery,
         };
         let mut found = FindingSink::new(opts.max_findings);
-        let runner = match lanes {
+        let actual = |found: &mut FindingSink| match lanes {
             Some(l) => run_pass(
                 store,
                 rule.clone(),
                 lens.buffer_timeout_ms,
                 &ctx,
-                &mut [&mut found, l],
+                &mut [found, l],
             ),
             None => run_pass(
                 store,
                 rule.clone(),
                 lens.buffer_timeout_ms,
                 &ctx,
-                &mut [&mut found],
+                &mut [found],
             ),
         };
+        let intended = || intended_runner(rule.clone(), store, self.order);
+        let (runner, intended) = if side {
+            std::thread::scope(|s| {
+                let ideal = s.spawn(intended);
+                let runner = actual(&mut found);
+                (runner, ideal.join().unwrap_or_else(|_| intended()))
+            })
+        } else {
+            (actual(&mut found), intended())
+        };
         let (findings, finding_counts) = found.into_parts();
-        let intended = intended_runner(rule, store, self.order);
         let diverged = diverged(&runner, &intended, store.entity_count());
         StrategyRun {
             kind,
@@ -476,6 +537,43 @@ mod tests {
         // Sequential delivery has one consumer whatever the assignor.
         let seq = sim_config(&s, &lens(Some("sticky")), StrategyKind::Sequential, None);
         assert_eq!(seq.consumers, 1);
+    }
+
+    #[test]
+    fn the_analysis_is_the_same_on_one_core_and_on_several() {
+        // A lagging stream (most events HOL-blocked) and a healthy one.
+        for cost in [40, 1] {
+            let s = crate::sim::tests::lagging(20_000, 4, 300, 10, &[cost, cost * 2]);
+            let lens = Lens::default();
+            let opts = Options {
+                strategies: StrategyKind::all_for(&lens),
+                consumers: Some(2),
+                max_findings: 50,
+                keep_states: false,
+                pictures: false,
+            };
+            let sim = SimOptions::default();
+            let one = analyze_on(&s, &lens, &opts, &sim, 1);
+            let four = analyze_on(&s, &lens, &opts, &sim, 4);
+            assert_eq!(one.stream.findings, four.stream.findings);
+            assert_eq!(one.load, four.load);
+            assert_eq!(one.runs.len(), opts.strategies.len());
+            for (a, b) in one.runs.iter().zip(&four.runs) {
+                assert_eq!(a.kind, b.kind);
+                assert_eq!(
+                    (a.counts, &a.diverged, &a.hol),
+                    (b.counts, &b.diverged, &b.hol)
+                );
+                assert_eq!(
+                    (&a.findings, &a.finding_counts),
+                    (&b.findings, &b.finding_counts)
+                );
+            }
+            let blocked = one.runs.iter().map(|r| r.hol.blocked_events).max();
+            if cost == 40 {
+                assert!(blocked > Some(1000), "{blocked:?}");
+            }
+        }
     }
 
     #[test]

@@ -279,7 +279,10 @@ impl EventStore {
         }
         fn ids(into: &mut Vec<u32>, from: Vec<u32>, m: &[u32]) {
             into.reserve_exact(from.len());
-            into.extend(from.iter().map(|&id| if id == NONE { NONE } else { m[id as usize] }));
+            into.extend(
+                from.iter()
+                    .map(|&id| if id == NONE { NONE } else { m[id as usize] }),
+            );
         }
         fn copy<T: Copy>(into: &mut Vec<T>, from: Vec<T>) {
             into.reserve_exact(from.len());
@@ -339,13 +342,14 @@ impl EventStore {
         let wbase = self.field_writes.len() as u32;
         let writes = std::mem::take(&mut other.writes);
         self.writes.reserve_exact(writes.len().saturating_sub(1));
-        self.writes
-            .extend(writes.iter().skip(1).map(|w| w + wbase));
+        self.writes.extend(writes.iter().skip(1).map(|w| w + wbase));
         drop(writes);
         let fw = std::mem::take(&mut other.field_writes);
         self.field_writes.reserve_exact(fw.len());
-        self.field_writes
-            .extend(fw.iter().map(|&(f, v)| (fields[f as usize], values[v as usize])));
+        self.field_writes.extend(
+            fw.iter()
+                .map(|&(f, v)| (fields[f as usize], values[v as usize])),
+        );
         drop(fw);
         self.partitions = self.partitions.max(other.partitions);
         for &(e, r) in &other.undecoded.at {

@@ -1376,7 +1376,13 @@ pub(crate) mod tests {
     /// A lagging stream: `n` events over `partitions` partitions and
     /// `entities` entities, arriving `gap` ms apart on average, costs drawn
     /// from `costs` (few values, so running times tie).
-    fn lagging(n: usize, partitions: i32, entities: u32, gap: i64, costs: &[u32]) -> EventStore {
+    pub(crate) fn lagging(
+        n: usize,
+        partitions: i32,
+        entities: u32,
+        gap: i64,
+        costs: &[u32],
+    ) -> EventStore {
         let mut x = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             x ^= x << 13;
