@@ -310,23 +310,23 @@ impl EventStore {
         }
         let arrival = &self.arrival[from..];
         self.time.reserve_exact(n);
-        for i in 0..n {
+        for (i, &a) in arrival.iter().enumerate() {
             let fl = other.flags[i];
             self.time.push(if fl & flag::OWN_TIME != 0 {
                 other.time[i]
             } else if has_ts(fl) {
                 other.ts[i]
             } else {
-                arrival[i]
+                a
             });
         }
         drop(std::mem::take(&mut other.time));
         self.ts.reserve_exact(n);
-        for i in 0..n {
+        for (i, &a) in arrival.iter().enumerate() {
             self.ts.push(if has_ts(other.flags[i]) {
                 other.ts[i]
             } else {
-                arrival[i]
+                a
             });
         }
         drop(std::mem::take(&mut other.ts));
