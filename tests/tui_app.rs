@@ -186,6 +186,55 @@ fn compare_runs_every_strategy() {
 }
 
 #[test]
+fn the_compare_view_shows_the_reports_numbers_and_advice() {
+    // The view reuses the dataset's stream findings and runs only the
+    // strategies; what it shows must be what `kord analyze --compare` says.
+    for name in [
+        "alert-flap",
+        "order-lifecycle",
+        "slow-consumer",
+        "clock-skew",
+    ] {
+        let mut app = app_for(name, 120, 40);
+        dispatch(&mut app, Action::ToggleCompare);
+        run_jobs(&mut app);
+        let c = app.compare.clone().unwrap();
+        let ds = app.ds.clone().unwrap();
+        let opts = kord::engine::Options {
+            strategies: ds.strategies.clone(),
+            consumers: None,
+            max_findings: 10,
+            keep_states: false,
+            pictures: false,
+        };
+        let a = kord::engine::analyze(&ds.store, &ds.lens, &opts);
+        let advice = kord::report::advisor::advise(&ds.store, &a.stream.counts, &a.runs);
+        assert_eq!(c.advice, advice, "{name}");
+        assert_eq!(c.rows.len(), a.runs.len(), "{name}");
+        for (row, run) in c.rows.iter().zip(&a.runs) {
+            assert_eq!(row.kind, run.kind, "{name}");
+            assert_eq!(row.counts, run.counts, "{name} {}", run.kind);
+            assert_eq!(
+                row.diverged,
+                run.diverged.len() as u64,
+                "{name} {}",
+                run.kind
+            );
+            assert_eq!(
+                (row.hol_blocked, row.max_wait_ms, row.p99_wait_ms),
+                (
+                    run.hol.blocked_events,
+                    run.hol.max_wait_ms,
+                    run.hol.p99_wait_ms
+                ),
+                "{name} {}",
+                run.kind
+            );
+        }
+    }
+}
+
+#[test]
 fn compact_log_matches_the_engine_log() {
     let app = app_for("alert-flap", 120, 40);
     let ds = app.ds.clone().unwrap();

@@ -5,7 +5,7 @@
 
 use super::stream::Dataset;
 use super::timeline::SimSettings;
-use super::{analyze_with, sim_config_with, Options, SimOptions};
+use super::{sim_config_with, strategy_runs, Options, SimOptions};
 use crate::report::advisor::{advise, Advice};
 use crate::sim::simulate;
 use crate::strategy::StrategyKind;
@@ -53,9 +53,9 @@ impl CompareData {
             keep_states: false,
             pictures: false,
         };
-        let a = analyze_with(&ds.store, &ds.lens, &opts, &settings.opts);
-        let rows = a
-            .runs
+        // The stream's findings are the dataset's: only the strategies run.
+        let runs = strategy_runs(&ds.store, &ds.lens, &opts, &settings.opts);
+        let rows = runs
             .iter()
             .map(|r| CompareRow {
                 kind: r.kind,
@@ -101,7 +101,7 @@ impl CompareData {
             .collect();
         CompareData {
             rows,
-            advice: advise(&ds.store, &a),
+            advice: advise(&ds.store, &ds.stream_counts, &runs),
             deliveries,
         }
     }

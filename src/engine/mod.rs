@@ -220,6 +220,36 @@ pub fn analyze_with(
     analyze_on(store, lens, opts, simopts, crate::model::threads())
 }
 
+/// Every strategy's run without the stream detectors, for a view that has
+/// the stream's findings already (the TUI's compare view). No pictures.
+pub fn strategy_runs(
+    store: &EventStore,
+    lens: &Lens,
+    opts: &Options,
+    simopts: &SimOptions,
+) -> Vec<StrategyRun> {
+    runs_on(store, lens, opts, simopts, crate::model::threads())
+}
+
+fn runs_on(
+    store: &EventStore,
+    lens: &Lens,
+    opts: &Options,
+    simopts: &SimOptions,
+    threads: usize,
+) -> Vec<StrategyRun> {
+    let order = intended_order(store).0;
+    Run {
+        store,
+        lens,
+        opts,
+        simopts,
+        order: &order,
+        threads,
+    }
+    .by_delivery()
+}
+
 /// [`analyze_with`] on `threads` cores (the result does not depend on them).
 fn analyze_on(
     store: &EventStore,
@@ -262,18 +292,7 @@ fn analyze_on(
             lanes: lanes.finish(store),
         };
     }
-    let runs = || {
-        let order = order();
-        Run {
-            store,
-            lens,
-            opts,
-            simopts,
-            order: &order,
-            threads,
-        }
-        .by_delivery()
-    };
+    let runs = || runs_on(store, lens, opts, simopts, threads);
     // The detectors and the strategies read the store only: side by side.
     let ((det, load), runs) = if threads > 1 {
         std::thread::scope(|s| {

@@ -53,6 +53,8 @@ pub struct Dataset {
     /// The words of each stream finding, indexed by [`Note::Stream`].
     pub stream_details: Vec<String>,
     pub load: Load,
+    /// The stream findings' counts (what the advisor reads).
+    pub stream_counts: crate::detect::StreamCounts,
     /// Unfilled gaps: (event, missing version).
     pub unfilled: Vec<(u32, i64)>,
     /// Where the inspector reads raw records when the store does not keep
@@ -105,6 +107,7 @@ impl Dataset {
             det.observe(&store, i);
         }
         let load = det.finish(&store);
+        let stream_counts = det.counts.clone();
         let unfilled = det
             .unfilled()
             .into_iter()
@@ -165,6 +168,7 @@ impl Dataset {
             stream_markers,
             stream_details,
             load,
+            stream_counts,
             unfilled,
             raw_file: None,
             recorded_at: None,

@@ -4,7 +4,8 @@
 //! engine's). Core: must not import the terminal, tokio, rdkafka or an adapter
 //! (`source`, `tui`, `cli`).
 
-use crate::engine::{Analysis, StrategyRun};
+use crate::detect::StreamCounts;
+use crate::engine::StrategyRun;
 use crate::model::{store::flag, EventStore, NO_VERSION};
 use crate::strategy::StrategyKind;
 use serde::Serialize;
@@ -22,8 +23,8 @@ pub struct Advice {
     pub trusted_clocks: bool,
 }
 
-fn run(a: &Analysis, k: StrategyKind) -> Option<&StrategyRun> {
-    a.runs.iter().find(|r| r.kind == k)
+fn run(runs: &[StrategyRun], k: StrategyKind) -> Option<&StrategyRun> {
+    runs.iter().find(|r| r.kind == k)
 }
 
 fn pct(x: f64) -> String {
@@ -46,8 +47,8 @@ fn fields_independent(store: &EventStore) -> bool {
         .all(|(i, a)| sets[i + 1..].iter().all(|b| a.is_disjoint(b)))
 }
 
-/// Applies the decision tree to an analysis.
-pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
+/// Applies the decision tree to a stream's counts and its strategies' runs.
+pub fn advise(store: &EventStore, stream: &StreamCounts, runs: &[StrategyRun]) -> Advice {
     let n = store.len().max(1) as f64;
     let parsed = (0..store.len())
         .filter(|&i| store.flags[i] & flag::UNPARSED == 0)
@@ -58,11 +59,11 @@ pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
         .iter()
         .filter(|&&f| f & flag::OWN_TIME != 0)
         .count();
-    let ooo = a.stream.counts.out_of_order as f64 / n;
+    let ooo = stream.out_of_order as f64 / n;
     let entity_share = parsed as f64 / n;
     let versioned_share = versioned as f64 / parsed.max(1) as f64;
     let independent = fields_independent(store);
-    let trusted = own_time > 0 && a.stream.counts.clock_skew == 0;
+    let trusted = own_time > 0 && stream.clock_skew == 0;
     let mut advice = Advice {
         strategy: String::new(),
         reason: String::new(),
@@ -73,7 +74,7 @@ pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
         trusted_clocks: trusted,
     };
     let cost = |k: StrategyKind| -> String {
-        run(a, k)
+        run(runs, k)
             .map(|r| {
                 format!(
                     "{} loses {} events ({}), diverges {} entities, p99 wait {} ms",
@@ -111,7 +112,7 @@ pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
             )
         }
     } else if versioned_share >= 0.9
-        && run(a, StrategyKind::Versioned).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
+        && run(runs, StrategyKind::Versioned).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
     {
         pick(
             StrategyKind::Versioned,
@@ -122,7 +123,7 @@ pub fn advise(store: &EventStore, a: &Analysis) -> Advice {
             ),
         )
     } else if versioned_share >= 0.9
-        && run(a, StrategyKind::Buffered).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
+        && run(runs, StrategyKind::Buffered).is_some_and(|r| (r.lost() as f64 / n) <= 0.01)
     {
         pick(
             StrategyKind::Buffered,

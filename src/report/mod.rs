@@ -291,7 +291,7 @@ impl Report {
             strategies: a.runs.iter().map(StrategyReport::of).collect(),
             findings,
             findings_total,
-            advisor: advisor::advise(store, a),
+            advisor: advisor::advise(store, &a.stream.counts, &a.runs),
             skipped_lines: (opts.skipped_lines > 0).then(|| SkippedLines {
                 count: opts.skipped_lines,
                 first: opts
