@@ -501,6 +501,10 @@ impl ClientContext for KordContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::warn!(target: "librdkafka", "{error}: {reason}");
+        // Reaching a partition's end is not why a connection was lost.
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::PartitionEOF) {
+            return;
+        }
         // "All brokers down" sums up what the log lines before it said
         // (connection refused, SASL, TLS): keep the one that says why.
         let summary = error.rdkafka_error_code() == Some(RDKafkaErrorCode::AllBrokersDown);

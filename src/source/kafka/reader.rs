@@ -422,6 +422,10 @@ impl KafkaReader {
                                 .last_error()
                                 .unwrap_or(e.to_string()),
                         );
+                    } else if e.rdkafka_error_code() == Some(RDKafkaErrorCode::PartitionEOF) {
+                        // A partition's end reported another way: neither
+                        // an error to show nor a sign of the connection.
+                        tracing::debug!("kafka: {e}");
                     } else {
                         let msg = e.to_string();
                         tracing::warn!("kafka: {msg}");
