@@ -228,26 +228,32 @@ pub fn strategy_runs(
     opts: &Options,
     simopts: &SimOptions,
 ) -> Vec<StrategyRun> {
-    runs_on(store, lens, opts, simopts, crate::model::threads())
+    runs_on(store, lens, opts, simopts, crate::model::threads(), None)
 }
 
+/// Every strategy's run: in the order asked, feeding `lanes` when given
+/// (the pictures), else by delivery on `threads` cores.
 fn runs_on(
     store: &EventStore,
     lens: &Lens,
     opts: &Options,
     simopts: &SimOptions,
     threads: usize,
+    lanes: Option<&mut crate::report::lanes::Lanes>,
 ) -> Vec<StrategyRun> {
     let order = intended_order(store).0;
-    Run {
+    let run = Run {
         store,
         lens,
         opts,
         simopts,
         order: &order,
         threads,
+    };
+    match lanes {
+        Some(lanes) => run.in_order(lanes),
+        None => run.by_delivery(),
     }
-    .by_delivery()
 }
 
 /// [`analyze_with`] on `threads` cores (the result does not depend on them).
@@ -266,25 +272,15 @@ fn analyze_on(
         let load = det.finish(store);
         (det, load)
     };
-    let order = || intended_order(store).0;
     if opts.pictures {
         // The lanes choose entities in the order findings are seen: the
         // stream's first, then each strategy's in the order asked.
         let (det, load) = detect();
-        let order = order();
         let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
         for f in &det.findings {
             f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
         }
-        let run = Run {
-            store,
-            lens,
-            opts,
-            simopts,
-            order: &order,
-            threads,
-        };
-        let runs = run.in_order(&mut lanes);
+        let runs = runs_on(store, lens, opts, simopts, threads, Some(&mut lanes));
         return Analysis {
             stream: det,
             load,
@@ -292,7 +288,7 @@ fn analyze_on(
             lanes: lanes.finish(store),
         };
     }
-    let runs = || runs_on(store, lens, opts, simopts, threads);
+    let runs = || runs_on(store, lens, opts, simopts, threads, None);
     // The detectors and the strategies read the store only: side by side.
     let ((det, load), runs) = if threads > 1 {
         std::thread::scope(|s| {
