@@ -294,7 +294,10 @@ fn analyze_on(
         std::thread::scope(|s| {
             let det = s.spawn(detect);
             let runs = runs();
-            (det.join().unwrap_or_else(|_| detect()), runs)
+            (
+                det.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                runs,
+            )
         })
     } else {
         (detect(), runs())
@@ -415,6 +418,8 @@ impl Run<'_> {
                 .filter(|&k| delivery_of(kinds[k]) == delivery)
                 .collect();
             let sim = self.simulate(kinds[group[0]]);
+            // A strategy alone on the cores runs its intended pass beside its own.
+            let side = group.len() < threads;
             let next = std::sync::atomic::AtomicUsize::new(0);
             let done = std::sync::Mutex::new(Vec::new());
             std::thread::scope(|s| {
@@ -422,9 +427,6 @@ impl Run<'_> {
                     s.spawn(|| loop {
                         let g = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&k) = group.get(g) else { break };
-                        // A strategy alone on the cores runs its intended
-                        // pass beside its own.
-                        let side = group.len() < threads;
                         let r = self.strategy(kinds[k], delivery, &sim, None, side);
                         if let Ok(mut d) = done.lock() {
                             d.push((k, r));
@@ -482,7 +484,12 @@ impl Run<'_> {
             std::thread::scope(|s| {
                 let ideal = s.spawn(intended);
                 let runner = actual(&mut found);
-                (runner, ideal.join().unwrap_or_else(|_| intended()))
+                (
+                    runner,
+                    ideal
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                )
             })
         } else {
             (actual(&mut found), intended())
