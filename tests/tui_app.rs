@@ -208,7 +208,12 @@ fn the_compare_view_shows_the_reports_numbers_and_advice() {
             pictures: false,
         };
         let a = kord::engine::analyze(&ds.store, &ds.lens, &opts);
-        let advice = kord::report::advisor::advise(&ds.store, &a.stream.counts, &a.runs);
+        let advice = kord::report::advisor::advise(
+            &kord::detect::StreamFacts::of(&ds.store),
+            ds.store.entity_count(),
+            &a.stream.counts,
+            &a.runs,
+        );
         assert_eq!(c.advice, advice, "{name}");
         assert_eq!(c.rows.len(), a.runs.len(), "{name}");
         for (row, run) in c.rows.iter().zip(&a.runs) {

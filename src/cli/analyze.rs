@@ -6,7 +6,7 @@
 use super::args::{AnalyzeArgs, LensArgs, StrategyChoice, WhatIfArgs};
 use super::UsageError;
 use kord::detect::Kind;
-use kord::engine::{analyze_with, Analysis, Options, SimOptions};
+use kord::engine::{analyze_with, Analysis, Fallback, Flow, Options, SimOptions};
 use kord::model::lens::{ConsumersConfig, LensConfig};
 use kord::model::partition::Partitioner;
 use kord::model::{EventStore, Lens};
@@ -14,7 +14,7 @@ use kord::report::whatif::WhatIfSection;
 use kord::report::{render_text, Report, ReportOptions};
 use kord::sim::whatif::{repartition, PartitionBy, WhatIf};
 use kord::sim::{parse_rebalances, Model};
-use kord::source::{load_recording, LoadOptions};
+use kord::source::{load_recording, stream_recording, Chunks, LoadOptions};
 use kord::strategy::StrategyKind;
 use std::path::Path;
 
@@ -271,6 +271,31 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
             .then(|| std::fs::metadata(file).map(|m| m.len()).ok())
             .flatten(),
     );
+    if streamable(&a) {
+        let streamed = analyze_streaming(file, &opts, &a, &progress);
+        progress.finish();
+        match streamed? {
+            Ok((report, analysis, t_analyze)) => {
+                let t_load = t0.elapsed();
+                let out = formatted(&a, &report, &analysis);
+                emit(&out, a.output.as_deref())?;
+                if timing {
+                    eprintln!(
+                        "kord: timing: load {:?}, analyze {:?}, report {:?} (streamed: the load includes the analysis)",
+                        t_load,
+                        t_analyze,
+                        t0.elapsed() - t_load
+                    );
+                }
+                return Ok(fail_status(&kinds, &report, &analysis));
+            }
+            Err(why) => {
+                if timing {
+                    eprintln!("kord: the streaming analysis cannot give this stream's report ({why}); reading it whole");
+                }
+            }
+        }
+    }
     let loaded = load_recording(file, &opts, &mut |_, bytes| progress.file_at(bytes));
     progress.finish();
     let loaded = loaded?;
@@ -286,11 +311,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         &ropts,
     )?;
     let t_analyze = t0.elapsed();
-    let out = match a.format.as_str() {
-        "json" => format!("{}\n", report.to_json()),
-        "html" | "markdown" => rendered(&a.format, &report, &analysis),
-        _ => render_text(&report, text_width(a.output.is_some())),
-    };
+    let out = formatted(&a, &report, &analysis);
     emit(&out, a.output.as_deref())?;
     if timing {
         eprintln!(
@@ -301,4 +322,110 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         );
     }
     Ok(fail_status(&kinds, &report, &analysis))
+}
+
+/// The report in the format asked.
+fn formatted(a: &AnalyzeArgs, report: &Report, analysis: &Analysis) -> String {
+    match a.format.as_str() {
+        "json" => format!("{}\n", report.to_json()),
+        "html" | "markdown" => rendered(&a.format, report, analysis),
+        _ => render_text(report, text_width(a.output.is_some())),
+    }
+}
+
+/// Whether `kord analyze` reads the file as a stream (memory that does not
+/// grow with the events): every report but the HTML one (its pictures
+/// draw every event) and the re-partitioning what-if (it moves every
+/// event). `KORD_STREAM=0` reads the file whole.
+fn streamable(a: &AnalyzeArgs) -> bool {
+    let w = &a.whatif;
+    a.format != "html"
+        && w.partitions.is_none()
+        && w.partitioner.is_none()
+        && w.partition_by.is_none()
+        && std::env::var_os("KORD_STREAM").is_none_or(|v| v != "0")
+}
+
+/// `kord analyze` over the file as it is read ([`kord::engine::Flow`]):
+/// the report and the analysis, with the time spent analyzing; or why the
+/// flow cannot give this stream's report (then the file is read whole).
+fn analyze_streaming(
+    file: &Path,
+    opts: &LoadOptions,
+    a: &AnalyzeArgs,
+    progress: &super::progress::Progress,
+) -> anyhow::Result<Result<(Report, Analysis, std::time::Duration), Fallback>> {
+    let simopts = whatif_options(&a.whatif, 1)?.1;
+    // Test knobs: small chunks and horizon move the window on small files.
+    let knob = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let mut chunks = Chunks::default();
+    if let Some(n) = knob("KORD_STREAM_CHUNK") {
+        chunks = Chunks {
+            events: n as usize,
+            bytes: n.saturating_mul(256),
+        };
+    }
+    let horizon = knob("KORD_STREAM_HORIZON").map_or(kord::engine::flow::HORIZON, |h| h as usize);
+    let mut window: Option<(EventStore, Flow)> = None;
+    let mut failed: Option<anyhow::Error> = None;
+    let mut fallback: Option<Fallback> = None;
+    let mut spent = std::time::Duration::ZERO;
+    let streamed = stream_recording(
+        file,
+        opts,
+        chunks,
+        &mut |bytes| progress.file_at(bytes),
+        &mut |chunk, lens, header| {
+            let t = std::time::Instant::now();
+            let (store, flow) = match &mut window {
+                Some((store, flow)) => {
+                    store.append(chunk);
+                    (store, flow)
+                }
+                None => {
+                    let mut store = chunk;
+                    store.bound_partitions(header.and_then(|h| h.partitions));
+                    if store.partition_ids.is_some() {
+                        fallback = Some(Fallback::Partitions);
+                        return false;
+                    }
+                    let engine = match strategies(&a.lens, lens, true) {
+                        Ok(s) => engine_options(a, s),
+                        Err(e) => {
+                            failed = Some(e);
+                            return false;
+                        }
+                    };
+                    let flow = Flow::new(&store, lens, &engine, &simopts).with_horizon(horizon);
+                    let (s, f) = window.insert((store, flow));
+                    (s, f)
+                }
+            };
+            flow.advance(store);
+            fallback = flow.fallback();
+            spent += t.elapsed();
+            fallback.is_none()
+        },
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if let Some(why) = fallback {
+        return Ok(Err(why));
+    }
+    let Some((store, flow)) = window else {
+        // No event: the whole-store path says so as it always has.
+        return Ok(Err(Fallback::Empty));
+    };
+    let t = std::time::Instant::now();
+    let analysis = match flow.finish(&store) {
+        Ok(an) => an,
+        Err(why) => return Ok(Err(why)),
+    };
+    let ropts = report_options(a, streamed.skipped, streamed.first_skipped);
+    let mut report = Report::build(&file.display().to_string(), &store, &analysis, &ropts);
+    if simopts.model != Model::Kafka {
+        report.delivery = Some(simopts.model.name().to_string());
+    }
+    Ok(Ok((report, analysis, spent + t.elapsed())))
 }

@@ -186,8 +186,12 @@ pub struct Detector {
     creates: Vec<u32>,
     skew_ms: i64,
     pub counts: StreamCounts,
-    /// Per-event findings in arrival order (gaps included when found).
+    /// Per-event findings in arrival order (gaps included when found): the
+    /// first [`Detector::keep`] of them (counts stay exact).
     pub findings: Vec<StreamFinding>,
+    /// Per-event findings found, kept or not.
+    pub found: u64,
+    keep: Option<usize>,
 }
 
 impl Detector {
@@ -210,7 +214,17 @@ impl Detector {
         Detector::new(creates, lens.skew_threshold_ms)
     }
 
+    /// Keeps only the first `n` per-event findings (the report lists no
+    /// more); the counts stay exact.
+    pub fn keep(&mut self, n: usize) {
+        self.keep = Some(n);
+    }
+
     fn push(&mut self, kind: Kind, i: usize, store: &EventStore, detail: String) {
+        self.found += 1;
+        if self.keep.is_some_and(|n| self.findings.len() >= n) {
+            return;
+        }
         self.findings.push(StreamFinding {
             kind,
             event: Some(i as u32),
@@ -430,6 +444,21 @@ impl Detector {
 
     /// Whole-stream results: unfilled gaps, load, hot partitions and keys.
     pub fn finish(&mut self, store: &EventStore) -> Load {
+        self.finish_gaps();
+        let (partitioner, mismatches) = partitioner_findings(store);
+        self.counts.partitioner_mismatch = mismatches.len() as u64;
+        self.found += mismatches.len() as u64;
+        if !mismatches.is_empty() {
+            self.findings.extend(mismatches);
+            self.findings.sort_by_key(|f| f.event);
+        }
+        let mut l = load(store);
+        l.partitioner = partitioner;
+        l
+    }
+
+    /// Counts the gaps never filled and says so in their findings.
+    pub fn finish_gaps(&mut self) {
         let unfilled = self.unfilled();
         self.counts.unfilled_gap = unfilled.len() as u64;
         for (ev, missing, got) in unfilled {
@@ -443,15 +472,6 @@ impl Detector {
                 f.detail = format!("unfilled: version {missing} never arrived (got {got})");
             }
         }
-        let (partitioner, mismatches) = partitioner_findings(store);
-        self.counts.partitioner_mismatch = mismatches.len() as u64;
-        if !mismatches.is_empty() {
-            self.findings.extend(mismatches);
-            self.findings.sort_by_key(|f| f.event);
-        }
-        let mut l = load(store);
-        l.partitioner = partitioner;
-        l
     }
 }
 
@@ -526,43 +546,148 @@ pub const HOT_MIN_EVENTS: u64 = 100;
 /// Computes partition load, hot partitions (share >= 2x fair, >= 100 events)
 /// and hot keys (one key with at least half of a hot partition).
 pub fn load(store: &EventStore) -> Load {
-    let p_n = store.partitions.max(1) as usize;
-    let mut events = vec![0u64; p_n];
-    for &p in &store.partition {
-        if let Some(x) = events.get_mut(p as usize) {
+    let mut c = LoadCounter::new(store.partitions);
+    for i in store.first_kept()..store.len() {
+        c.observe(store, i);
+    }
+    c.finish()
+}
+
+/// [`load`] counted event by event (the streaming analysis).
+#[derive(Clone, Debug, Default)]
+pub struct LoadCounter {
+    events: Vec<u64>,
+    /// Events per (partition, key).
+    keyed: HashMap<(u32, u32), u64>,
+}
+
+impl LoadCounter {
+    /// A counter for `partitions` partitions.
+    pub fn new(partitions: u32) -> LoadCounter {
+        LoadCounter {
+            events: vec![0; partitions.max(1) as usize],
+            keyed: HashMap::default(),
+        }
+    }
+
+    /// Counts event `i`.
+    #[inline]
+    pub fn observe(&mut self, store: &EventStore, i: usize) {
+        let p = store.partition[i];
+        if let Some(x) = self.events.get_mut(p as usize) {
             *x += 1;
-        }
-    }
-    let total: u64 = events.iter().sum();
-    let mut hot = Vec::new();
-    if p_n >= 2 && total > 0 {
-        for (p, &c) in events.iter().enumerate() {
-            let share = c as f64 / total as f64;
-            if c >= HOT_MIN_EVENTS && share >= 2.0 / p_n as f64 {
-                hot.push(p as u32);
+            let k = store.key[i];
+            if k != NONE {
+                *self.keyed.entry((p, k)).or_insert(0) += 1;
             }
         }
     }
-    let mut hot_keys = Vec::new();
-    if !hot.is_empty() {
-        let mut counts: HashMap<(u32, u32), u64> = HashMap::default();
-        for i in 0..store.len() {
-            let p = store.partition[i];
-            if hot.contains(&p) && store.key[i] != NONE {
-                *counts.entry((p, store.key[i])).or_insert(0) += 1;
+
+    /// The load of the events counted.
+    pub fn finish(self) -> Load {
+        let events = self.events;
+        let p_n = events.len();
+        let total: u64 = events.iter().sum();
+        let mut hot = Vec::new();
+        if p_n >= 2 && total > 0 {
+            for (p, &c) in events.iter().enumerate() {
+                let share = c as f64 / total as f64;
+                if c >= HOT_MIN_EVENTS && share >= 2.0 / p_n as f64 {
+                    hot.push(p as u32);
+                }
             }
         }
-        for (&(p, k), &c) in &counts {
-            if c * 2 >= events[p as usize] {
-                hot_keys.push((k, p, c));
+        let mut hot_keys = Vec::new();
+        if !hot.is_empty() {
+            for (&(p, k), &c) in &self.keyed {
+                if hot.contains(&p) && c * 2 >= events[p as usize] {
+                    hot_keys.push((k, p, c));
+                }
             }
+            hot_keys.sort_by_key(|&(k, p, c)| (std::cmp::Reverse(c), p, k));
         }
-        hot_keys.sort_by_key(|&(k, p, c)| (std::cmp::Reverse(c), p, k));
+        Load {
+            partitioner: None,
+            partition_events: events,
+            hot_partitions: hot,
+            hot_keys,
+        }
     }
-    Load {
-        partitioner: None,
-        partition_events: events,
-        hot_partitions: hot,
-        hot_keys,
+}
+
+/// What the advisor and the report read of the whole stream beyond the
+/// findings: how many events have an entity, a version, their own time;
+/// whether event types write disjoint fields; events per entity. Counted
+/// event by event, so the streaming analysis and a whole store agree.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamFacts {
+    pub events: u64,
+    pub parsed: u64,
+    pub versioned: u64,
+    pub own_time: u64,
+    /// Events per entity id.
+    pub entity_events: Vec<u64>,
+    /// The lens says what each type writes (then fields count as independent).
+    lww_sets: bool,
+    /// Fields written per type id (without `lww_sets`).
+    writes_by_type: HashMap<u32, rustc_hash::FxHashSet<u32>>,
+}
+
+impl StreamFacts {
+    /// Facts about no event yet, for a store with `lww_sets` or without.
+    pub fn new(store: &EventStore) -> StreamFacts {
+        StreamFacts {
+            lww_sets: !store.lww_sets.is_empty(),
+            ..StreamFacts::default()
+        }
+    }
+
+    /// The facts of every event of a store.
+    pub fn of(store: &EventStore) -> StreamFacts {
+        let mut f = StreamFacts::new(store);
+        for i in store.first_kept()..store.len() {
+            f.observe(store, i);
+        }
+        f
+    }
+
+    /// Counts event `i`.
+    #[inline]
+    pub fn observe(&mut self, store: &EventStore, i: usize) {
+        self.events += 1;
+        let fl = store.flags[i];
+        if fl & flag::UNPARSED == 0 {
+            self.parsed += 1;
+        }
+        if store.version[i] != NO_VERSION {
+            self.versioned += 1;
+        }
+        if fl & flag::OWN_TIME != 0 {
+            self.own_time += 1;
+        }
+        let e = store.entity[i];
+        if e != NONE {
+            let e = e as usize;
+            if self.entity_events.len() <= e {
+                self.entity_events.resize(e + 1, 0);
+            }
+            self.entity_events[e] += 1;
+        }
+        if !self.lww_sets {
+            let set = self.writes_by_type.entry(store.etype[i]).or_default();
+            set.extend(store.writes_of(i).iter().map(|w| w.0));
+        }
+    }
+
+    /// Whether event types write disjoint sets of fields (so per-field
+    /// merges are safe).
+    pub fn fields_independent(&self) -> bool {
+        if self.lww_sets {
+            return true;
+        }
+        let sets: Vec<_> = self.writes_by_type.values().collect();
+        sets.iter()
+            .enumerate()
+            .all(|(i, a)| sets[i + 1..].iter().all(|b| a.is_disjoint(b)))
     }
 }

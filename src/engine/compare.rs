@@ -101,7 +101,12 @@ impl CompareData {
             .collect();
         CompareData {
             rows,
-            advice: advise(&ds.store, &ds.stream_counts, &runs),
+            advice: advise(
+                &crate::detect::StreamFacts::of(&ds.store),
+                ds.store.entity_count(),
+                &ds.stream_counts,
+                &runs,
+            ),
             deliveries,
         }
     }

@@ -17,18 +17,20 @@
 
 pub mod compare;
 pub mod findings;
+pub mod flow;
 pub mod pass;
 pub mod stream;
 pub mod timeline;
 
 pub use compare::{CompareData, CompareRow, DeliveryRow};
+pub use flow::{Fallback, Flow};
 pub use pass::{run_pass, FindingSink, PassContext, Sink, Step, StrategyFinding};
 pub use stream::{mark, Dataset};
 pub use timeline::{
     snapshot_every, Marker, Note, SimSettings, SimView, Timeline, TimelineSink, NO_LATER,
 };
 
-use crate::detect::{Detector, Load, StreamFinding};
+use crate::detect::{Detector, Load, StreamFacts, StreamFinding};
 use crate::model::{EventStore, Lens, Outcome};
 use crate::report::series::{WaitCurves, WaitSeries};
 use crate::sim::assign::Assignor;
@@ -121,9 +123,34 @@ impl StrategyRun {
 pub struct Analysis {
     pub stream: Detector,
     pub load: Load,
+    /// Counts the advisor and the report read (events per entity, ...).
+    pub facts: StreamFacts,
     pub runs: Vec<StrategyRun>,
     /// A few entities with findings, as lanes (outcomes per run, in order).
     pub lanes: Vec<crate::report::lanes::Lane>,
+    /// The events the findings name, when the store no longer has them
+    /// (the streaming analysis): arrival index -> row.
+    pub rows: HashMap<u32, Row>,
+}
+
+/// What the report says of an event a finding names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub entity: u32,
+    pub offset: i64,
+    /// The partition slot.
+    pub partition: u32,
+}
+
+impl Row {
+    /// Event `i` of a store.
+    pub fn of(store: &EventStore, i: usize) -> Row {
+        Row {
+            entity: store.entity[i],
+            offset: store.offset[i],
+            partition: store.partition[i],
+        }
+    }
 }
 
 impl Analysis {
@@ -270,12 +297,12 @@ fn analyze_on(
             det.observe(store, i);
         }
         let load = det.finish(store);
-        (det, load)
+        (det, load, StreamFacts::of(store))
     };
     if opts.pictures {
         // The lanes choose entities in the order findings are seen: the
         // stream's first, then each strategy's in the order asked.
-        let (det, load) = detect();
+        let (det, load, facts) = detect();
         let mut lanes = crate::report::lanes::Lanes::new(opts.strategies.len());
         for f in &det.findings {
             f.event.inspect(|&e| lanes.mark(store, e, f.kind, None));
@@ -284,13 +311,15 @@ fn analyze_on(
         return Analysis {
             stream: det,
             load,
+            facts,
             runs,
             lanes: lanes.finish(store),
+            rows: HashMap::new(),
         };
     }
     let runs = || runs_on(store, lens, opts, simopts, threads, None);
     // The detectors and the strategies read the store only: side by side.
-    let ((det, load), runs) = if threads > 1 {
+    let ((det, load, facts), runs) = if threads > 1 {
         std::thread::scope(|s| {
             let det = s.spawn(detect);
             let runs = runs();
@@ -305,8 +334,10 @@ fn analyze_on(
     Analysis {
         stream: det,
         load,
+        facts,
         runs,
         lanes: Vec::new(),
+        rows: HashMap::new(),
     }
 }
 

@@ -64,8 +64,7 @@ pub fn run_pass(
     let mut decisions: Vec<Decision> = Vec::with_capacity(4);
     let blocks = &ctx.sim.blocks;
     let mut next_block = 0usize;
-    let gens = &ctx.sim.generations;
-    let mut gen = 0usize;
+    let mut consumers = ConsumerCursor::default();
     for i in 0..store.len() {
         decisions.clear();
         runner.step(store, i, &mut |d| decisions.push(d));
@@ -77,20 +76,7 @@ pub fn run_pass(
             next_block += 1;
         }
         let block = blocks.get(next_block).filter(|b| b.event as usize == i);
-        while gens.get(gen + 1).is_some_and(|g| g.at as usize <= i) {
-            gen += 1;
-        }
-        let consumer = match ctx.delivery {
-            Delivery::Sequential => 0,
-            Delivery::Partitioned => {
-                let p = store.partition[i] as usize;
-                gens.get(gen)
-                    .and_then(|g| g.owner.get(p))
-                    .or_else(|| ctx.sim.owner.get(p))
-                    .copied()
-                    .unwrap_or(0)
-            }
-        };
+        let consumer = consumers.at(store, ctx.sim, ctx.delivery, i);
         let step = Step {
             index: i as u32,
             decisions: &decisions,
@@ -107,6 +93,41 @@ pub fn run_pass(
         s.finish(ctx, &runner);
     }
     runner
+}
+
+/// Which consumer took each event, following the simulation's generations
+/// (events asked in arrival order).
+#[derive(Default)]
+pub(crate) struct ConsumerCursor {
+    gen: usize,
+}
+
+impl ConsumerCursor {
+    /// The consumer of event `i` (0 under sequential delivery).
+    #[inline]
+    pub(crate) fn at(
+        &mut self,
+        store: &EventStore,
+        sim: &SimResult,
+        delivery: Delivery,
+        i: usize,
+    ) -> u32 {
+        let gens = &sim.generations;
+        while gens.get(self.gen + 1).is_some_and(|g| g.at as usize <= i) {
+            self.gen += 1;
+        }
+        match delivery {
+            Delivery::Sequential => 0,
+            Delivery::Partitioned => {
+                let p = store.partition[i] as usize;
+                gens.get(self.gen)
+                    .and_then(|g| g.owner.get(p))
+                    .or_else(|| sim.owner.get(p))
+                    .copied()
+                    .unwrap_or(0)
+            }
+        }
+    }
 }
 
 /// A strategy finding (rejected, expired, dead-lettered, HOL-blocked) as the
@@ -136,6 +157,11 @@ impl FindingSink {
             hol: Vec::new(),
             counts: HashMap::default(),
         }
+    }
+
+    /// The events of the findings kept so far.
+    pub fn events(&self) -> impl Iterator<Item = u32> + '_ {
+        self.decided.iter().chain(&self.hol).map(|f| f.event)
     }
 
     /// The kept findings by event (decision findings before HOL ones at the

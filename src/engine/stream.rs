@@ -192,7 +192,7 @@ impl Dataset {
         ds.recorded_at = Some(
             self.recorded_at
                 .clone()
-                .unwrap_or_else(|| (self.store.partition.clone(), self.store.offset.clone())),
+                .unwrap_or_else(|| (self.store.partition.to_vec(), self.store.offset.to_vec())),
         );
         ds
     }

@@ -223,6 +223,8 @@ pub struct InferenceBuilder {
     explained: [u64; 3],
     keyed: u64,
     masks: Vec<(usize, u8)>,
+    /// Counts only: no mismatch is listed (the streaming analysis).
+    counting: bool,
 }
 
 impl InferenceBuilder {
@@ -230,6 +232,16 @@ impl InferenceBuilder {
     pub fn new(n: u32) -> InferenceBuilder {
         InferenceBuilder {
             partitions: n,
+            ..InferenceBuilder::default()
+        }
+    }
+
+    /// A builder that counts what each partitioner explains and lists no
+    /// mismatch (memory independent of the records).
+    pub fn counting(n: u32) -> InferenceBuilder {
+        InferenceBuilder {
+            partitions: n,
+            counting: true,
             ..InferenceBuilder::default()
         }
     }
@@ -244,7 +256,9 @@ impl InferenceBuilder {
                 *count += 1;
             }
         }
-        self.masks.push((index, mask));
+        if !self.counting {
+            self.masks.push((index, mask));
+        }
     }
 
     /// The inference over every pushed record.

@@ -34,27 +34,133 @@ pub struct Undecoded {
     pub at: Vec<(u32, u32)>,
 }
 
+/// One column of an [`EventStore`]: a vector indexed by arrival index. A
+/// column may have forgotten its first rows ([`EventStore::forget_front`],
+/// the streaming analysis's window): indexing and [`Col::get`] still take
+/// the arrival index, while the vector it derefs to (`len`, `iter`, slices)
+/// holds the rows kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Col<T> {
+    v: Vec<T>,
+    first: usize,
+}
+
+impl<T> Default for Col<T> {
+    fn default() -> Self {
+        Col {
+            v: Vec::new(),
+            first: 0,
+        }
+    }
+}
+
+impl<T> Col<T> {
+    /// The row of arrival index `i`, if kept.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&T> {
+        self.v.get(i.checked_sub(self.first)?)
+    }
+    /// The arrival index of the first row kept.
+    pub fn first_index(&self) -> usize {
+        self.first
+    }
+    /// The rows kept, as a vector.
+    pub fn into_vec(self) -> Vec<T> {
+        self.v
+    }
+    /// Forgets the first `n` rows kept; indices stay.
+    fn forget(&mut self, n: usize) {
+        let n = n.min(self.v.len());
+        self.v.drain(..n);
+        self.first += n;
+    }
+}
+
+impl<T> From<Vec<T>> for Col<T> {
+    fn from(v: Vec<T>) -> Self {
+        Col { v, first: 0 }
+    }
+}
+
+impl<T> FromIterator<T> for Col<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(it: I) -> Self {
+        Col::from(it.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<T> std::ops::Deref for Col<T> {
+    type Target = Vec<T>;
+    #[inline]
+    fn deref(&self) -> &Vec<T> {
+        &self.v
+    }
+}
+
+impl<T> std::ops::DerefMut for Col<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        &mut self.v
+    }
+}
+
+impl<T> std::ops::Index<usize> for Col<T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, i: usize) -> &T {
+        &self.v[i - self.first]
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Col<T> {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        &mut self.v[i - self.first]
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Col<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.v.iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a mut Col<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.v.iter_mut()
+    }
+}
+
+impl<T: PartialEq> PartialEq<Vec<T>> for Col<T> {
+    fn eq(&self, o: &Vec<T>) -> bool {
+        self.first == 0 && self.v == *o
+    }
+}
+
 /// Events stored column-wise, indexed by arrival index.
 #[derive(Debug, Default, Clone)]
 pub struct EventStore {
-    pub partition: Vec<u32>,
-    pub offset: Vec<i64>,
+    pub partition: Col<u32>,
+    pub offset: Col<i64>,
     /// Broker timestamp (ms) or the arrival time when absent.
-    pub ts: Vec<i64>,
+    pub ts: Col<i64>,
     /// Arrival time in ms: `ts` made non-decreasing, or the index when no `ts`.
-    pub arrival: Vec<i64>,
+    pub arrival: Col<i64>,
     /// Event time (ms) from the lens, else `ts`.
-    pub time: Vec<i64>,
-    pub entity: Vec<u32>,
-    pub key: Vec<u32>,
-    pub version: Vec<i64>,
-    pub etype: Vec<u32>,
-    pub cost: Vec<u32>,
-    pub flags: Vec<u8>,
+    pub time: Col<i64>,
+    pub entity: Col<u32>,
+    pub key: Col<u32>,
+    pub version: Col<i64>,
+    pub etype: Col<u32>,
+    pub cost: Col<u32>,
+    pub flags: Col<u8>,
     /// The source line (1-based) of each event.
-    pub line: Vec<u32>,
+    pub line: Col<u32>,
     /// `writes[i]..writes[i+1]` indexes `field_writes` for event i.
-    pub writes: Vec<u32>,
+    pub writes: Col<u32>,
     /// (field id, value id) pairs: the payload's top-level fields.
     pub field_writes: Vec<(u32, u32)>,
     pub entities: Interner,
@@ -210,11 +316,16 @@ impl RawLines {
 impl EventStore {
     /// Number of events.
     pub fn len(&self) -> usize {
-        self.partition.len()
+        self.partition.first_index() + self.partition.len()
     }
     /// Whether there are no events.
     pub fn is_empty(&self) -> bool {
-        self.partition.is_empty()
+        self.len() == 0
+    }
+    /// The arrival index of the first event kept (0 unless the store is a
+    /// window that forgot its first events: [`EventStore::forget_front`]).
+    pub fn first_kept(&self) -> usize {
+        self.partition.first_index()
     }
     /// Whether event `i` was unparsed.
     pub fn unparsed(&self, i: usize) -> bool {
@@ -277,14 +388,14 @@ impl EventStore {
                 .map(|i| into.intern(from.name(i)))
                 .collect()
         }
-        fn ids(into: &mut Vec<u32>, from: Vec<u32>, m: &[u32]) {
+        fn ids(into: &mut Col<u32>, from: Col<u32>, m: &[u32]) {
             into.reserve_exact(from.len());
             into.extend(
                 from.iter()
                     .map(|&id| if id == NONE { NONE } else { m[id as usize] }),
             );
         }
-        fn copy<T: Copy>(into: &mut Vec<T>, from: Vec<T>) {
+        fn copy<T: Copy>(into: &mut Col<T>, from: Col<T>) {
             into.reserve_exact(from.len());
             into.extend_from_slice(&from);
         }
@@ -308,7 +419,7 @@ impl EventStore {
             last = arrival;
             self.arrival.push(arrival);
         }
-        let arrival = &self.arrival[from..];
+        let arrival = &self.arrival.as_slice()[from..];
         self.time.reserve_exact(n);
         for (i, &a) in arrival.iter().enumerate() {
             let fl = other.flags[i];
@@ -400,6 +511,47 @@ impl EventStore {
         for w in &mut self.writes {
             *w -= cut as u32;
         }
+        if let Some(raw) = &mut self.raw {
+            raw.drop_front(n);
+        }
+    }
+}
+
+impl EventStore {
+    /// Forgets every event before arrival index `upto` (the streaming
+    /// analysis's window): unlike [`EventStore::drop_front`], the events
+    /// kept keep their arrival indices, and the interned names stay.
+    pub fn forget_front(&mut self, upto: usize) {
+        let n = upto
+            .saturating_sub(self.first_kept())
+            .min(self.partition.len());
+        if n == 0 {
+            return;
+        }
+        let first = self.first_kept();
+        let cut = self.writes[first + n] as usize;
+        self.partition.forget(n);
+        self.offset.forget(n);
+        self.ts.forget(n);
+        self.arrival.forget(n);
+        self.time.forget(n);
+        self.entity.forget(n);
+        self.key.forget(n);
+        self.version.forget(n);
+        self.etype.forget(n);
+        self.cost.forget(n);
+        self.flags.forget(n);
+        self.line.forget(n);
+        self.writes.forget(n);
+        self.field_writes.drain(..cut);
+        for w in &mut self.writes {
+            *w -= cut as u32;
+        }
+        let gone = self
+            .undecoded
+            .at
+            .partition_point(|&(e, _)| (e as usize) < first + n);
+        self.undecoded.at.drain(..gone);
         if let Some(raw) = &mut self.raw {
             raw.drop_front(n);
         }
@@ -513,7 +665,7 @@ impl Ingest {
     /// A fresh ingest; `keep_raw` keeps each record's text for the inspector.
     pub fn new(lens: Lens, keep_raw: bool) -> Ingest {
         let mut store = EventStore {
-            writes: vec![0],
+            writes: vec![0].into(),
             raw: keep_raw.then(RawLines::default),
             ..EventStore::default()
         };

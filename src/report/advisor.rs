@@ -4,12 +4,10 @@
 //! engine's). Core: must not import the terminal, tokio, rdkafka or an adapter
 //! (`source`, `tui`, `cli`).
 
-use crate::detect::StreamCounts;
+use crate::detect::{StreamCounts, StreamFacts};
 use crate::engine::StrategyRun;
-use crate::model::{store::flag, EventStore, NO_VERSION};
 use crate::strategy::StrategyKind;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// The advisor's choice and the numbers behind it.
 #[derive(Serialize, Debug, Clone, PartialEq)]
@@ -31,38 +29,21 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
 
-/// Whether event types write disjoint sets of fields (so per-field merges are safe).
-fn fields_independent(store: &EventStore) -> bool {
-    if !store.lww_sets.is_empty() {
-        return true;
-    }
-    let mut by_type: HashMap<u32, HashSet<u32>> = HashMap::new();
-    for i in 0..store.len() {
-        let set = by_type.entry(store.etype[i]).or_default();
-        set.extend(store.writes_of(i).iter().map(|w| w.0));
-    }
-    let sets: Vec<&HashSet<u32>> = by_type.values().collect();
-    sets.iter()
-        .enumerate()
-        .all(|(i, a)| sets[i + 1..].iter().all(|b| a.is_disjoint(b)))
-}
-
 /// Applies the decision tree to a stream's counts and its strategies' runs.
-pub fn advise(store: &EventStore, stream: &StreamCounts, runs: &[StrategyRun]) -> Advice {
-    let n = store.len().max(1) as f64;
-    let parsed = (0..store.len())
-        .filter(|&i| store.flags[i] & flag::UNPARSED == 0)
-        .count();
-    let versioned = store.version.iter().filter(|&&v| v != NO_VERSION).count();
-    let own_time = store
-        .flags
-        .iter()
-        .filter(|&&f| f & flag::OWN_TIME != 0)
-        .count();
+/// `facts` are the stream's ([`StreamFacts::of`] a store), `entities` its
+/// entity count.
+pub fn advise(
+    facts: &StreamFacts,
+    entities: usize,
+    stream: &StreamCounts,
+    runs: &[StrategyRun],
+) -> Advice {
+    let n = facts.events.max(1) as f64;
+    let (parsed, versioned, own_time) = (facts.parsed, facts.versioned, facts.own_time);
     let ooo = stream.out_of_order as f64 / n;
     let entity_share = parsed as f64 / n;
     let versioned_share = versioned as f64 / parsed.max(1) as f64;
-    let independent = fields_independent(store);
+    let independent = facts.fields_independent();
     let trusted = own_time > 0 && stream.clock_skew == 0;
     let mut advice = Advice {
         strategy: String::new(),
@@ -87,13 +68,13 @@ pub fn advise(store: &EventStore, stream: &StreamCounts, runs: &[StrategyRun]) -
             })
             .unwrap_or_default()
     };
-    if store.is_empty() {
+    if facts.events == 0 {
         advice.strategy = "none".into();
         advice.reason = "the stream has no events".into();
         return advice;
     }
     let pick = |k: StrategyKind, why: String| (k, why);
-    let (k, why) = if store.entity_count() <= 1 || entity_share < 0.5 {
+    let (k, why) = if entities <= 1 || entity_share < 0.5 {
         if independent {
             pick(
                 StrategyKind::Lww,

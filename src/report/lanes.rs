@@ -263,7 +263,7 @@ mod tests {
             (0, "a", 2, 1),
             (0, "a", 3, 1),
         ]);
-        s.version = vec![1, 1, 3, 2];
+        s.version = vec![1, 1, 3, 2].into();
         s
     }
 

@@ -17,10 +17,11 @@ pub use markdown::render_markdown;
 pub use text::render_text;
 
 use crate::detect::{Kind, StreamCounts};
-use crate::engine::{Analysis, HolSummary, RebalanceCost, StrategyRun};
+use crate::engine::{Analysis, HolSummary, RebalanceCost, Row, StrategyRun};
 use crate::model::{EventStore, Outcome, NONE};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// Options for building a report.
 #[derive(Clone, Debug, Default)]
@@ -182,7 +183,7 @@ fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u
     for &p in &a.load.hot_partitions {
         let c = a.load.partition_events[p as usize];
         findings.push(finding_at(
-            store,
+            (store, &a.rows),
             Kind::HotPartition,
             None,
             None,
@@ -196,7 +197,7 @@ fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u
     }
     for &(k, p, c) in &a.load.hot_keys {
         let mut f = finding_at(
-            store,
+            (store, &a.rows),
             Kind::HotKey,
             None,
             None,
@@ -212,7 +213,7 @@ fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u
     }
     for f in &a.stream.findings {
         findings.push(finding_at(
-            store,
+            (store, &a.rows),
             f.kind,
             None,
             f.event,
@@ -220,12 +221,14 @@ fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u
             f.detail.clone(),
         ));
     }
-    let mut findings_total = findings.len() as u64;
+    // Stream findings beyond the ones kept are counted (the streaming analysis keeps the first few).
+    let listed = a.stream.findings.len() as u64;
+    let mut findings_total = findings.len() as u64 - listed + a.stream.found.max(listed);
     for r in &a.runs {
         findings_total += r.finding_counts.values().sum::<u64>();
         for f in &r.findings {
             findings.push(finding_at(
-                store,
+                (store, &a.rows),
                 f.kind,
                 Some(r.kind.name()),
                 Some(f.event),
@@ -241,7 +244,7 @@ fn findings(store: &EventStore, a: &Analysis, max: usize) -> (Vec<FindingOut>, u
 }
 
 fn finding_at(
-    store: &EventStore,
+    (store, rows): (&EventStore, &HashMap<u32, Row>),
     kind: Kind,
     strategy: Option<&str>,
     i: Option<u32>,
@@ -250,12 +253,15 @@ fn finding_at(
 ) -> FindingOut {
     let (entity, offset, partition) = match i {
         Some(i) => {
-            let i = i as usize;
-            let e = store.entity[i];
+            let row = rows
+                .get(&i)
+                .copied()
+                .unwrap_or_else(|| Row::of(store, i as usize));
+            let e = row.entity;
             (
                 (e != NONE).then(|| store.entities.name(e).to_string()),
-                Some(store.offset[i]),
-                Some(store.partition_number(store.partition[i])),
+                Some(row.offset),
+                Some(store.partition_number(row.partition)),
             )
         }
         None => (None, None, partition.map(|p| store.partition_number(p))),
@@ -291,7 +297,7 @@ impl Report {
             strategies: a.runs.iter().map(StrategyReport::of).collect(),
             findings,
             findings_total,
-            advisor: advisor::advise(store, &a.stream.counts, &a.runs),
+            advisor: advisor::advise(&a.facts, store.entity_count(), &a.stream.counts, &a.runs),
             skipped_lines: (opts.skipped_lines > 0).then(|| SkippedLines {
                 count: opts.skipped_lines,
                 first: opts
@@ -375,12 +381,7 @@ fn round4(x: f64) -> f64 {
 }
 
 fn entity_states(store: &EventStore, a: &Analysis) -> Vec<Value> {
-    let mut events = vec![0u64; store.entity_count()];
-    for &e in &store.entity {
-        if e != NONE {
-            events[e as usize] += 1;
-        }
-    }
+    let events = |e: u32| a.facts.entity_events.get(e as usize).copied().unwrap_or(0);
     (0..store.entity_count() as u32)
         .map(|e| {
             let mut states = Map::new();
@@ -420,7 +421,7 @@ fn entity_states(store: &EventStore, a: &Analysis) -> Vec<Value> {
             serde_json::json!({
                 "entity": store.entities.name(e),
                 "partitions": a.stream.entity_partitions(e),
-                "events": events[e as usize],
+                "events": events(e),
                 "state": states,
             })
         })

@@ -1006,52 +1006,260 @@ impl QueueSim {
 /// entities come from busy consumers, not from a shared queue, so there is
 /// no head-of-line blocking in these models.
 fn simulate_keyed(store: &EventStore, cfg: &SimConfig) -> SimResult {
-    let n = store.len();
-    let consumers = cfg.consumers.max(1) as usize;
-    let mut free = vec![i64::MIN; consumers];
-    let mut busy = vec![0i64; consumers];
-    let mut entity_free: HashMap<u32, (i64, usize)> = HashMap::default();
-    // Queue-wide throughput: the next delivery slot, in microseconds.
-    let (step_us, mut slot_us) = match cfg.model {
-        Model::SqsFifo { limit_per_s } if limit_per_s > 0 => {
-            (1_000_000i64 / i64::from(limit_per_s), i64::MIN / 2)
+    let mut sim = KeyedSim::new(store, cfg);
+    for i in 0..store.len() {
+        sim.deliver(store, i);
+    }
+    sim.finish()
+}
+
+/// The state of a per-entity delivery simulation between two events.
+struct KeyedSim {
+    model: Model,
+    free: Vec<i64>,
+    busy: Vec<i64>,
+    entity_free: HashMap<u32, (i64, usize)>,
+    /// Queue-wide throughput: the next delivery slot, in microseconds.
+    step_us: i64,
+    slot_us: i64,
+    res: SimResult,
+}
+
+impl KeyedSim {
+    fn new(store: &EventStore, cfg: &SimConfig) -> KeyedSim {
+        let consumers = cfg.consumers.max(1) as usize;
+        let (step_us, slot_us) = match cfg.model {
+            Model::SqsFifo { limit_per_s } if limit_per_s > 0 => {
+                (1_000_000i64 / i64::from(limit_per_s), i64::MIN / 2)
+            }
+            _ => (0, i64::MIN / 2),
+        };
+        KeyedSim {
+            model: cfg.model,
+            free: vec![i64::MIN; consumers],
+            busy: vec![0i64; consumers],
+            entity_free: HashMap::default(),
+            step_us,
+            slot_us,
+            res: SimResult {
+                wait: Vec::with_capacity(store.len() - store.first_kept()),
+                owner: cfg.owner.clone(),
+                ..SimResult::default()
+            },
         }
-        _ => (0, i64::MIN / 2),
-    };
-    let mut res = SimResult {
-        wait: Vec::with_capacity(n),
-        owner: cfg.owner.clone(),
-        ..SimResult::default()
-    };
-    for i in 0..n {
+    }
+
+    #[inline]
+    fn deliver(&mut self, store: &EventStore, i: usize) {
         let arrival = store.arrival[i];
         let entity = store.entity[i];
-        let prev = entity_free.get(&entity).copied();
+        let consumers = self.free.len();
+        let prev = self.entity_free.get(&entity).copied();
         let earliest = arrival.max(prev.map_or(i64::MIN, |p| p.0));
-        let c = match (cfg.model, prev) {
+        let free = &self.free;
+        let c = match (self.model, prev) {
             // The session is still locked by its consumer while it has work.
             (Model::ServiceBusSession, Some((f, c))) if f > arrival => c,
             _ => (0..consumers)
                 .min_by_key(|&c| (free[c].max(earliest), c))
                 .unwrap_or(0),
         };
-        let mut start = earliest.max(free[c]);
-        if step_us > 0 {
-            let s_us = start.saturating_mul(1000).max(slot_us);
+        let mut start = earliest.max(self.free[c]);
+        if self.step_us > 0 {
+            let s_us = start.saturating_mul(1000).max(self.slot_us);
             start = s_us.div_euclid(1000) + i64::from(s_us.rem_euclid(1000) > 0);
-            slot_us = s_us + step_us;
+            self.slot_us = s_us + self.step_us;
         }
         let finish = start + i64::from(store.cost[i]);
-        free[c] = finish;
-        busy[c] += finish - start;
-        entity_free.insert(entity, (finish, c));
+        self.free[c] = finish;
+        self.busy[c] += finish - start;
+        self.entity_free.insert(entity, (finish, c));
         let wait = start - arrival;
-        res.wait.push(wait);
-        res.max_wait_ms = res.max_wait_ms.max(wait);
+        self.res.wait.push(wait);
+        self.res.max_wait_ms = self.res.max_wait_ms.max(wait);
     }
-    res.busy_ms = busy;
-    res.p99_wait_ms = percentile(&res.wait, 0.99);
-    res
+
+    fn finish(self) -> SimResult {
+        let mut res = self.res;
+        res.busy_ms = self.busy;
+        res.p99_wait_ms = percentile(&res.wait, 0.99);
+        res
+    }
+}
+
+/// A simulation advanced one event at a time, for the streaming analysis:
+/// it keeps the waits of the events stepped since [`Stepper::clear_waits`]
+/// only, and their distribution exactly ([`WaitHist`]), so its memory grows
+/// with the consumers' backlog, not with the stream.
+pub struct Stepper {
+    sim: StepSim,
+    rebalances: Vec<Rebalance>,
+    hist: WaitHist,
+    /// Arrival index of `wait[0]`.
+    base: usize,
+}
+
+enum StepSim {
+    Queues(Box<QueueSim>, SimConfig),
+    Keyed(KeyedSim),
+}
+
+impl Stepper {
+    /// A simulation of `cfg` starting at the store's first event.
+    pub fn new(store: &EventStore, cfg: &SimConfig) -> Stepper {
+        let keyed = matches!(
+            (cfg.delivery, cfg.model),
+            (Delivery::Partitioned, Model::SqsFifo { .. })
+                | (Delivery::Partitioned, Model::PubsubKey)
+                | (Delivery::Partitioned, Model::ServiceBusSession)
+        );
+        let sim = if keyed {
+            StepSim::Keyed(KeyedSim::new(store, cfg))
+        } else {
+            StepSim::Queues(
+                Box::new(QueueSim::new(store, cfg, BLOCKER_WINDOW)),
+                cfg.clone(),
+            )
+        };
+        let rebalances = match &sim {
+            StepSim::Queues(q, _) if !q.single => cfg.rebalances.clone(),
+            _ => Vec::new(),
+        };
+        Stepper {
+            sim,
+            rebalances,
+            hist: WaitHist::default(),
+            base: store.first_kept(),
+        }
+    }
+
+    /// Delivers event `i` (the next in arrival order).
+    #[inline]
+    pub fn step(&mut self, store: &EventStore, i: usize) {
+        match &mut self.sim {
+            StepSim::Queues(q, cfg) => {
+                let arrival = store.arrival[i];
+                q.group
+                    .apply_due(cfg, &self.rebalances, &mut q.owner, (i, arrival));
+                q.deliver(store, (i, arrival), Queue::blocker);
+            }
+            StepSim::Keyed(k) => k.deliver(store, i),
+        }
+        let w = *self.result().wait.last().unwrap_or(&0);
+        self.hist.add(w);
+    }
+
+    /// What is known so far: the waits since the last clear (event `i`'s is
+    /// [`Stepper::wait`]), the blocks kept, the generations.
+    pub fn result(&self) -> &SimResult {
+        match &self.sim {
+            StepSim::Queues(q, _) => &q.res,
+            StepSim::Keyed(k) => &k.res,
+        }
+    }
+
+    /// The wait of event `i`, stepped since the last clear.
+    #[inline]
+    pub fn wait(&self, i: usize) -> i64 {
+        self.result()
+            .wait
+            .get(i.wrapping_sub(self.base))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Forgets the waits kept (their distribution stays).
+    pub fn clear_waits(&mut self) {
+        let res = match &mut self.sim {
+            StepSim::Queues(q, _) => &mut q.res,
+            StepSim::Keyed(k) => &mut k.res,
+        };
+        self.base += res.wait.len();
+        res.wait.clear();
+    }
+
+    /// The first event still in a queue (its blocker may be named later).
+    pub fn oldest_queued(&self) -> Option<usize> {
+        match &self.sim {
+            StepSim::Queues(q, _) => q
+                .queues
+                .iter()
+                .filter_map(|x| x.ahead.front().map(|a| a.3 as usize))
+                .min(),
+            StepSim::Keyed(_) => None,
+        }
+    }
+
+    /// The sum of every wait so far.
+    pub fn total_wait_ms(&self) -> i64 {
+        self.hist.total
+    }
+
+    /// The result once every event is stepped: no per-event waits; p99
+    /// from the exact distribution.
+    pub fn finish(self) -> SimResult {
+        let mut res = match self.sim {
+            StepSim::Queues(q, cfg) => q.finish(&cfg),
+            StepSim::Keyed(k) => k.finish(),
+        };
+        res.wait = Vec::new();
+        res.p99_wait_ms = self.hist.percentile(0.99);
+        res
+    }
+}
+
+/// Waits counted by value: exact percentiles (as [`percentile`] gives them)
+/// in memory that grows with the distinct waits, not with the events.
+#[derive(Clone, Debug, Default)]
+pub struct WaitHist {
+    small: Vec<u64>,
+    large: std::collections::BTreeMap<u32, u64>,
+    n: u64,
+    total: i64,
+}
+
+impl WaitHist {
+    /// Waits below this are counted in a flat array.
+    const SMALL: usize = 1 << 16;
+
+    /// Counts one wait.
+    #[inline]
+    pub fn add(&mut self, w: i64) {
+        self.total = self.total.saturating_add(w);
+        self.n += 1;
+        let v = w.clamp(0, u32::MAX as i64) as u32;
+        if (v as usize) < Self::SMALL {
+            if self.small.is_empty() {
+                self.small = vec![0; Self::SMALL];
+            }
+            self.small[v as usize] += 1;
+        } else {
+            *self.large.entry(v).or_insert(0) += 1;
+        }
+    }
+
+    /// The `q` quantile (nearest rank), 0 when empty.
+    pub fn percentile(&self, q: f64) -> i64 {
+        if self.n == 0 {
+            return 0;
+        }
+        let n = self.n as usize;
+        let k = ((q * n as f64).ceil() as usize).clamp(1, n) as u64;
+        let mut seen = 0u64;
+        for (v, &c) in self.small.iter().enumerate() {
+            seen += c;
+            if seen >= k {
+                return v as i64;
+            }
+        }
+        for (&v, &c) in &self.large {
+            seen += c;
+            if seen >= k {
+                return i64::from(v);
+            }
+        }
+        0
+    }
 }
 
 /// The `q` quantile of `values` (nearest rank).

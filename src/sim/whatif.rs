@@ -308,7 +308,7 @@ mod tests {
         let r = repartition(&s, &w);
         assert_eq!(r.partitions, 4);
         let p_u1 = Partitioner::Murmur2.partition(b"u1", 4);
-        assert_eq!(&r.partition[..3], &[p_u1; 3]);
+        assert_eq!(&r.partition.as_slice()[..3], &[p_u1; 3]);
         assert_eq!(r.partition[4], Partitioner::Murmur2.partition(b"u3", 4));
         // Offsets count up per new partition, in arrival order.
         for p in 0..4 {
@@ -343,7 +343,8 @@ mod tests {
             by: PartitionBy::parse("/user,/session").unwrap(),
         };
         let r = repartition(&s, &w);
-        let distinct: std::collections::BTreeSet<u32> = r.partition[..3].iter().copied().collect();
+        let distinct: std::collections::BTreeSet<u32> =
+            r.partition.as_slice()[..3].iter().copied().collect();
         assert_eq!(split_entities(&r), u64::from(distinct.len() > 1));
         assert_eq!(split_entities(&s), 0);
     }

@@ -221,6 +221,19 @@ fn read_into(
     skips: &mut Skips,
     progress: &mut dyn FnMut(&Ingest, u64),
 ) -> Result<(), InputError> {
+    read_chunked(reader, ingest, opts, (stage, skips), progress, None)
+}
+
+/// [`read_into`], calling `full(ingest)` whenever the ingest holds
+/// `chunk` events (it takes them; `false` stops the read).
+fn read_chunked(
+    reader: &mut RecordingReader,
+    ingest: &mut Ingest,
+    opts: &LoadOptions,
+    (stage, skips): (&mut Stage, &mut Skips),
+    progress: &mut dyn FnMut(&Ingest, u64),
+    mut full: Option<(usize, &mut dyn FnMut(&mut Ingest) -> bool)>,
+) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(4096);
     let filter = compile_filter(reader.name(), opts)?;
     let mut seen = 0u64;
@@ -238,6 +251,11 @@ fn read_into(
                     ingest_record(ingest, active, filter.as_ref(), &rec, reader.line(), raw);
                     if seen % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
+                    }
+                    if let Some((chunk, f)) = full.as_mut() {
+                        if ingest.store.len() >= *chunk && !f(ingest) {
+                            return Ok(());
+                        }
                     }
                 }
                 // A schema line written with other spacing.
@@ -417,39 +435,61 @@ fn split_points(path: &Path, size: u64, n: usize) -> std::io::Result<Vec<u64>> {
 /// how many lines it had.
 type Part = Result<(EventStore, Skips, u64), InputError>;
 
-/// Reads a file in `threads` slices at once and joins them (see
-/// [`merge_parts`]).
-fn load_parallel(
-    path: &Path,
-    opts: &LoadOptions,
-    progress: &mut dyn FnMut(&Ingest, u64),
-    size: u64,
-    threads: usize,
-) -> Result<Loaded, InputError> {
-    let name = path.display().to_string();
-    let cuts = split_points(path, size, threads).map_err(|e| InputError {
-        file: name.clone(),
-        line: 0,
-        field: None,
-        message: format!("cannot read: {e}"),
-        fatal: true,
-    })?;
-    // The first slice carries the header, so it decides the lens.
-    let header = RecordingReader::open(path)?.header().cloned();
-    let lens = resolve_lens(&name, header.as_ref(), opts)?;
-    let decoder = opts.decoder();
-    scan_schema_lines(path, &decoder).map_err(|e| InputError {
-        file: name.clone(),
-        line: 0,
-        field: None,
-        message: format!("cannot read: {e}"),
-        fatal: true,
-    })?;
-    let first_end = cuts.get(1).copied().unwrap_or(size);
-    let read_part = |k: usize, progress: &mut dyn FnMut(&Ingest, u64)| -> Part {
+/// A plain file cut at line boundaries into slices read on their own.
+struct Slices<'a> {
+    path: &'a Path,
+    name: String,
+    cuts: Vec<u64>,
+    header: Option<Header>,
+    lens: Lens,
+    opts: &'a LoadOptions,
+    decoder: Arc<Decoder>,
+}
+
+impl<'a> Slices<'a> {
+    /// `n` slices of a file of `size` bytes; the first (with the header)
+    /// decides the lens.
+    fn open(
+        path: &'a Path,
+        opts: &'a LoadOptions,
+        size: u64,
+        n: usize,
+    ) -> Result<Self, InputError> {
+        let name = path.display().to_string();
+        let unreadable = |e: std::io::Error| InputError {
+            file: name.clone(),
+            line: 0,
+            field: None,
+            message: format!("cannot read: {e}"),
+            fatal: true,
+        };
+        let cuts = split_points(path, size, n).map_err(unreadable)?;
+        let header = RecordingReader::open(path)?.header().cloned();
+        let lens = resolve_lens(&name, header.as_ref(), opts)?;
+        let decoder = opts.decoder();
+        scan_schema_lines(path, &decoder).map_err(unreadable)?;
+        Ok(Slices {
+            path,
+            name,
+            cuts,
+            header,
+            lens,
+            opts,
+            decoder,
+        })
+    }
+
+    fn count(&self) -> usize {
+        self.cuts.len() - 1
+    }
+
+    /// Reads slice `k`.
+    fn read(&self, k: usize, progress: &mut dyn FnMut(&Ingest, u64)) -> Part {
+        let (path, opts) = (self.path, self.opts);
         let mut reader = if k == 0 {
+            let first_end = self.cuts[1];
             let f = std::fs::File::open(path).map_err(|e| InputError {
-                file: name.clone(),
+                file: self.name.clone(),
                 line: 0,
                 field: None,
                 message: format!("cannot open: {e}"),
@@ -458,16 +498,16 @@ fn load_parallel(
             let input =
                 std::io::BufReader::with_capacity(256 * 1024, std::io::Read::take(f, first_end));
             RecordingReader::from_reader_watched(
-                name.clone(),
+                self.name.clone(),
                 Box::new(input),
                 Some((path, first_end)),
             )?
         } else {
-            RecordingReader::open_range(path, cuts[k], cuts[k + 1])?
+            RecordingReader::open_range(path, self.cuts[k], self.cuts[k + 1])?
         };
-        let mut ingest = Ingest::new(lens.clone(), opts.keep_raw);
+        let mut ingest = Ingest::new(self.lens.clone(), opts.keep_raw);
         let mut skips = Skips::default();
-        let mut stage = Stage::new(decoder.clone());
+        let mut stage = Stage::new(self.decoder.clone());
         read_into(
             &mut reader,
             &mut ingest,
@@ -478,39 +518,168 @@ fn load_parallel(
         )?;
         let lines = reader.lines_read();
         Ok((ingest.finish().0, skips, lines))
-    };
-    let parts: Vec<Part> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..cuts.len() - 1)
-            .map(|k| s.spawn(move || read_part(k, &mut |_, _| {})))
-            .collect();
-        // Slice 0 reports for all: its bytes and events scaled to the file.
-        let scale = size as f64 / first_end.max(1) as f64;
-        let mut parts = vec![read_part(0, &mut |ing, bytes| {
-            progress(ing, (bytes as f64 * scale) as u64)
-        })];
-        for h in handles {
-            parts.push(h.join().unwrap_or_else(|_| {
-                Err(InputError {
-                    file: name.clone(),
-                    line: 0,
-                    field: None,
-                    message: "a reader thread failed".into(),
-                    fatal: true,
-                })
-            }));
-        }
-        parts
+    }
+
+    /// Reads slices `ks` at once (slice `ks.start` reporting progress).
+    fn read_many(
+        &self,
+        ks: std::ops::Range<usize>,
+        progress: &mut dyn FnMut(&Ingest, u64),
+    ) -> Vec<Part> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (ks.start + 1..ks.end)
+                .map(|k| s.spawn(move || self.read(k, &mut |_, _| {})))
+                .collect();
+            let mut parts = vec![self.read(ks.start, progress)];
+            for h in handles {
+                parts.push(h.join().unwrap_or_else(|_| {
+                    Err(InputError {
+                        file: self.name.clone(),
+                        line: 0,
+                        field: None,
+                        message: "a reader thread failed".into(),
+                        fatal: true,
+                    })
+                }));
+            }
+            parts
+        })
+    }
+}
+
+/// Reads a file in `threads` slices at once and joins them (see
+/// [`merge_parts`]).
+fn load_parallel(
+    path: &Path,
+    opts: &LoadOptions,
+    progress: &mut dyn FnMut(&Ingest, u64),
+    size: u64,
+    threads: usize,
+) -> Result<Loaded, InputError> {
+    let slices = Slices::open(path, opts, size, threads)?;
+    // Slice 0 reports for all: its bytes and events scaled to the file.
+    let first_end = slices.cuts[1];
+    let scale = size as f64 / first_end.max(1) as f64;
+    let parts = slices.read_many(0..slices.count(), &mut |ing, bytes| {
+        progress(ing, (bytes as f64 * scale) as u64)
     });
     let (store, skips) = merge_parts(parts)?;
-    Ok(Loaded::of(store, lens, header, skips))
+    Ok(Loaded::of(store, slices.lens, slices.header, skips))
+}
+
+/// How a streamed read cuts the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunks {
+    /// Events per chunk of a compressed or small file.
+    pub events: usize,
+    /// Bytes per slice of a plain file over 8 MiB (a chunk is one slice
+    /// per core, read at once).
+    pub bytes: u64,
+}
+
+impl Default for Chunks {
+    fn default() -> Self {
+        Chunks {
+            events: 1 << 16,
+            bytes: 16 << 20,
+        }
+    }
+}
+
+/// What a streamed read found besides its events.
+pub struct Streamed {
+    pub lens: Lens,
+    pub header: Option<Header>,
+    /// Lines skipped by `--lenient`.
+    pub skipped: u64,
+    /// The first ten skipped lines (line, problem).
+    pub first_skipped: Vec<(u64, String)>,
+}
+
+/// Reads a recording chunk by chunk, in file order: `on_chunk(events, lens,
+/// header)` gets each chunk's events as a store of their own (to append to
+/// a window; `false` stops the read); `progress(bytes)` says how far. Plain
+/// files are read in slices, as many at once as there are cores.
+pub fn stream_recording(
+    path: &Path,
+    opts: &LoadOptions,
+    chunks: Chunks,
+    progress: &mut dyn FnMut(u64),
+    on_chunk: &mut dyn FnMut(EventStore, &Lens, Option<&Header>) -> bool,
+) -> Result<Streamed, InputError> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let threads = crate::model::threads();
+    let mut skips = Skips::default();
+    if threads > 1 && size > 8 << 20 && RecordingReader::is_plain(path) {
+        let n = (size / chunks.bytes.max(1) + 1).max(threads as u64) as usize;
+        let slices = Slices::open(path, opts, size, n)?;
+        let mut line_base = 0u64;
+        let mut k = 0;
+        while k < slices.count() {
+            let end = (k + threads).min(slices.count());
+            let parts = slices.read_many(k..end, &mut |_, _| {});
+            let store = merge_parts_from(parts, &mut line_base, &mut skips)?;
+            progress(slices.cuts[end]);
+            if !on_chunk(store, &slices.lens, slices.header.as_ref()) {
+                break;
+            }
+            k = end;
+        }
+        return Ok(Streamed {
+            lens: slices.lens,
+            header: slices.header,
+            skipped: skips.count,
+            first_skipped: skips.first,
+        });
+    }
+    let mut reader = RecordingReader::open(path)?;
+    let header = reader.header().cloned();
+    let lens = resolve_lens(reader.name(), header.as_ref(), opts)?;
+    let mut ingest = Ingest::new(lens.clone(), opts.keep_raw);
+    let mut stage = Stage::new(opts.decoder());
+    let mut go = true;
+    let mut full = |ing: &mut Ingest| {
+        let fresh = Ingest::new(lens.clone(), opts.keep_raw);
+        let chunk = std::mem::replace(ing, fresh).finish().0;
+        go = on_chunk(chunk, &lens, header.as_ref());
+        go
+    };
+    read_chunked(
+        &mut reader,
+        &mut ingest,
+        opts,
+        (&mut stage, &mut skips),
+        &mut |_, bytes| progress(bytes),
+        Some((chunks.events.max(1), &mut full)),
+    )?;
+    if go && !ingest.store.is_empty() {
+        on_chunk(ingest.finish().0, &lens, header.as_ref());
+    }
+    Ok(Streamed {
+        lens,
+        header,
+        skipped: skips.count,
+        first_skipped: skips.first,
+    })
 }
 
 /// The slices' stores joined in file order, their line numbers (events',
 /// skipped lines' and the first error's) counted from the file's start.
 fn merge_parts(parts: Vec<Part>) -> Result<(EventStore, Skips), InputError> {
-    let mut store: Option<EventStore> = None;
     let mut skips = Skips::default();
-    let mut line_base = 0u64;
+    let store = merge_parts_from(parts, &mut 0, &mut skips)?;
+    Ok((store, skips))
+}
+
+/// [`merge_parts`] of slices that start `line_base` lines into the file
+/// (advanced past them), their skipped lines added to `skips`.
+fn merge_parts_from(
+    parts: Vec<Part>,
+    line_base_ref: &mut u64,
+    skips: &mut Skips,
+) -> Result<EventStore, InputError> {
+    let mut store: Option<EventStore> = None;
+    let mut line_base = *line_base_ref;
     for part in parts {
         match part {
             Err(mut e) => {
@@ -537,5 +706,6 @@ fn merge_parts(parts: Vec<Part>) -> Result<(EventStore, Skips), InputError> {
             }
         }
     }
-    Ok((store.unwrap_or_default(), skips))
+    *line_base_ref = line_base;
+    Ok(store.unwrap_or_default())
 }

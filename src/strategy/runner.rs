@@ -67,6 +67,15 @@ impl Runner {
         &self.states
     }
 
+    /// The first event still held in a buffer (it is read again when
+    /// released).
+    pub fn oldest_held(&self) -> Option<usize> {
+        self.held
+            .values()
+            .filter_map(|l| l.iter().map(|&(i, _)| i as usize).min())
+            .min()
+    }
+
     /// Events still held in buffers.
     pub fn held_count(&self) -> usize {
         self.held.values().map(Vec::len).sum()

@@ -1,0 +1,506 @@
+//! The streaming analysis: the report's [`Analysis`] computed while the
+//! stream is read, chunk by chunk, in memory that grows with the entities,
+//! the consumers' backlog and the disorder of the stream, not with its
+//! events. The same detectors, simulation and rules as [`super::analyze`]
+//! run event by event over a window of the store ([`EventStore::forget_front`]);
+//! the intended order is kept per entity for the events not yet folded
+//! ([`Reorder`]). The result is the in-memory analysis's, to the byte
+//! (`tests/streaming.rs`); where it could not be, the flow says why
+//! ([`Fallback`]) and the caller analyzes the whole store instead.
+//!
+//! Core: must not import ratatui, crossterm, tokio, rdkafka, or
+//! `crate::source` / `crate::tui` / `crate::cli`.
+
+use super::pass::{ConsumerCursor, FindingSink, PassContext, Sink, Step};
+use super::{
+    delivery_of, sim_config_with, Analysis, HolSummary, Options, RebalanceCost, Row, SimOptions,
+    StrategyRun,
+};
+use crate::detect::{Detector, LoadCounter, StreamFacts};
+use crate::model::partition::{InferenceBuilder, Partitioner};
+use crate::model::{EventStore, Lens, NONE, NO_VERSION};
+use crate::report::series::WaitCurves;
+use crate::sim::{Delivery, Stepper};
+use crate::strategy::intended::diverged;
+use crate::strategy::{rule_for, Decision, Rule, Runner, StrategyKind};
+use rustc_hash::FxHashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+/// Events the intended order waits for before folding an entity's event:
+/// a version arriving up to this many events after a later one is still
+/// put in its place.
+pub const HORIZON: usize = 1 << 18;
+
+/// Why a streaming analysis cannot give the whole-store analysis's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    /// An event in a partition past the count the simulation started with.
+    Partitions,
+    /// A hot partition: the report measures fixes over the whole stream.
+    Hot,
+    /// Records their partitioner does not explain: the report lists them.
+    Mismatch,
+    /// A version arrived more than [`HORIZON`] events after a later one.
+    Reordered,
+    /// No event: nothing to stream.
+    Empty,
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Fallback::Partitions => "an event in a partition past the first chunk's count",
+            Fallback::Hot => "hot partitions (fixes are measured over the whole stream)",
+            Fallback::Mismatch => "records their partitioner does not explain",
+            Fallback::Reordered => "a version arrived too long after a later one",
+            Fallback::Empty => "no event",
+        })
+    }
+}
+
+/// Where an event goes in its entity's intended order (SPEC §4: version,
+/// else event time; arrival breaks ties).
+type Key = (bool, i64, i64, u32);
+
+fn key(store: &EventStore, i: usize) -> Key {
+    let v = store.version[i];
+    (v == NO_VERSION, v, store.time[i], i as u32)
+}
+
+/// The intended order while the stream arrives: each entity's events not
+/// yet folded, sorted; an event is folded into the intended runners once
+/// [`HORIZON`] events arrived after it, with every event of its entity
+/// that sorts before it. A later event sorting before one already folded
+/// breaks the order ([`Fallback::Reordered`]).
+#[derive(Default)]
+struct Reorder {
+    pending: FxHashMap<u32, VecDeque<(Key, u32)>>,
+    /// The last key folded per entity.
+    folded: Vec<Option<Key>>,
+    /// Every event before this is folded.
+    horizon: usize,
+    broken: bool,
+}
+
+impl Reorder {
+    fn arrive(&mut self, store: &EventStore, i: usize) {
+        let e = store.entity[i];
+        if e == NONE {
+            return;
+        }
+        let k = key(store, i);
+        if self
+            .folded
+            .get(e as usize)
+            .copied()
+            .flatten()
+            .is_some_and(|f| k < f)
+        {
+            self.broken = true;
+            return;
+        }
+        let list = self.pending.entry(e).or_default();
+        let at = list.iter().rposition(|(x, _)| *x < k).map_or(0, |p| p + 1);
+        list.insert(at, (k, i as u32));
+    }
+
+    /// Folds `e`'s pending events up to key `upto` (all with None).
+    fn fold(&mut self, store: &EventStore, e: u32, upto: Option<Key>, runners: &mut [Runner]) {
+        let Some(list) = self.pending.get_mut(&e) else {
+            return;
+        };
+        let mut last = None;
+        while let Some(&(k, idx)) = list.front() {
+            if upto.is_some_and(|u| k > u) {
+                break;
+            }
+            list.pop_front();
+            for r in runners.iter_mut() {
+                r.step(store, idx as usize, &mut |_| {});
+            }
+            last = Some(k);
+        }
+        if list.is_empty() {
+            self.pending.remove(&e);
+        }
+        if let Some(k) = last {
+            if self.folded.len() <= e as usize {
+                self.folded.resize(e as usize + 1, None);
+            }
+            self.folded[e as usize] = Some(k);
+        }
+    }
+
+    /// Folds every event before `h` (and what sorts before it).
+    fn fold_upto(&mut self, store: &EventStore, h: usize, runners: &mut [Runner]) {
+        for i in self.horizon..h {
+            let e = store.entity[i];
+            if e != NONE {
+                self.fold(store, e, Some(key(store, i)), runners);
+            }
+        }
+        self.horizon = self.horizon.max(h);
+    }
+
+    /// Folds everything left, entity by entity.
+    fn finish(&mut self, store: &EventStore, runners: &mut [Runner]) {
+        let mut ents: Vec<u32> = self.pending.keys().copied().collect();
+        ents.sort_unstable();
+        for e in ents {
+            self.fold(store, e, None, runners);
+        }
+    }
+}
+
+/// What is true of the stream whatever the strategy, counted as it arrives.
+struct StreamPart {
+    det: Detector,
+    load: LoadCounter,
+    infer: Option<InferenceBuilder>,
+    facts: StreamFacts,
+    partitions: u32,
+    outside: bool,
+    reorder: Reorder,
+    /// The intended runner of each strategy, in `Options::strategies` order.
+    intended: Vec<Runner>,
+}
+
+impl StreamPart {
+    fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
+        for i in from..to {
+            let p = store.partition[i];
+            if p >= self.partitions {
+                self.outside = true;
+            }
+            self.det.observe(store, i);
+            self.load.observe(store, i);
+            if let Some(b) = &mut self.infer {
+                b.push(i, store.key_name(i).map(str::as_bytes), p);
+            }
+            self.facts.observe(store, i);
+            self.reorder.arrive(store, i);
+        }
+    }
+}
+
+/// One strategy's pass.
+struct StrategyPart {
+    slot: usize,
+    kind: StrategyKind,
+    names: Vec<String>,
+    runner: Runner,
+    found: FindingSink,
+}
+
+/// One delivery model's simulation and the strategies it delivers to.
+struct DeliveryPart {
+    delivery: Delivery,
+    consumers: u32,
+    sim: Stepper,
+    /// The same delivery without the membership changes (their cost).
+    calm: Option<Stepper>,
+    cursor: ConsumerCursor,
+    strategies: Vec<StrategyPart>,
+    decisions: Vec<Decision>,
+}
+
+impl DeliveryPart {
+    fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
+        for i in from..to {
+            self.sim.step(store, i);
+            if let Some(c) = &mut self.calm {
+                c.step(store, i);
+            }
+            let res = self.sim.result();
+            let block = res.blocks.last().filter(|b| b.event as usize == i);
+            let consumer = self.cursor.at(store, res, self.delivery, i);
+            let wait_ms = self.sim.wait(i);
+            for s in &mut self.strategies {
+                self.decisions.clear();
+                let decisions = &mut self.decisions;
+                s.runner.step(store, i, &mut |d| decisions.push(d));
+                let ctx = PassContext {
+                    store,
+                    kind: s.kind,
+                    state_names: &s.names,
+                    sim: res,
+                    delivery: self.delivery,
+                };
+                let step = Step {
+                    index: i as u32,
+                    decisions: &self.decisions,
+                    wait_ms,
+                    consumer,
+                    block,
+                    runner: &s.runner,
+                };
+                s.found.step(&ctx, &step);
+            }
+        }
+        self.sim.clear_waits();
+        if let Some(c) = &mut self.calm {
+            c.clear_waits();
+        }
+    }
+
+    /// The first event this delivery may still read.
+    fn oldest(&self) -> Option<usize> {
+        let held = self
+            .strategies
+            .iter()
+            .filter_map(|s| s.runner.oldest_held());
+        self.sim.oldest_queued().into_iter().chain(held).min()
+    }
+}
+
+/// A streaming analysis: [`Flow::new`] once the first chunk is in the
+/// store, [`Flow::advance`] after each chunk appended, [`Flow::finish`]
+/// at the end.
+pub struct Flow {
+    opts: Options,
+    stream: StreamPart,
+    deliveries: Vec<DeliveryPart>,
+    rows: HashMap<u32, Row>,
+    done: usize,
+    threads: usize,
+    /// [`HORIZON`], smaller in tests (so the window moves).
+    horizon: usize,
+}
+
+impl Flow {
+    /// A flow over `store` (its first chunk; `store.partitions` the count
+    /// the simulation assigns), for the strategies `opts` asks.
+    pub fn new(store: &EventStore, lens: &Lens, opts: &Options, simopts: &SimOptions) -> Flow {
+        let mut det = Detector::for_store(store, lens);
+        det.keep(opts.max_findings);
+        let n = store.partitions;
+        let rules: Vec<Arc<dyn Rule>> = opts
+            .strategies
+            .iter()
+            .map(|&k| Arc::from(rule_for(k, lens, store)))
+            .collect();
+        let mut deliveries: Vec<DeliveryPart> = Vec::new();
+        for (slot, &kind) in opts.strategies.iter().enumerate() {
+            let delivery = delivery_of(kind);
+            let part = match deliveries.iter_mut().position(|d| d.delivery == delivery) {
+                Some(p) => &mut deliveries[p],
+                None => {
+                    let mut cfg = sim_config_with(store, lens, kind, opts.consumers, simopts);
+                    cfg.keep_blocks = opts.max_findings;
+                    let calm = (!cfg.rebalances.is_empty()).then(|| {
+                        let mut calm = cfg.clone();
+                        calm.rebalances.clear();
+                        calm.keep_blocks = 0;
+                        Stepper::new(store, &calm)
+                    });
+                    deliveries.push(DeliveryPart {
+                        delivery,
+                        consumers: cfg.consumers,
+                        sim: Stepper::new(store, &cfg),
+                        calm,
+                        cursor: ConsumerCursor::default(),
+                        strategies: Vec::new(),
+                        decisions: Vec::with_capacity(4),
+                    });
+                    deliveries.last_mut().expect("just pushed")
+                }
+            };
+            let rule = rules[slot].clone();
+            part.strategies.push(StrategyPart {
+                slot,
+                kind,
+                names: rule.state_names(),
+                runner: Runner::new(rule, lens.buffer_timeout_ms),
+                found: FindingSink::new(opts.max_findings),
+            });
+        }
+        let infer =
+            (n >= 2 && store.partition_ids.is_none()).then(|| InferenceBuilder::counting(n));
+        Flow {
+            opts: opts.clone(),
+            stream: StreamPart {
+                det,
+                load: LoadCounter::new(n),
+                infer,
+                facts: StreamFacts::new(store),
+                partitions: n,
+                outside: false,
+                reorder: Reorder::default(),
+                intended: rules.into_iter().map(|r| Runner::new(r, 0)).collect(),
+            },
+            deliveries,
+            rows: HashMap::new(),
+            done: store.first_kept(),
+            threads: crate::model::threads(),
+            horizon: HORIZON,
+        }
+    }
+
+    /// The flow with another horizon (tests: small, so the window moves).
+    pub fn with_horizon(mut self, events: usize) -> Flow {
+        self.horizon = events.max(1);
+        self
+    }
+
+    /// Why the result could not be the whole-store one, once known.
+    pub fn fallback(&self) -> Option<Fallback> {
+        if self.stream.outside {
+            Some(Fallback::Partitions)
+        } else if self.stream.reorder.broken {
+            Some(Fallback::Reordered)
+        } else {
+            None
+        }
+    }
+
+    /// Analyzes the events appended since the last call, then forgets from
+    /// the store what nothing will read again.
+    pub fn advance(&mut self, store: &mut EventStore) {
+        let (from, to) = (self.done, store.len());
+        let stream = &mut self.stream;
+        let deliveries = &mut self.deliveries;
+        let s: &EventStore = store;
+        if self.threads > 1 {
+            std::thread::scope(|sc| {
+                let side = sc.spawn(|| stream.advance(s, from, to));
+                for d in deliveries.iter_mut() {
+                    d.advance(s, from, to);
+                }
+                side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            });
+        } else {
+            stream.advance(s, from, to);
+            for d in deliveries.iter_mut() {
+                d.advance(s, from, to);
+            }
+        }
+        self.done = to;
+        let h = to.saturating_sub(self.horizon);
+        let st = &mut self.stream;
+        st.reorder.fold_upto(store, h, &mut st.intended);
+        let keep = self.keep_from(h);
+        // Forget in batches: each forget moves the window's rows.
+        if keep >= store.first_kept() + (self.horizon / 4).max(1) {
+            self.pin(store, keep);
+            store.forget_front(keep);
+        }
+    }
+
+    /// The first event anything may still read: not yet folded into the
+    /// intended order, held in a buffer, or queued behind a consumer.
+    fn keep_from(&self, h: usize) -> usize {
+        let intended = self.stream.intended.iter().filter_map(Runner::oldest_held);
+        let deliveries = self.deliveries.iter().filter_map(DeliveryPart::oldest);
+        intended.chain(deliveries).fold(h, usize::min)
+    }
+
+    /// Keeps what the report says of the events findings name, before `upto`.
+    fn pin(&mut self, store: &EventStore, upto: usize) {
+        let from = store.first_kept();
+        let det = self.stream.det.findings.iter().filter_map(|f| f.event);
+        let kept = self
+            .deliveries
+            .iter()
+            .flat_map(|d| d.strategies.iter().flat_map(|s| s.found.events()));
+        for e in det.chain(kept) {
+            let i = e as usize;
+            if (from..upto).contains(&i) {
+                self.rows.entry(e).or_insert_with(|| Row::of(store, i));
+            }
+        }
+    }
+
+    /// The analysis of every event seen, or why it cannot be the
+    /// whole-store one.
+    pub fn finish(mut self, store: &EventStore) -> Result<Analysis, Fallback> {
+        if let Some(f) = self.fallback() {
+            return Err(f);
+        }
+        let st = &mut self.stream;
+        st.reorder.finish(store, &mut st.intended);
+        st.det.finish_gaps();
+        let mut load = std::mem::take(&mut st.load).finish();
+        if !load.hot_partitions.is_empty() {
+            return Err(Fallback::Hot);
+        }
+        if let Some(b) = st.infer.take() {
+            let inf = b.finish();
+            if let Some(best) = inf.best {
+                let at = Partitioner::ALL
+                    .iter()
+                    .position(|p| *p == best)
+                    .unwrap_or(0);
+                let explained = inf.explained[at];
+                if inf.keyed >= 10 && explained * 2 >= inf.keyed {
+                    if explained < inf.keyed {
+                        return Err(Fallback::Mismatch);
+                    }
+                    load.partitioner = Some(best);
+                }
+            }
+        }
+        self.pin(store, store.len());
+        let mut runs: Vec<(usize, StrategyRun)> = Vec::new();
+        let mut intended = std::mem::take(&mut self.stream.intended);
+        for d in self.deliveries {
+            let calm_total = d.calm.as_ref().map(Stepper::total_wait_ms);
+            let total = d.sim.total_wait_ms();
+            let sim = d.sim.finish();
+            let rebalance = (calm_total.is_some()
+                && sim.rebalance.count + sim.rebalance.pause_ms > 0)
+                .then(|| RebalanceCost {
+                    count: sim.rebalance.count,
+                    pause_ms: sim.rebalance.pause_ms,
+                    extra_wait_ms: total.saturating_sub(calm_total.unwrap_or(0)),
+                });
+            let waits = Arc::new(WaitCurves::default());
+            for mut s in d.strategies {
+                let ctx = PassContext {
+                    store,
+                    kind: s.kind,
+                    state_names: &s.names,
+                    sim: &sim,
+                    delivery: d.delivery,
+                };
+                s.found.finish(&ctx, &s.runner);
+                let (findings, finding_counts) = s.found.into_parts();
+                let ideal = std::mem::replace(
+                    &mut intended[s.slot],
+                    Runner::new(s.runner.rule().clone(), 0),
+                );
+                let diverged = diverged(&s.runner, &ideal, store.entity_count());
+                runs.push((
+                    s.slot,
+                    StrategyRun {
+                        kind: s.kind,
+                        counts: s.runner.counts,
+                        diverged,
+                        hol: HolSummary {
+                            blocked_events: sim.blocked,
+                            max_wait_ms: sim.max_wait_ms,
+                            p99_wait_ms: sim.p99_wait_ms,
+                        },
+                        consumers: d.consumers,
+                        findings,
+                        finding_counts,
+                        states: self.opts.keep_states.then(|| Arc::new(s.runner)),
+                        state_names: s.names,
+                        rebalance: rebalance.clone(),
+                        waits: waits.clone(),
+                    },
+                ));
+            }
+        }
+        runs.sort_by_key(|r| r.0);
+        let st = self.stream;
+        Ok(Analysis {
+            stream: st.det,
+            load,
+            facts: st.facts,
+            runs: runs.into_iter().map(|r| r.1).collect(),
+            lanes: Vec::new(),
+            rows: self.rows,
+        })
+    }
+}
