@@ -559,6 +559,8 @@ pub struct LoadCounter {
     events: Vec<u64>,
     /// Events per (partition, key).
     keyed: HashMap<(u32, u32), u64>,
+    /// Count per key too (for the hot keys).
+    keys: bool,
 }
 
 impl LoadCounter {
@@ -567,6 +569,16 @@ impl LoadCounter {
         LoadCounter {
             events: vec![0; partitions.max(1) as usize],
             keyed: HashMap::default(),
+            keys: true,
+        }
+    }
+
+    /// A counter of partitions only: it finds hot partitions, not hot keys
+    /// (for a reader that needs the whole stream once a partition is hot).
+    pub fn partitions_only(partitions: u32) -> LoadCounter {
+        LoadCounter {
+            keys: false,
+            ..LoadCounter::new(partitions)
         }
     }
 
@@ -577,7 +589,7 @@ impl LoadCounter {
         if let Some(x) = self.events.get_mut(p as usize) {
             *x += 1;
             let k = store.key[i];
-            if k != NONE {
+            if self.keys && k != NONE {
                 *self.keyed.entry((p, k)).or_insert(0) += 1;
             }
         }
@@ -625,8 +637,9 @@ pub struct StreamFacts {
     pub parsed: u64,
     pub versioned: u64,
     pub own_time: u64,
-    /// Events per entity id.
+    /// Events per entity id (when counted: [`StreamFacts::per_entity`]).
     pub entity_events: Vec<u64>,
+    per_entity: bool,
     /// The lens says what each type writes (then fields count as independent).
     lww_sets: bool,
     /// Fields written per type id (without `lww_sets`).
@@ -638,8 +651,15 @@ impl StreamFacts {
     pub fn new(store: &EventStore) -> StreamFacts {
         StreamFacts {
             lww_sets: !store.lww_sets.is_empty(),
+            per_entity: true,
             ..StreamFacts::default()
         }
+    }
+
+    /// Whether to count events per entity (only `--state` shows them).
+    pub fn per_entity(mut self, yes: bool) -> StreamFacts {
+        self.per_entity = yes;
+        self
     }
 
     /// The facts of every event of a store.
@@ -666,7 +686,7 @@ impl StreamFacts {
             self.own_time += 1;
         }
         let e = store.entity[i];
-        if e != NONE {
+        if self.per_entity && e != NONE {
             let e = e as usize;
             if self.entity_events.len() <= e {
                 self.entity_events.resize(e + 1, 0);

@@ -68,18 +68,23 @@ fn key(store: &EventStore, i: usize) -> Key {
     (v == NO_VERSION, v, store.time[i], i as u32)
 }
 
-/// The intended order while the stream arrives: each entity's events not
-/// yet folded, sorted; an event is folded into the intended runners once
-/// [`HORIZON`] events arrived after it, with every event of its entity
-/// that sorts before it. A later event sorting before one already folded
-/// breaks the order ([`Fallback::Reordered`]).
+/// The intended order while the stream arrives. An event is folded into
+/// the intended runners once [`HORIZON`] events arrived after it, with every
+/// event of its entity that sorts before it. Events that arrive after their
+/// entity's greater ones (late) wait in a sorted list of their entity; the
+/// others, in arrival order, are already sorted per entity. A later event
+/// sorting before one already folded breaks the order
+/// ([`Fallback::Reordered`]).
 #[derive(Default)]
 struct Reorder {
-    pending: FxHashMap<u32, VecDeque<(Key, u32)>>,
-    /// The last key folded per entity.
+    /// Events not yet folded that arrived in their entity's order.
+    fifo: VecDeque<u32>,
+    /// Per entity: the greatest key arrived and the last one folded.
+    last: Vec<Option<Key>>,
     folded: Vec<Option<Key>>,
-    /// Every event before this is folded.
-    horizon: usize,
+    /// Per entity with late events not yet folded: them, sorted.
+    late: FxHashMap<u32, Vec<(Key, u32)>>,
+    has_late: Vec<bool>,
     broken: bool,
 }
 
@@ -89,66 +94,101 @@ impl Reorder {
         if e == NONE {
             return;
         }
+        let e = e as usize;
+        if self.last.len() <= e {
+            self.last.resize(e + 1, None);
+            self.folded.resize(e + 1, None);
+            self.has_late.resize(e + 1, false);
+        }
         let k = key(store, i);
-        if self
-            .folded
-            .get(e as usize)
-            .copied()
-            .flatten()
-            .is_some_and(|f| k < f)
-        {
+        if self.folded[e].is_some_and(|f| k < f) {
             self.broken = true;
             return;
         }
-        let list = self.pending.entry(e).or_default();
-        let at = list.iter().rposition(|(x, _)| *x < k).map_or(0, |p| p + 1);
-        list.insert(at, (k, i as u32));
+        if self.last[e].is_none_or(|l| k > l) {
+            self.last[e] = Some(k);
+            self.fifo.push_back(i as u32);
+        } else {
+            let list = self.late.entry(e as u32).or_default();
+            let at = list.partition_point(|(x, _)| *x < k);
+            list.insert(at, (k, i as u32));
+            self.has_late[e] = true;
+        }
     }
 
-    /// Folds `e`'s pending events up to key `upto` (all with None).
-    fn fold(&mut self, store: &EventStore, e: u32, upto: Option<Key>, runners: &mut [Runner]) {
-        let Some(list) = self.pending.get_mut(&e) else {
+    /// Folds entity `e`'s late events up to key `upto` (all with None).
+    fn fold_late(
+        &mut self,
+        store: &EventStore,
+        e: usize,
+        upto: Option<Key>,
+        runners: &mut [Runner],
+    ) {
+        if !self.has_late[e] {
+            return;
+        }
+        let Some(list) = self.late.get_mut(&(e as u32)) else {
             return;
         };
-        let mut last = None;
-        while let Some(&(k, idx)) = list.front() {
-            if upto.is_some_and(|u| k > u) {
-                break;
-            }
-            list.pop_front();
+        let n = list.partition_point(|(k, _)| upto.is_none_or(|u| *k <= u));
+        for &(k, idx) in &list[..n] {
             for r in runners.iter_mut() {
                 r.step(store, idx as usize, &mut |_| {});
             }
-            last = Some(k);
+            self.folded[e] = Some(k);
         }
+        list.drain(..n);
         if list.is_empty() {
-            self.pending.remove(&e);
+            self.late.remove(&(e as u32));
+            self.has_late[e] = false;
         }
-        if let Some(k) = last {
-            if self.folded.len() <= e as usize {
-                self.folded.resize(e as usize + 1, None);
-            }
-            self.folded[e as usize] = Some(k);
+    }
+
+    /// Folds the in-order event `idx` (after its entity's late ones before it).
+    fn fold_next(&mut self, store: &EventStore, idx: usize, runners: &mut [Runner]) {
+        let e = store.entity[idx] as usize;
+        let k = key(store, idx);
+        self.fold_late(store, e, Some(k), runners);
+        for r in runners.iter_mut() {
+            r.step(store, idx, &mut |_| {});
         }
+        self.folded[e] = Some(k);
     }
 
     /// Folds every event before `h` (and what sorts before it).
     fn fold_upto(&mut self, store: &EventStore, h: usize, runners: &mut [Runner]) {
-        for i in self.horizon..h {
-            let e = store.entity[i];
-            if e != NONE {
-                self.fold(store, e, Some(key(store, i)), runners);
+        // A late event is folded with its entity's greater event that
+        // arrived before it, so it is folded before `h` passes it too.
+        while let Some(&idx) = self.fifo.front() {
+            if idx as usize >= h {
+                break;
             }
+            self.fifo.pop_front();
+            self.fold_next(store, idx as usize, runners);
         }
-        self.horizon = self.horizon.max(h);
     }
 
-    /// Folds everything left, entity by entity.
+    /// The first event not yet folded.
+    fn oldest(&self) -> Option<usize> {
+        let late = self.late.values().filter_map(|l| l.first().map(|x| x.1));
+        self.fifo
+            .front()
+            .copied()
+            .into_iter()
+            .chain(late)
+            .min()
+            .map(|i| i as usize)
+    }
+
+    /// Folds everything left.
     fn finish(&mut self, store: &EventStore, runners: &mut [Runner]) {
-        let mut ents: Vec<u32> = self.pending.keys().copied().collect();
+        while let Some(idx) = self.fifo.pop_front() {
+            self.fold_next(store, idx as usize, runners);
+        }
+        let mut ents: Vec<u32> = self.late.keys().copied().collect();
         ents.sort_unstable();
         for e in ents {
-            self.fold(store, e, None, runners);
+            self.fold_late(store, e as usize, None, runners);
         }
     }
 }
@@ -321,9 +361,9 @@ impl Flow {
             opts: opts.clone(),
             stream: StreamPart {
                 det,
-                load: LoadCounter::new(n),
+                load: LoadCounter::partitions_only(n),
                 infer,
-                facts: StreamFacts::new(store),
+                facts: StreamFacts::new(store).per_entity(opts.keep_states),
                 partitions: n,
                 outside: false,
                 reorder: Reorder::default(),
@@ -391,6 +431,7 @@ impl Flow {
     /// intended order, held in a buffer, or queued behind a consumer.
     fn keep_from(&self, h: usize) -> usize {
         let intended = self.stream.intended.iter().filter_map(Runner::oldest_held);
+        let intended = intended.chain(self.stream.reorder.oldest());
         let deliveries = self.deliveries.iter().filter_map(DeliveryPart::oldest);
         intended.chain(deliveries).fold(h, usize::min)
     }

@@ -830,6 +830,42 @@ mod tests {
     use super::RawLines;
     use proptest::prelude::*;
 
+    #[test]
+    fn a_window_forgets_its_front_and_keeps_indices() {
+        let lens = crate::model::Lens::default();
+        let mut ing = super::Ingest::new(lens, false);
+        for i in 0..10i64 {
+            let line = format!(
+                r#"{{"topic":"t","partition":{},"offset":{i},"ts":{},"key":"k{i}","payload":"{{\"id\":\"e{}\",\"a\":{i}}}"}}"#,
+                i % 3,
+                1000 + i,
+                i % 4
+            );
+            let rec = crate::model::line::parse_record(line.as_bytes()).unwrap();
+            ing.push(&rec, i as u64 + 1, None);
+        }
+        let (whole, _) = ing.finish();
+        let mut w = whole.clone();
+        w.forget_front(4);
+        assert_eq!((w.first_kept(), w.len()), (4, 10));
+        for i in 4..10 {
+            assert_eq!(w.partition[i], whole.partition[i]);
+            assert_eq!(w.offset[i], whole.offset[i]);
+            assert_eq!(w.entity_name(i), whole.entity_name(i));
+            assert_eq!(w.writes_of(i), whole.writes_of(i));
+            assert_eq!(w.arrival.get(i), whole.arrival.get(i));
+        }
+        assert_eq!(w.arrival.get(3), None);
+        // Appending after a forget continues the indices and arrivals.
+        let mut more = whole.clone();
+        more.forget_front(0);
+        w.append(more);
+        assert_eq!(w.len(), 20);
+        assert_eq!(w.entity_name(14), whole.entity_name(4));
+        assert_eq!(w.writes_of(19), whole.writes_of(9));
+        assert!(w.arrival[10] >= w.arrival[9]);
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
         Push(Vec<u8>),

@@ -1644,6 +1644,60 @@ pub(crate) mod tests {
     }
 
     proptest::proptest! {
+        /// The counted distribution gives [`percentile`]'s answer, negative,
+        /// small and large waits included.
+        #[test]
+        fn wait_hist_percentiles_are_exact(
+            waits in proptest::collection::vec(
+                proptest::prop_oneof![-5i64..5, 0i64..70_000, 0i64..i64::MAX / 2],
+                0..300,
+            ),
+            q in proptest::sample::select(vec![0.0, 0.5, 0.9, 0.99, 1.0]),
+        ) {
+            let mut h = WaitHist::default();
+            for &w in &waits {
+                h.add(w);
+            }
+            proptest::prop_assert_eq!(h.percentile(q), percentile(&waits, q));
+            let total = waits.iter().fold(0i64, |a, &w| a.saturating_add(w));
+            proptest::prop_assert_eq!(h.total, total);
+        }
+    }
+
+    #[test]
+    fn a_stepped_simulation_is_the_whole_one() {
+        // Lagging (most events blocked) and healthy; queues and keyed models.
+        for cost in [40, 1] {
+            let s = lagging(5_000, 4, 300, 10, &[cost, cost * 2]);
+            for model in [Model::Kafka, Model::PubsubKey, Model::RabbitmqSac] {
+                let mut cfg = SimConfig::range(Delivery::Partitioned, 4, 2, 100);
+                cfg.model = model;
+                cfg.keep_blocks = 20;
+                cfg.rebalances = parse_rebalances("add@100,kill:C0@2000").unwrap();
+                let whole = simulate(&s, &cfg);
+                let mut st = Stepper::new(&s, &cfg);
+                let mut waits = Vec::new();
+                for i in 0..s.len() {
+                    st.step(&s, i);
+                    waits.push(st.wait(i));
+                    if i % 97 == 0 {
+                        st.clear_waits();
+                    }
+                }
+                let stepped = st.finish();
+                assert_eq!(waits, whole.wait, "{model:?}");
+                assert_eq!(stepped.blocks, whole.blocks);
+                assert_eq!(
+                    (stepped.blocked, stepped.max_wait_ms, stepped.p99_wait_ms),
+                    (whole.blocked, whole.max_wait_ms, whole.p99_wait_ms)
+                );
+                assert_eq!(stepped.generations, whole.generations);
+                assert_eq!(stepped.busy_ms, whole.busy_ms);
+            }
+        }
+    }
+
+    proptest::proptest! {
         /// The blocker found in O(1) amortised is the scan's, ties included,
         /// on lagging and healthy streams, for any window and consumer count.
         #[test]

@@ -615,13 +615,16 @@ pub fn stream_recording(
         let slices = Slices::open(path, opts, size, n)?;
         let mut line_base = 0u64;
         let mut k = 0;
-        while k < slices.count() {
+        'slices: while k < slices.count() {
             let end = (k + threads).min(slices.count());
             let parts = slices.read_many(k..end, &mut |_, _| {});
-            let store = merge_parts_from(parts, &mut line_base, &mut skips)?;
             progress(slices.cuts[end]);
-            if !on_chunk(store, &slices.lens, slices.header.as_ref()) {
-                break;
+            // Each slice is a chunk of its own (appended once, to the window).
+            for part in parts {
+                let store = merge_parts_from(vec![part], &mut line_base, &mut skips)?;
+                if !on_chunk(store, &slices.lens, slices.header.as_ref()) {
+                    break 'slices;
+                }
             }
             k = end;
         }
