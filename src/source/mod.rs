@@ -224,6 +224,9 @@ fn read_into(
     read_chunked(reader, ingest, opts, (stage, skips), progress, None)
 }
 
+/// Takes a full ingest's events (`false` stops the read).
+type TakeChunk<'a> = dyn FnMut(&mut Ingest) -> bool + 'a;
+
 /// [`read_into`], calling `full(ingest)` whenever the ingest holds
 /// `chunk` events (it takes them; `false` stops the read).
 fn read_chunked(
@@ -232,7 +235,7 @@ fn read_chunked(
     opts: &LoadOptions,
     (stage, skips): (&mut Stage, &mut Skips),
     progress: &mut dyn FnMut(&Ingest, u64),
-    mut full: Option<(usize, &mut dyn FnMut(&mut Ingest) -> bool)>,
+    mut full: Option<(usize, &mut TakeChunk<'_>)>,
 ) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(4096);
     let filter = compile_filter(reader.name(), opts)?;
