@@ -123,7 +123,8 @@ for name in order:
     print(f"{name:<32} {r['s']:>7.2f} {r['mb']:>7.0f} {r['n'] / r['s']:>10,.0f} "
           f"{r['jq'] / r['s']:>6.1f}x {r['s'] / r['floor']:>6.1f}x {lf:>10}")
 print("  vs jq: jq's time on the same file over kord's; /floor: kord's wall time over the parse floor's;")
-print("  load/floor: kord's load (KORD_TIMING) over the parse floor's (one pass of serde_json over lines and payloads).")
+print("  load/floor: kord's load (KORD_TIMING) over the parse floor's (one pass of serde_json over lines and payloads);")
+print("  '-' where kord streamed the file (reading and analyzing overlap: no load time of its own).")
 first, full, compare, rss, events = open(sys.argv[2]).read().split()
 size_mb = int(sys.argv[3]) / 1048576
 print(f"\nTUI replay of the lagging 1M (+ compare), headless: first frame {float(first):.2f} s, "
@@ -158,6 +159,7 @@ PY
 # The same stream as Avro (fastavro, Confluent framing, the schema inside
 # the file): decoding must not be the bottleneck (target >= 300k records/s).
 AVRO="$DIR/alert-flap-${EVENTS}-avro.jsonl"
+python3 -c 'import fastavro' 2>/dev/null || python3 -m pip install -q fastavro
 if [ ! -s "$AVRO" ]; then
   python3 scripts/avro-recording.py "$HEALTHY" "$AVRO"
 fi

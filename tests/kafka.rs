@@ -110,6 +110,51 @@ fn produce_then_analyze_live_gives_the_file_report() {
     }
 }
 
+/// `kord analyze -b ARGS` with `env`: (the report, whether it streamed).
+fn analyze_topic(args: &[&str], env: &[(&str, &str)]) -> (Value, bool) {
+    let o = Command::new(kord_bin())
+        .arg("analyze")
+        .args(args)
+        .args(["--format", "json"])
+        .env("KORD_TIMING", "1")
+        .envs(env.iter().copied())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kord");
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    (report(&ok(&o)), err.contains("(streamed)"))
+}
+
+#[test]
+#[ignore = "needs the broker that scripts/test.sh starts"]
+fn a_topic_analyzed_as_it_is_read_gives_the_whole_report() {
+    let b = broker();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, sc) in ["slow-consumer", "alert-flap", "hot-key"].iter().enumerate() {
+        let seed = 21 + i as u64;
+        let t = topic(sc);
+        let file = synth(dir.path(), sc, seed, None);
+        produce(&b, &t, sc, seed, None);
+        let lens = file.to_str().unwrap();
+        let args = ["-b", &b, "-t", &t, "--lens", lens, "--compare", "--state"];
+        let (whole, streamed) = analyze_topic(&args, &[("KORD_STREAM", "0")]);
+        assert!(!streamed, "{sc}: KORD_STREAM=0 streamed");
+        // Chunks of 7 records and a horizon of 64: the window moves.
+        let small = [("KORD_STREAM_CHUNK", "7"), ("KORD_STREAM_HORIZON", "64")];
+        let (chunked, streamed) = analyze_topic(&args, &small);
+        assert_same(&chunked, &whole, sc);
+        // slow-consumer's order holds within 64 records; hot partitions
+        // need the whole topic (read again, the same report).
+        match *sc {
+            "slow-consumer" => assert!(streamed, "{sc} did not stream"),
+            "hot-key" => assert!(!streamed, "{sc} streamed"),
+            _ => {}
+        }
+        let (default, _) = analyze_topic(&args, &[]);
+        assert_same(&default, &whole, sc);
+    }
+}
+
 #[test]
 #[ignore = "needs the broker that scripts/test.sh starts"]
 fn record_until_end_then_analyze_the_file() {

@@ -278,15 +278,13 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
         match streamed? {
             Ok((report, analysis, t_analyze)) => {
                 let t_read = t0.elapsed();
-                // Reading and analyzing overlap: "load" is the time not
-                // spent analyzing.
-                let t_load = t_read.saturating_sub(t_analyze);
                 let out = formatted(&a, &report, &analysis);
                 emit(&out, a.output.as_deref())?;
                 if timing {
+                    // Reading and analyzing overlap: no load time of its own.
                     eprintln!(
-                        "kord: timing: load {:?}, analyze {:?}, report {:?} (streamed)",
-                        t_load,
+                        "kord: timing: read and analyze {:?} (streamed; {:?} analyzing), report {:?}",
+                        t_read,
                         t_analyze,
                         t0.elapsed() - t_read
                     );
@@ -341,7 +339,7 @@ fn formatted(a: &AnalyzeArgs, report: &Report, analysis: &Analysis) -> String {
 /// grow with the events): every report but the HTML one (its pictures
 /// draw every event) and the re-partitioning what-if (it moves every
 /// event). `KORD_STREAM=0` reads the file whole.
-fn streamable(a: &AnalyzeArgs) -> bool {
+pub fn streamable(a: &AnalyzeArgs) -> bool {
     let w = &a.whatif;
     a.format != "html"
         && w.partitions.is_none()
@@ -350,18 +348,127 @@ fn streamable(a: &AnalyzeArgs) -> bool {
         && std::env::var_os("KORD_STREAM").is_none_or(|v| v != "0")
 }
 
-/// `kord analyze` over the file as it is read ([`kord::engine::Flow`]):
-/// the report and the analysis, with the time spent analyzing; or why the
-/// flow cannot give this stream's report (then the file is read whole).
+/// A report computed while its events are read ([`kord::engine::Flow`]):
+/// chunks go in ([`Streaming::take`]); the report comes out, or why the
+/// flow cannot give it ([`Fallback`]: then the caller reads the stream whole).
+pub struct Streaming<'a> {
+    a: &'a AnalyzeArgs,
+    simopts: SimOptions,
+    horizon: usize,
+    window: Option<(EventStore, Flow)>,
+    failed: Option<anyhow::Error>,
+    fallback: Option<Fallback>,
+    /// Time spent analyzing.
+    pub spent: std::time::Duration,
+}
+
+/// Test knobs: `KORD_STREAM_CHUNK` events per chunk (its 256-fold in bytes
+/// per slice) and `KORD_STREAM_HORIZON`, so small streams move the window.
+fn knob(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok())
+}
+
+impl<'a> Streaming<'a> {
+    pub fn new(a: &'a AnalyzeArgs) -> anyhow::Result<Streaming<'a>> {
+        Ok(Streaming {
+            a,
+            simopts: whatif_options(&a.whatif, 1)?.1,
+            horizon: knob("KORD_STREAM_HORIZON")
+                .map_or(kord::engine::flow::HORIZON, |h| h as usize),
+            window: None,
+            failed: None,
+            fallback: None,
+            spent: std::time::Duration::ZERO,
+        })
+    }
+
+    /// Events per chunk (the test knob, else `default`).
+    pub fn chunk_events(default: usize) -> usize {
+        knob("KORD_STREAM_CHUNK").map_or(default, |n| n as usize)
+    }
+
+    /// Analyzes the next chunk of events (`lens` and `claim`, the stream's
+    /// partition count if known, matter for the first). Whether to go on.
+    pub fn take(&mut self, chunk: EventStore, lens: &Lens, claim: Option<u32>) -> bool {
+        if self.fallback.is_some() || self.failed.is_some() {
+            return false;
+        }
+        let t = std::time::Instant::now();
+        let (store, flow) = match &mut self.window {
+            Some((store, flow)) => {
+                store.append(chunk);
+                (store, flow)
+            }
+            None => {
+                let mut store = chunk;
+                store.bound_partitions(claim);
+                if store.partition_ids.is_some() {
+                    self.fallback = Some(Fallback::Partitions);
+                    return false;
+                }
+                let engine = match strategies(&self.a.lens, lens, true) {
+                    Ok(s) => engine_options(self.a, s),
+                    Err(e) => {
+                        self.failed = Some(e);
+                        return false;
+                    }
+                };
+                let flow =
+                    Flow::new(&store, lens, &engine, &self.simopts).with_horizon(self.horizon);
+                let (s, f) = self.window.insert((store, flow));
+                (s, f)
+            }
+        };
+        flow.advance(store);
+        self.fallback = flow.fallback();
+        self.spent += t.elapsed();
+        self.fallback.is_none()
+    }
+
+    /// Whether a chunk asked to stop the read (a fallback or an error).
+    pub fn stopped(&self) -> bool {
+        self.fallback.is_some() || self.failed.is_some()
+    }
+
+    /// The report of everything taken, or why the flow cannot give it.
+    pub fn finish(
+        mut self,
+        source: &str,
+        ropts: &ReportOptions,
+    ) -> anyhow::Result<Result<(Report, Analysis), Fallback>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        if let Some(why) = self.fallback {
+            return Ok(Err(why));
+        }
+        // No event: the whole-store path says so as it always has.
+        let Some((store, flow)) = self.window.take() else {
+            return Ok(Err(Fallback::Empty));
+        };
+        let t = std::time::Instant::now();
+        let analysis = match flow.finish(&store) {
+            Ok(an) => an,
+            Err(why) => return Ok(Err(why)),
+        };
+        let mut report = Report::build(source, &store, &analysis, ropts);
+        if self.simopts.model != Model::Kafka {
+            report.delivery = Some(self.simopts.model.name().to_string());
+        }
+        self.spent += t.elapsed();
+        Ok(Ok((report, analysis)))
+    }
+}
+
+/// `kord analyze` over the file as it is read: the report and the analysis,
+/// with the time spent analyzing; or why the flow cannot give this stream's
+/// report (then the file is read whole).
 fn analyze_streaming(
     file: &Path,
     opts: &LoadOptions,
     a: &AnalyzeArgs,
     progress: &super::progress::Progress,
 ) -> anyhow::Result<Result<(Report, Analysis, std::time::Duration), Fallback>> {
-    let simopts = whatif_options(&a.whatif, 1)?.1;
-    // Test knobs: small chunks and horizon move the window on small files.
-    let knob = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     let mut chunks = Chunks::default();
     if let Some(n) = knob("KORD_STREAM_CHUNK") {
         chunks = Chunks {
@@ -369,11 +476,7 @@ fn analyze_streaming(
             bytes: n.saturating_mul(256),
         };
     }
-    let horizon = knob("KORD_STREAM_HORIZON").map_or(kord::engine::flow::HORIZON, |h| h as usize);
-    let mut window: Option<(EventStore, Flow)> = None;
-    let mut failed: Option<anyhow::Error> = None;
-    let mut fallback: Option<Fallback> = None;
-    let mut spent = std::time::Duration::ZERO;
+    let mut flow = Streaming::new(a)?;
     // The file is read on threads of its own while the chunks read so far
     // are analyzed: at most one chunk waits.
     type Chunk = (EventStore, Option<(Lens, Option<Header>)>);
@@ -393,37 +496,13 @@ fn analyze_streaming(
                 },
             )
         });
+        let mut lens: Option<(Lens, Option<u32>)> = None;
         while let Ok((chunk, meta)) = rx.recv() {
-            let t = std::time::Instant::now();
-            let (store, flow) = match (&mut window, meta) {
-                (Some((store, flow)), _) => {
-                    store.append(chunk);
-                    (store, flow)
-                }
-                (None, meta) => {
-                    let Some((lens, header)) = meta else { break };
-                    let mut store = chunk;
-                    store.bound_partitions(header.and_then(|h| h.partitions));
-                    if store.partition_ids.is_some() {
-                        fallback = Some(Fallback::Partitions);
-                        break;
-                    }
-                    let engine = match strategies(&a.lens, &lens, true) {
-                        Ok(s) => engine_options(a, s),
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    };
-                    let flow = Flow::new(&store, &lens, &engine, &simopts).with_horizon(horizon);
-                    let (s, f) = window.insert((store, flow));
-                    (s, f)
-                }
-            };
-            flow.advance(store);
-            fallback = flow.fallback();
-            spent += t.elapsed();
-            if fallback.is_some() {
+            if let Some((l, h)) = meta {
+                lens = Some((l, h.and_then(|h| h.partitions)));
+            }
+            let Some((l, claim)) = &lens else { break };
+            if !flow.take(chunk, l, *claim) {
                 break;
             }
         }
@@ -433,25 +512,9 @@ fn analyze_streaming(
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))
     })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    if let Some(why) = fallback {
-        return Ok(Err(why));
-    }
-    let Some((store, flow)) = window else {
-        // No event: the whole-store path says so as it always has.
-        return Ok(Err(Fallback::Empty));
-    };
-    let t = std::time::Instant::now();
-    let analysis = match flow.finish(&store) {
-        Ok(an) => an,
-        Err(why) => return Ok(Err(why)),
-    };
     let ropts = report_options(a, streamed.skipped, streamed.first_skipped);
-    let mut report = Report::build(&file.display().to_string(), &store, &analysis, &ropts);
-    if simopts.model != Model::Kafka {
-        report.delivery = Some(simopts.model.name().to_string());
-    }
-    Ok(Ok((report, analysis, spent + t.elapsed())))
+    let analyzing = flow.spent;
+    let t = std::time::Instant::now();
+    let out = flow.finish(&file.display().to_string(), &ropts)?;
+    Ok(out.map(|(report, analysis)| (report, analysis, analyzing + t.elapsed())))
 }

@@ -15,7 +15,9 @@ use kord::filter::RecordFilter;
 use kord::model::lens::LensConfig;
 use kord::model::{Ingest, Lens};
 use kord::report::render_text;
-use kord::source::kafka::capture::{ingest_topic, record_topic, Captured, Keep, RecordingWriter};
+use kord::source::kafka::capture::{
+    ingest_topic, ingest_topic_chunked, record_topic, Captured, Keep, RecordingWriter,
+};
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
 use kord::source::kafka::produce::{
     ensure_topic, produce as publish, produce_records, topic_is_empty,
@@ -234,39 +236,87 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     };
     // A first sample, so the status has a window of two.
     let _ = observe(observer.as_mut(), &mut reader, &cfg)?;
-    let mut ingest = Ingest::new(lens, false);
-    ingest.set_partitions(reader.topic_partition_count());
+    let partitions = reader.topic_partition_count();
+    let mut ingest = Ingest::new(lens.clone(), false);
+    ingest.set_partitions(partitions);
     let t0 = Instant::now();
-    let keep = Keep {
+    let keep = || Keep {
         filter: filter.as_ref(),
-        stage: decoder.map(Stage::new).filter(Stage::is_active),
+        stage: decoder.clone().map(Stage::new).filter(Stage::is_active),
     };
     let progress = Progress::kafka(a.quiet, &cfg.topic, limit(&until));
     let to_end = until == Until::End;
-    let read = ingest_topic(
-        &mut reader,
-        &until,
-        order(&a.read),
-        &mut ingest,
-        keep,
-        &mut |r| progress.kafka_at(&r.marks(), to_end),
-        &mut |done| progress.count(done.records, done.bytes),
-    );
-    progress.finish();
-    read.map_err(kerr)?;
-    let group = observe(observer.as_mut(), &mut reader, &cfg)?;
-    let (store, lens) = ingest.finish();
-    let t_read = t0.elapsed();
-    let engine_opts = engine_options(&a, strategies(&a.lens, &lens, true)?);
     let ropts = report_options(&a, 0, Vec::new());
     let source = cfg.describe();
-    let (report, analysis) =
-        analyze_and_report(&source, &store, &lens, &engine_opts, &a.whatif, &ropts)?;
-    if std::env::var_os("KORD_TIMING").is_some() {
-        eprintln!(
-            "kord: timing: read {t_read:?}, analyze {:?}",
-            t0.elapsed() - t_read
+    // The topic analyzed as it is read (memory that does not grow with its
+    // records), unless the flow cannot give its report: then it is read
+    // again, whole.
+    let mut streamed = None;
+    if super::analyze::streamable(&a) {
+        let mut flow = super::analyze::Streaming::new(&a)?;
+        let claim = Some(partitions);
+        let chunk = super::analyze::Streaming::chunk_events(1 << 16);
+        let flow_lens = lens.clone();
+        let read = ingest_topic_chunked(
+            &mut reader,
+            &until,
+            order(&a.read),
+            &mut ingest,
+            keep(),
+            (
+                &mut |r| progress.kafka_at(&r.marks(), to_end),
+                &mut |done| progress.count(done.records, done.bytes),
+            ),
+            (chunk, &mut |store| flow.take(store, &flow_lens, claim)),
         );
+        if !flow.stopped() {
+            read.map_err(kerr)?;
+            let last = std::mem::replace(&mut ingest, Ingest::new(lens.clone(), false));
+            let last = last.finish().0;
+            if !last.is_empty() {
+                flow.take(last, &lens, claim);
+            }
+        }
+        match flow.finish(&source, &ropts)? {
+            Ok(done) => streamed = Some(done),
+            Err(why) => {
+                if std::env::var_os("KORD_TIMING").is_some() {
+                    eprintln!("kord: the streaming analysis cannot give this topic's report ({why}); reading it again, whole");
+                }
+                reader = KafkaReader::connect(&cfg).map_err(kerr)?;
+                ingest = Ingest::new(lens.clone(), false);
+                ingest.set_partitions(partitions);
+            }
+        }
+    }
+    let did_stream = streamed.is_some();
+    let (report, analysis) = match streamed {
+        Some(done) => {
+            progress.finish();
+            done
+        }
+        None => {
+            let read = ingest_topic(
+                &mut reader,
+                &until,
+                order(&a.read),
+                &mut ingest,
+                keep(),
+                &mut |r| progress.kafka_at(&r.marks(), to_end),
+                &mut |done| progress.count(done.records, done.bytes),
+            );
+            progress.finish();
+            read.map_err(kerr)?;
+            let (store, lens) = std::mem::replace(&mut ingest, Ingest::new(lens, false)).finish();
+            let engine_opts = engine_options(&a, strategies(&a.lens, &lens, true)?);
+            analyze_and_report(&source, &store, &lens, &engine_opts, &a.whatif, &ropts)?
+        }
+    };
+    let group = observe(observer.as_mut(), &mut reader, &cfg)?;
+    let t_read = t0.elapsed();
+    if std::env::var_os("KORD_TIMING").is_some() {
+        let how = if did_stream { " (streamed)" } else { "" };
+        eprintln!("kord: timing: read and analyze {t_read:?}{how}");
     }
     let out = match a.format.as_str() {
         "json" => {

@@ -32,6 +32,9 @@ use std::sync::Arc;
 /// put in its place.
 pub const HORIZON: usize = 1 << 18;
 
+/// Events after which a hot partition makes the flow give up early.
+const EARLY_EVENTS: usize = 1 << 16;
+
 /// Why a streaming analysis cannot give the whole-store analysis's result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fallback {
@@ -201,12 +204,21 @@ struct StreamPart {
     facts: StreamFacts,
     partitions: u32,
     outside: bool,
+    /// A partition already hot in the first [`EARLY_EVENTS`] events: the
+    /// stream is likely hot, and then needs the whole store anyway.
+    hot_early: bool,
     reorder: Reorder,
     /// The intended runner of each strategy, in `Options::strategies` order.
     intended: Vec<Runner>,
 }
 
 impl StreamPart {
+    /// Counts events `from..to`, then folds the intended order up to `h`.
+    fn advance_and_fold(&mut self, store: &EventStore, (from, to): (usize, usize), h: usize) {
+        self.advance(store, from, to);
+        self.reorder.fold_upto(store, h, &mut self.intended);
+    }
+
     fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
         for i in from..to {
             let p = store.partition[i];
@@ -366,6 +378,7 @@ impl Flow {
                 facts: StreamFacts::new(store).per_entity(opts.keep_states),
                 partitions: n,
                 outside: false,
+                hot_early: false,
                 reorder: Reorder::default(),
                 intended: rules.into_iter().map(|r| Runner::new(r, 0)).collect(),
             },
@@ -387,6 +400,8 @@ impl Flow {
     pub fn fallback(&self) -> Option<Fallback> {
         if self.stream.outside {
             Some(Fallback::Partitions)
+        } else if self.stream.hot_early {
+            Some(Fallback::Hot)
         } else if self.stream.reorder.broken {
             Some(Fallback::Reordered)
         } else {
@@ -398,27 +413,31 @@ impl Flow {
     /// the store what nothing will read again.
     pub fn advance(&mut self, store: &mut EventStore) {
         let (from, to) = (self.done, store.len());
+        let h = to.saturating_sub(self.horizon);
         let stream = &mut self.stream;
         let deliveries = &mut self.deliveries;
         let s: &EventStore = store;
         if self.threads > 1 {
+            // The stream's counts and the intended order on one thread, the
+            // deliveries and their strategies on this one.
             std::thread::scope(|sc| {
-                let side = sc.spawn(|| stream.advance(s, from, to));
+                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), h));
                 for d in deliveries.iter_mut() {
                     d.advance(s, from, to);
                 }
                 side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         } else {
-            stream.advance(s, from, to);
+            stream.advance_and_fold(s, (from, to), h);
             for d in deliveries.iter_mut() {
                 d.advance(s, from, to);
             }
         }
         self.done = to;
-        let h = to.saturating_sub(self.horizon);
-        let st = &mut self.stream;
-        st.reorder.fold_upto(store, h, &mut st.intended);
+        if from < EARLY_EVENTS && to >= EARLY_EVENTS {
+            // Give up early rather than analyze twice (correct either way).
+            self.stream.hot_early = !self.stream.load.clone().finish().hot_partitions.is_empty();
+        }
         let keep = self.keep_from(h);
         // Forget in batches: each forget moves the window's rows.
         if keep >= store.first_kept() + (self.horizon / 4).max(1) {

@@ -298,9 +298,38 @@ pub fn ingest_topic(
     until: &Until,
     order: ReadOrder,
     ingest: &mut Ingest,
-    mut keep: Keep<'_>,
+    keep: Keep<'_>,
     tick: &mut dyn FnMut(&KafkaReader),
     on_batch: &mut (dyn FnMut(BatchDone) + Send),
+) -> Result<u64, KafkaSourceError> {
+    let mut whole = |_: crate::model::EventStore| true;
+    ingest_topic_chunked(
+        reader,
+        until,
+        order,
+        ingest,
+        keep,
+        (tick, on_batch),
+        (usize::MAX, &mut whole),
+    )
+}
+
+/// [`ingest_topic`], handing the events over in chunks: whenever `ingest`
+/// holds `chunk` events after a batch, `on_chunk` takes them and a fresh
+/// ingest (same lens, same partitions) goes on; the last chunk stays in
+/// `ingest`. `on_chunk` returning `false` stops the read, which then ends
+/// with an error (the caller knows it asked).
+pub fn ingest_topic_chunked(
+    reader: &mut KafkaReader,
+    until: &Until,
+    order: ReadOrder,
+    ingest: &mut Ingest,
+    mut keep: Keep<'_>,
+    (tick, on_batch): (
+        &mut dyn FnMut(&KafkaReader),
+        &mut (dyn FnMut(BatchDone) + Send),
+    ),
+    (chunk, on_chunk): (usize, &mut TakeStore<'_>),
 ) -> Result<u64, KafkaSourceError> {
     let mut line = 0u64;
     read_pipelined(reader, until, order, tick, &mut |batch| {
@@ -316,9 +345,20 @@ pub fn ingest_topic(
             Ok::<(), KafkaSourceError>(())
         })?;
         on_batch(done);
+        if ingest.store.len() >= chunk {
+            let mut fresh = Ingest::new(ingest.lens.clone(), false);
+            fresh.set_partitions(ingest.store.partitions);
+            let full = std::mem::replace(ingest, fresh).finish().0;
+            if !on_chunk(full) {
+                return Err(KafkaSourceError::Client("the analysis stopped the read".into()));
+            }
+        }
         Ok(())
     })
 }
+
+/// Takes a chunk of events (`false` stops the read).
+pub type TakeStore<'a> = dyn FnMut(crate::model::EventStore) -> bool + Send + 'a;
 
 #[cfg(test)]
 mod tests {
