@@ -130,7 +130,10 @@ fn analyze_topic(args: &[&str], env: &[(&str, &str)]) -> (Value, bool) {
 fn a_topic_analyzed_as_it_is_read_gives_the_whole_report() {
     let b = broker();
     let dir = tempfile::tempdir().unwrap();
-    for (i, sc) in ["slow-consumer", "alert-flap", "hot-key"].iter().enumerate() {
+    for (i, sc) in ["slow-consumer", "alert-flap", "hot-key"]
+        .iter()
+        .enumerate()
+    {
         let seed = 21 + i as u64;
         let t = topic(sc);
         let file = synth(dir.path(), sc, seed, None);

@@ -350,7 +350,9 @@ pub fn ingest_topic_chunked(
             fresh.set_partitions(ingest.store.partitions);
             let full = std::mem::replace(ingest, fresh).finish().0;
             if !on_chunk(full) {
-                return Err(KafkaSourceError::Client("the analysis stopped the read".into()));
+                return Err(KafkaSourceError::Client(
+                    "the analysis stopped the read".into(),
+                ));
             }
         }
         Ok(())
