@@ -16,7 +16,7 @@ use kord::model::lens::LensConfig;
 use kord::model::{Ingest, Lens};
 use kord::report::render_text;
 use kord::source::kafka::capture::{
-    ingest_topic, ingest_topic_chunked, record_topic, Captured, Keep, RecordingWriter,
+    ingest_topic_chunked, record_topic, Captured, Keep, RecordingWriter, TakeStore,
 };
 use kord::source::kafka::group::{GroupObserver, GroupSnapshot};
 use kord::source::kafka::produce::{
@@ -251,26 +251,31 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     // The topic analyzed as it is read (memory that does not grow with its
     // records), unless the flow cannot give its report: then it is read
     // again, whole.
+    let read = |reader: &mut KafkaReader, ingest: &mut Ingest, chunk, take: &mut TakeStore<'_>| {
+        ingest_topic_chunked(
+            reader,
+            &until,
+            order(&a.read),
+            ingest,
+            keep(),
+            (
+                &mut |r| progress.kafka_at(&r.marks(), to_end),
+                &mut |done| progress.count(done.records, done.bytes),
+            ),
+            (chunk, take),
+        )
+    };
     let mut streamed = None;
     if super::analyze::streamable(&a) {
         let mut flow = super::analyze::Streaming::new(&a)?;
         let claim = Some(partitions);
         let chunk = super::analyze::Streaming::chunk_events(1 << 16);
         let flow_lens = lens.clone();
-        let read = ingest_topic_chunked(
-            &mut reader,
-            &until,
-            order(&a.read),
-            &mut ingest,
-            keep(),
-            (
-                &mut |r| progress.kafka_at(&r.marks(), to_end),
-                &mut |done| progress.count(done.records, done.bytes),
-            ),
-            (chunk, &mut |store| flow.take(store, &flow_lens, claim)),
-        );
+        let done = read(&mut reader, &mut ingest, chunk, &mut |store| {
+            flow.take(store, &flow_lens, claim)
+        });
         if !flow.stopped() {
-            read.map_err(kerr)?;
+            done.map_err(kerr)?;
             let last = std::mem::replace(&mut ingest, Ingest::new(lens.clone(), false));
             let last = last.finish().0;
             if !last.is_empty() {
@@ -296,17 +301,9 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             done
         }
         None => {
-            let read = ingest_topic(
-                &mut reader,
-                &until,
-                order(&a.read),
-                &mut ingest,
-                keep(),
-                &mut |r| progress.kafka_at(&r.marks(), to_end),
-                &mut |done| progress.count(done.records, done.bytes),
-            );
+            let done = read(&mut reader, &mut ingest, usize::MAX, &mut |_| true);
             progress.finish();
-            read.map_err(kerr)?;
+            done.map_err(kerr)?;
             let (store, lens) = std::mem::replace(&mut ingest, Ingest::new(lens, false)).finish();
             let engine_opts = engine_options(&a, strategies(&a.lens, &lens, true)?);
             analyze_and_report(&source, &store, &lens, &engine_opts, &a.whatif, &ropts)?
