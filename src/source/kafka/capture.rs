@@ -325,10 +325,7 @@ pub fn ingest_topic_chunked(
     order: ReadOrder,
     ingest: &mut Ingest,
     mut keep: Keep<'_>,
-    (tick, on_batch): (
-        &mut dyn FnMut(&KafkaReader),
-        &mut (dyn FnMut(BatchDone) + Send),
-    ),
+    (tick, on_batch): ReadTicks<'_>,
     (chunk, on_chunk): (usize, &mut TakeStore<'_>),
 ) -> Result<u64, KafkaSourceError> {
     let mut line = 0u64;
@@ -358,6 +355,13 @@ pub fn ingest_topic_chunked(
         Ok(())
     })
 }
+
+/// What a read reports: `tick` on the reading thread, each batch's counts
+/// on the worker.
+pub type ReadTicks<'a> = (
+    &'a mut dyn FnMut(&KafkaReader),
+    &'a mut (dyn FnMut(BatchDone) + Send),
+);
 
 /// Takes a chunk of events (`false` stops the read).
 pub type TakeStore<'a> = dyn FnMut(crate::model::EventStore) -> bool + Send + 'a;
