@@ -315,25 +315,35 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         let how = if did_stream { " (streamed)" } else { "" };
         eprintln!("kord: timing: read and analyze {t_read:?}{how}");
     }
-    let out = match a.format.as_str() {
+    let out = topic_report(&a, &report, &analysis, group.as_ref())?;
+    emit(&out, a.output.as_deref())?;
+    Ok(fail_status(&kinds, &report, &analysis))
+}
+
+/// A topic's report in the format asked, with the observed group (`--group`).
+fn topic_report(
+    a: &AnalyzeArgs,
+    report: &kord::report::Report,
+    analysis: &kord::engine::Analysis,
+    group: Option<&GroupSnapshot>,
+) -> anyhow::Result<String> {
+    Ok(match a.format.as_str() {
         "json" => {
             let mut v: serde_json::Value = serde_json::from_str(&report.to_json())?;
-            if let (Some(g), Some(o)) = (&group, v.as_object_mut()) {
+            if let (Some(g), Some(o)) = (group, v.as_object_mut()) {
                 o.insert("group".into(), serde_json::to_value(g)?);
             }
             format!("{v}\n")
         }
-        "html" | "markdown" => rendered(&a.format, &report, &analysis),
+        "html" | "markdown" => rendered(&a.format, report, analysis),
         _ => {
-            let mut t = render_text(&report, text_width(a.output.is_some()));
-            if let Some(g) = &group {
+            let mut t = render_text(report, text_width(a.output.is_some()));
+            if let Some(g) = group {
                 t.push_str(&group_text(g));
             }
             t
         }
-    };
-    emit(&out, a.output.as_deref())?;
-    Ok(fail_status(&kinds, &report, &analysis))
+    })
 }
 
 /// The observed group (`--group`) as of the reader's latest watermarks.
