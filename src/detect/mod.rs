@@ -492,16 +492,9 @@ pub fn partitioner_findings(store: &EventStore) -> (Option<Partitioner>, Vec<Str
         b.push(i, key, store.partition[i]);
     }
     let inf = b.finish();
-    let Some(best) = inf.best else {
+    let Some((best, _)) = inf.trusted() else {
         return (None, Vec::new());
     };
-    let explained = inf.explained[Partitioner::ALL
-        .iter()
-        .position(|p| *p == best)
-        .unwrap_or(0)];
-    if inf.keyed < 10 || explained * 2 < inf.keyed {
-        return (None, Vec::new());
-    }
     let findings = inf
         .mismatches
         .iter()

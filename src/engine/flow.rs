@@ -17,7 +17,7 @@ use super::{
     StrategyRun,
 };
 use crate::detect::{Detector, LoadCounter, StreamFacts};
-use crate::model::partition::{InferenceBuilder, Partitioner};
+use crate::model::partition::InferenceBuilder;
 use crate::model::{EventStore, Lens, NONE, NO_VERSION};
 use crate::report::series::WaitCurves;
 use crate::sim::{Delivery, Stepper};
@@ -486,18 +486,11 @@ impl Flow {
         }
         if let Some(b) = st.infer.take() {
             let inf = b.finish();
-            if let Some(best) = inf.best {
-                let at = Partitioner::ALL
-                    .iter()
-                    .position(|p| *p == best)
-                    .unwrap_or(0);
-                let explained = inf.explained[at];
-                if inf.keyed >= 10 && explained * 2 >= inf.keyed {
-                    if explained < inf.keyed {
-                        return Err(Fallback::Mismatch);
-                    }
-                    load.partitioner = Some(best);
+            if let Some((best, explained)) = inf.trusted() {
+                if explained < inf.keyed {
+                    return Err(Fallback::Mismatch);
                 }
+                load.partitioner = Some(best);
             }
         }
         self.pin(store, store.len());

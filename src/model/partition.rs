@@ -216,6 +216,21 @@ pub struct Inference {
     pub mismatches: Vec<usize>,
 }
 
+impl Inference {
+    /// The partitioner a report names, with the keyed records it explains:
+    /// `best`, when it explains at least half of ten or more keyed records
+    /// (else the producer chose partitions some other way).
+    pub fn trusted(&self) -> Option<(Partitioner, u64)> {
+        let best = self.best?;
+        let at = Partitioner::ALL
+            .iter()
+            .position(|p| *p == best)
+            .unwrap_or(0);
+        let explained = self.explained[at];
+        (self.keyed >= 10 && explained * 2 >= self.keyed).then_some((best, explained))
+    }
+}
+
 /// Streaming form of [`infer`]: keeps, per keyed record, only its index and a 3-bit mask.
 #[derive(Clone, Debug, Default)]
 pub struct InferenceBuilder {
