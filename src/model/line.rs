@@ -6,7 +6,7 @@
 //! the terminal, tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use crate::model::record::Headers;
-use crate::model::{Payload, Record};
+use crate::model::{json, Payload, Record};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -25,8 +25,9 @@ fn line_err(field: &str, message: impl Into<String>) -> LineError {
     }
 }
 
+/// A line's fields as serde_json reads them (unknown ones ignored).
 #[derive(Deserialize)]
-struct RawRecord<'a> {
+struct SerdeRecord<'a> {
     #[serde(borrow, default)]
     topic: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -47,30 +48,118 @@ struct RawRecord<'a> {
     payload_b64: Option<&'a RawValue>,
 }
 
-fn int(raw: Option<&RawValue>, field: &str, required: bool) -> Result<Option<i64>, LineError> {
-    match raw {
-        None if required => Err(line_err(field, "missing (an integer is required)")),
-        None => Ok(None),
-        Some(r) => r.get().parse::<i64>().map(Some).map_err(|_| {
-            line_err(
-                field,
-                format!("expected an integer, got {}", short(r.get())),
-            )
-        }),
+/// A line's fields, each as its raw JSON text.
+#[derive(Default)]
+struct RawRecord<'a> {
+    topic: Option<&'a str>,
+    partition: Option<&'a str>,
+    offset: Option<&'a str>,
+    ts: Option<&'a str>,
+    headers: Option<&'a str>,
+    key: Option<&'a str>,
+    payload: Option<&'a str>,
+    key_b64: Option<&'a str>,
+    payload_b64: Option<&'a str>,
+    /// The payload string's text when the line's reader unescaped it.
+    payload_text: Option<Cow<'a, str>>,
+}
+
+impl<'a> RawRecord<'a> {
+    /// The fields of `text`: by [`json::for_each_field`] when it takes the
+    /// line (a known field given twice is left to serde_json's error), else
+    /// by serde_json.
+    fn read(text: &'a str) -> Result<RawRecord<'a>, LineError> {
+        if let Some(r) = RawRecord::fast(text) {
+            return Ok(r);
+        }
+        let s: SerdeRecord = serde_json::from_str(text).map_err(|e| LineError {
+            field: None,
+            message: format!("not valid JSON: {e}"),
+        })?;
+        let get = |r: Option<&'a RawValue>| r.map(RawValue::get);
+        Ok(RawRecord {
+            topic: get(s.topic),
+            partition: get(s.partition),
+            offset: get(s.offset),
+            ts: get(s.ts),
+            headers: get(s.headers),
+            key: get(s.key),
+            payload: get(s.payload),
+            key_b64: get(s.key_b64),
+            payload_b64: get(s.payload_b64),
+            payload_text: None,
+        })
+    }
+
+    /// The fields by [`json::Object`]; the payload string is unescaped as
+    /// it is read. `None` where serde_json must read the line (a known
+    /// field given twice is its error).
+    fn fast(text: &'a str) -> Option<RawRecord<'a>> {
+        let mut r = RawRecord::default();
+        let mut seen = 0u16;
+        let mut obj = json::Object::new(text)?;
+        while let Some(k) = obj.key()? {
+            let (bit, slot) = match k {
+                "topic" => (0, &mut r.topic),
+                "partition" => (1, &mut r.partition),
+                "offset" => (2, &mut r.offset),
+                "ts" => (3, &mut r.ts),
+                "headers" => (4, &mut r.headers),
+                "key" => (5, &mut r.key),
+                "payload" => (6, &mut r.payload),
+                "key_b64" => (7, &mut r.key_b64),
+                "payload_b64" => (8, &mut r.payload_b64),
+                _ => {
+                    obj.raw()?;
+                    continue;
+                }
+            };
+            if seen & (1 << bit) != 0 {
+                return None;
+            }
+            seen |= 1 << bit;
+            let v = if bit == 6 {
+                match obj.text()? {
+                    json::Field::Str { raw, text } => {
+                        r.payload_text = Some(text);
+                        raw
+                    }
+                    json::Field::Raw(raw) => raw,
+                }
+            } else {
+                obj.raw()?
+            };
+            // serde_json reads `null` into an `Option` as `None`.
+            *slot = (v != "null").then_some(v);
+        }
+        obj.finish()?;
+        Some(r)
     }
 }
 
-fn string<'a>(raw: Option<&'a RawValue>, field: &str) -> Result<Option<Cow<'a, str>>, LineError> {
+fn int(raw: Option<&str>, field: &str, required: bool) -> Result<Option<i64>, LineError> {
+    match raw {
+        None if required => Err(line_err(field, "missing (an integer is required)")),
+        None => Ok(None),
+        Some(r) => r
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| line_err(field, format!("expected an integer, got {}", short(r)))),
+    }
+}
+
+fn string<'a>(raw: Option<&'a str>, field: &str) -> Result<Option<Cow<'a, str>>, LineError> {
     match raw {
         None => Ok(None),
-        Some(r) if r.get().starts_with('"') => {
-            serde_json::from_str::<crate::model::pointer::BorrowedStr>(r.get())
+        Some(r) if r.starts_with('"') => match json::unquote(r) {
+            Some(s) => Ok(Some(s)),
+            None => serde_json::from_str::<crate::model::pointer::BorrowedStr>(r)
                 .map(|s| Some(s.0))
-                .map_err(|e| line_err(field, e.to_string()))
-        }
+                .map_err(|e| line_err(field, e.to_string())),
+        },
         Some(r) => Err(line_err(
             field,
-            format!("expected a string or null, got {}", short(r.get())),
+            format!("expected a string or null, got {}", short(r)),
         )),
     }
 }
@@ -88,7 +177,7 @@ fn short(s: &str) -> String {
 }
 
 /// Bytes written as base64 (`key_b64`, `payload_b64`, a header's `{"b64":...}`).
-fn base64_bytes(raw: &RawValue, field: &str) -> Result<Payload<'static>, LineError> {
+fn base64_bytes(raw: &str, field: &str) -> Result<Payload<'static>, LineError> {
     use base64::Engine as _;
     let text = string(Some(raw), field)?
         .ok_or_else(|| line_err(field, "null where base64 text was expected"))?;
@@ -101,12 +190,13 @@ fn base64_bytes(raw: &RawValue, field: &str) -> Result<Payload<'static>, LineErr
 /// A key or payload: a string (text), null, any other JSON value (inline,
 /// as kcat's `-s key=avro` prints it), or base64 bytes in `NAME_b64`.
 fn bytes_field<'a>(
-    raw: Option<&'a RawValue>,
-    b64: Option<&'a RawValue>,
+    raw: Option<&'a str>,
+    b64: Option<&'a str>,
     field: &str,
+    text: Option<Cow<'a, str>>,
 ) -> Result<Payload<'a>, LineError> {
     if let Some(b) = b64 {
-        if raw.is_some_and(|r| r.get() != "null") {
+        if raw.is_some_and(|r| r != "null") {
             return Err(line_err(
                 field,
                 format!("both `{field}` and `{field}_b64` are given"),
@@ -116,47 +206,53 @@ fn bytes_field<'a>(
     }
     Ok(match raw {
         None => Payload::Null,
-        Some(r) if r.get() == "null" => Payload::Null,
-        Some(r) if r.get().starts_with('"') => {
-            Payload::Text(string(Some(r), field)?.unwrap_or_default())
-        }
-        Some(r) => Payload::Json(Cow::Borrowed(r.get())),
+        Some("null") => Payload::Null,
+        Some(r) if r.starts_with('"') => match text {
+            Some(t) => Payload::Text(t),
+            None => Payload::Text(string(Some(r), field)?.unwrap_or_default()),
+        },
+        Some(r) => Payload::Json(Cow::Borrowed(r)),
     })
 }
 
 /// A header value: a string, null, or `{"b64": "..."}`.
-fn header_value<'a>(raw: Option<&'a RawValue>) -> Result<Payload<'a>, LineError> {
+fn header_value<'a>(raw: Option<&'a str>) -> Result<Payload<'a>, LineError> {
     match raw {
-        Some(r) if r.get().starts_with('{') => {
+        Some(r) if r.starts_with('{') => {
             #[derive(Deserialize)]
             #[serde(deny_unknown_fields)]
             struct B64<'a> {
                 #[serde(borrow)]
                 b64: &'a RawValue,
             }
-            let b: B64 = serde_json::from_str(r.get()).map_err(|_| {
+            let b: B64 = serde_json::from_str(r).map_err(|_| {
                 line_err(
                     "headers",
                     format!(
                         "a header value is a string, null or {{\"b64\": \"...\"}}, got {}",
-                        short(r.get())
+                        short(r)
                     ),
                 )
             })?;
-            base64_bytes(b.b64, "headers")
+            base64_bytes(b.b64.get(), "headers")
         }
         other => Ok(string(other, "headers")?.map_or(Payload::Null, Payload::Text)),
     }
 }
 
-fn headers<'a>(raw: Option<&'a RawValue>) -> Result<Headers<'a>, LineError> {
-    let Some(raw) = raw else {
+fn headers<'a>(raw: Option<&'a str>) -> Result<Headers<'a>, LineError> {
+    let Some(text) = raw else {
         return Ok(Vec::new());
     };
-    let text = raw.get();
     if text.starts_with('[') {
-        let items: Vec<Option<&'a RawValue>> =
-            serde_json::from_str(text).map_err(|e| line_err("headers", e.to_string()))?;
+        if let Some(h) = headers_fast(text) {
+            return Ok(h);
+        }
+        let items: Vec<Option<&'a str>> = serde_json::from_str::<Vec<Option<&'a RawValue>>>(text)
+            .map_err(|e| line_err("headers", e.to_string()))?
+            .into_iter()
+            .map(|v| v.map(RawValue::get))
+            .collect();
         if items.len() % 2 != 0 {
             return Err(line_err(
                 "headers",
@@ -178,7 +274,7 @@ fn headers<'a>(raw: Option<&'a RawValue>) -> Result<Headers<'a>, LineError> {
                 .map(|(k, v)| (Cow::Owned(k), v))
                 .collect();
         map.into_iter()
-            .map(|(k, v)| Ok((k, header_value(v)?)))
+            .map(|(k, v)| Ok((k, header_value(v.map(RawValue::get))?)))
             .collect()
     } else if text == "null" {
         Ok(Vec::new())
@@ -188,6 +284,23 @@ fn headers<'a>(raw: Option<&'a RawValue>) -> Result<Headers<'a>, LineError> {
             format!("expected an array or object, got {}", short(text)),
         ))
     }
+}
+
+/// A flat header array read by [`json::for_each_item`]; `None` for
+/// anything amiss, which the slow path then names.
+fn headers_fast(text: &str) -> Option<Headers<'_>> {
+    let mut out = Vec::with_capacity(4);
+    let mut name = None;
+    let null = |v: &str| v != "null";
+    json::for_each_item(text, |v| {
+        let v = Some(v).filter(|v| null(v));
+        match name.take() {
+            None => name = Some(string(v, "headers").ok()??),
+            Some(n) => out.push((n, header_value(v).ok()?)),
+        }
+        Some(())
+    })?;
+    name.is_none().then_some(out)
 }
 
 /// Parses one record line (kcat `-J` shape). `line` may be non-UTF-8: such a
@@ -217,10 +330,7 @@ fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
             message: format!("not a JSON object: {}", short(t)),
         });
     }
-    let raw: RawRecord = serde_json::from_str(text).map_err(|e| LineError {
-        field: None,
-        message: format!("not valid JSON: {e}"),
-    })?;
+    let mut raw = RawRecord::read(text)?;
     let partition = int(raw.partition, "partition", true)?.unwrap_or(0);
     if !(0..=i32::MAX as i64).contains(&partition) {
         return Err(line_err(
@@ -229,14 +339,19 @@ fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
         ));
     }
     let offset = int(raw.offset, "offset", true)?.unwrap_or(0);
-    let payload = bytes_field(raw.payload, raw.payload_b64, "payload")?;
+    let payload = bytes_field(
+        raw.payload,
+        raw.payload_b64,
+        "payload",
+        raw.payload_text.take(),
+    )?;
     Ok(Record {
         topic: string(raw.topic, "topic")?,
         partition: partition as i32,
         offset,
         ts: int(raw.ts, "ts", false)?,
         headers: headers(raw.headers)?,
-        key: bytes_field(raw.key, raw.key_b64, "key")?,
+        key: bytes_field(raw.key, raw.key_b64, "key", None)?,
         payload,
     })
 }

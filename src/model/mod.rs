@@ -5,6 +5,7 @@
 //! (`source`, `tui`, `cli`).
 
 pub mod intern;
+pub mod json;
 pub mod lens;
 pub mod line;
 pub mod partition;

@@ -3,6 +3,7 @@
 //! tokio, rdkafka or an adapter (`source`, `tui`, `cli`).
 
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// A source of one event field.
@@ -85,7 +86,7 @@ impl Pointer {
         if rest.is_empty() {
             return Some(Resolved::Raw(raw));
         }
-        let mut value: serde_json::Value = serde_json::from_str(raw.get()).ok()?;
+        let mut value: serde_json::Value = serde_json::from_str(raw).ok()?;
         for seg in rest {
             value = match value {
                 serde_json::Value::Object(mut m) => m.remove(seg.as_str())?,
@@ -148,7 +149,7 @@ impl fmt::Display for FieldRef {
 #[derive(Debug)]
 pub enum Resolved<'a> {
     /// A top-level value, as raw JSON text.
-    Raw(&'a RawValue),
+    Raw(&'a str),
     /// A nested value.
     Value(serde_json::Value),
     /// Text from the key or a header.
@@ -166,14 +167,11 @@ impl Resolved<'_> {
         use std::borrow::Cow;
         match self {
             Resolved::Text(t) => Some(Cow::Borrowed(t)),
-            Resolved::Raw(r) => {
-                let s = r.get();
-                if let Some(inner) = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-                    if !inner.contains('\\') {
-                        return Some(Cow::Borrowed(inner));
-                    }
-                    serde_json::from_str::<String>(s).ok().map(Cow::Owned)
-                } else if s == "null" {
+            Resolved::Raw(s) => {
+                if s.starts_with('"') {
+                    super::json::unquote(s)
+                        .or_else(|| serde_json::from_str::<String>(s).ok().map(Cow::Owned))
+                } else if *s == "null" {
                     None
                 } else {
                     Some(Cow::Borrowed(s))
@@ -191,8 +189,7 @@ impl Resolved<'_> {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Resolved::Text(t) => t.trim().parse().ok(),
-            Resolved::Raw(r) => {
-                let s = r.get();
+            Resolved::Raw(s) => {
                 if let Some(inner) = s.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
                     inner.trim().parse().ok()
                 } else {
@@ -212,17 +209,113 @@ impl Resolved<'_> {
         if let Some(ms) = self.as_i64() {
             return Some(ms);
         }
-        let text = self.as_text()?;
-        chrono::DateTime::parse_from_rfc3339(text.trim())
+        let text = self.text()?;
+        rfc3339_ms(text.trim())
+    }
+}
+
+/// An RFC 3339 time in epoch ms. The common shape
+/// (`2026-01-15T10:00:00.033Z`, `+HH:MM` offsets) is read here; anything
+/// else by chrono, whose reading this matches (tests compare them).
+pub fn rfc3339_ms(text: &str) -> Option<i64> {
+    fast_rfc3339_ms(text).or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(text)
             .ok()
             .map(|t| t.timestamp_millis())
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|+HH:MM|-HH:MM)`, else `None`.
+fn fast_rfc3339_ms(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    let num = |at: usize, n: usize| -> Option<i64> {
+        let d = b.get(at..at + n)?;
+        d.iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
     }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, min, sec) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&month) || day < 1 || day > days_in[month as usize - 1] {
+        return None;
+    }
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    let mut i = 19;
+    let mut ms = 0i64;
+    if b.get(i) == Some(&b'.') {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        for k in 0..3 {
+            ms = ms * 10
+                + if k < digits {
+                    i64::from(b[i + 1 + k] - b'0')
+                } else {
+                    0
+                };
+        }
+        i += 1 + digits;
+    }
+    let offset_s = match b.get(i..)? {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digit = |c: &u8| c.is_ascii_digit().then(|| i64::from(c - b'0'));
+            let (h, m) = (digit(h1)? * 10 + digit(h2)?, digit(m1)? * 10 + digit(m2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let s = h * 3600 + m * 60;
+            if *sign == b'-' {
+                -s
+            } else {
+                s
+            }
+        }
+        _ => return None,
+    };
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + hour * 3600 + min * 60 + sec - offset_s;
+    Some(secs * 1000 + ms)
 }
 
 /// A JSON object payload split into its top-level fields, values kept raw.
 #[derive(Debug, Default)]
 pub struct TopLevel<'a> {
-    pub fields: Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>,
+    pub fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> TopLevel<'a> {
@@ -232,36 +325,43 @@ impl<'a> TopLevel<'a> {
         if !t.starts_with('{') {
             return None;
         }
-        let fields: Fields<'a> = serde_json::from_str(text).ok()?;
-        Some(TopLevel { fields: fields.0 })
+        let fields = match super::json::fields(text) {
+            Some(f) => f,
+            None => {
+                let f: SerdeFields<'a> = serde_json::from_str(text).ok()?;
+                f.0.into_iter().map(|(k, v)| (k, v.get())).collect()
+            }
+        };
+        Some(TopLevel { fields })
     }
 
     /// The raw value of a top-level field.
-    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, name: &str) -> Option<&'a str> {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 }
 
-struct Fields<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+/// An object's fields as serde_json reads them (keys unescaped, values raw).
+pub(crate) struct SerdeFields<'a>(pub Vec<(Cow<'a, str>, &'a RawValue)>);
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Fields<'a> {
+impl<'de: 'a, 'a> serde::Deserialize<'de> for SerdeFields<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<'a>(std::marker::PhantomData<&'a ()>);
         impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = Fields<'a>;
+            type Value = SerdeFields<'a>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a JSON object")
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(
                 self,
                 mut m: M,
-            ) -> Result<Fields<'a>, M::Error> {
+            ) -> Result<SerdeFields<'a>, M::Error> {
                 let mut out = Vec::with_capacity(m.size_hint().unwrap_or(8));
                 while let Some(k) = m.next_key::<CowStr<'de>>()? {
                     let v: &'de RawValue = m.next_value()?;
                     out.push((k.0, v));
                 }
-                Ok(Fields(out))
+                Ok(SerdeFields(out))
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))
@@ -298,6 +398,58 @@ pub use CowStr as BorrowedStr;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chrono_ms(text: &str) -> Option<i64> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.timestamp_millis())
+    }
+
+    #[test]
+    fn rfc3339_reads_as_chrono_reads() {
+        for t in [
+            "2026-01-15T10:00:00.033Z",
+            "2026-01-15T10:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "0001-01-01T00:00:00Z",
+            "2024-02-29T12:30:45.123456789+05:30",
+            "2023-02-29T12:30:45Z",
+            "2026-01-15T10:00:60Z",
+            "2026-01-15t10:00:00Z",
+            "2026-01-15 10:00:00Z",
+            "2026-01-15T10:00:00.Z",
+            "2026-01-15T10:00:00.1234567891Z",
+            "2026-01-15T10:00:00-00:00",
+            "2026-01-15T10:00:00+24:00",
+            "2026-13-15T10:00:00Z",
+        ] {
+            assert_eq!(rfc3339_ms(t), chrono_ms(t), "{t}");
+        }
+        assert_eq!(
+            fast_rfc3339_ms("2026-01-15T10:00:00.033Z"),
+            Some(1_768_471_200_033)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc3339_matches_chrono_on_random_times(
+            y in 0i64..10000, mo in 0i64..14, d in 0i64..33, h in 0i64..25, mi in 0i64..61, s in 0i64..61,
+            frac in proptest::option::of("[0-9]{1,10}"),
+            off in proptest::option::of((proptest::bool::ANY, 0i64..25, 0i64..61)),
+        ) {
+            let frac = frac.map(|f| format!(".{f}")).unwrap_or_default();
+            let off = match off {
+                None => "Z".to_string(),
+                Some((neg, oh, om)) => format!("{}{oh:02}:{om:02}", if neg { '-' } else { '+' }),
+            };
+            let t = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{off}");
+            proptest::prop_assert_eq!(rfc3339_ms(&t), chrono_ms(&t), "{}", t);
+            if let Some(fast) = fast_rfc3339_ms(&t) {
+                proptest::prop_assert_eq!(Some(fast), chrono_ms(&t), "{}", t);
+            }
+        }
+    }
 
     #[test]
     fn pointers_parse_per_rfc6901() {

@@ -635,18 +635,43 @@ impl<'s> Sources<'s, '_> {
     }
 }
 
-impl EventStore {
+/// The field ids of the payload fields last seen at each position (payloads
+/// of one topic list their fields in the same order), so most field names
+/// cost a comparison, not a hash look-up.
+#[derive(Debug, Default)]
+struct FieldsSeen {
+    /// The fields the lens reads for itself: not written to state.
+    own: Vec<String>,
+    /// (name, field id or NONE for an own field), by position.
+    at: Vec<(String, u32)>,
+}
+
+impl FieldsSeen {
     /// The payload's top-level fields as this event's field writes, except
-    /// the ones the lens reads for itself (`own_fields`).
+    /// the lens's own fields.
     #[inline]
-    fn push_field_writes(&mut self, top: &TopLevel<'_>, own_fields: &[String]) {
-        for (name, value) in &top.fields {
-            if own_fields.iter().any(|f| f == name) {
-                continue;
+    fn push_writes(&mut self, s: &mut EventStore, top: &TopLevel<'_>) {
+        for (k, (name, value)) in top.fields.iter().enumerate() {
+            let f = match self.at.get(k) {
+                Some((seen, id)) if seen == name => *id,
+                _ => {
+                    let id = if self.own.iter().any(|f| f == name) {
+                        NONE
+                    } else {
+                        s.fields.intern(name)
+                    };
+                    if k < self.at.len() {
+                        self.at[k] = (name.to_string(), id);
+                    } else {
+                        self.at.push((name.to_string(), id));
+                    }
+                    id
+                }
+            };
+            if f != NONE {
+                let v = s.values.intern(value);
+                s.field_writes.push((f, v));
             }
-            let f = self.fields.intern(name);
-            let v = self.values.intern(value.get());
-            self.field_writes.push((f, v));
         }
     }
 }
@@ -656,7 +681,9 @@ impl EventStore {
 pub struct Ingest {
     pub store: EventStore,
     pub lens: Lens,
-    own_fields: Vec<String>,
+    fields_seen: FieldsSeen,
+    /// The key id of each entity whose key is its id (NONE until seen).
+    key_of_entity: Vec<u32>,
     last_arrival: i64,
     cost_by_type: HashMap<u32, u32>,
 }
@@ -692,12 +719,23 @@ impl Ingest {
             .map(|(t, c)| (store.types.intern(t), *c))
             .collect();
         Ingest {
-            own_fields: lens.own_fields(),
+            fields_seen: FieldsSeen {
+                own: lens.own_fields(),
+                at: Vec::new(),
+            },
+            key_of_entity: Vec::new(),
             store,
             lens,
             last_arrival: i64::MIN,
             cost_by_type,
         }
+    }
+
+    /// Says that the store's entity, key or field ids were renumbered (the
+    /// live window's compaction): the look-up caches by id are dropped.
+    pub fn ids_renumbered(&mut self) {
+        self.key_of_entity.clear();
+        self.fields_seen.at.clear();
     }
 
     /// Reads one record through the lens and appends it as an event.
@@ -759,13 +797,28 @@ impl Ingest {
         s.ts.push(ts);
         s.arrival.push(arrival);
         s.time.push(time);
-        s.entity.push(if unparsed {
+        let entity_id = if unparsed {
             NONE
         } else {
             entity.as_deref().map_or(NONE, |e| s.entities.intern(e))
-        });
-        s.key
-            .push(key_name.as_deref().map_or(NONE, |k| s.keys.intern(k)));
+        };
+        s.entity.push(entity_id);
+        // Most keys are their entity's id: look such a key up by the entity.
+        let key_id = match key_name.as_deref() {
+            None => NONE,
+            Some(k) if entity_id != NONE && Some(k) == entity.as_deref() => {
+                let e = entity_id as usize;
+                if self.key_of_entity.len() <= e {
+                    self.key_of_entity.resize(e + 1, NONE);
+                }
+                if self.key_of_entity[e] == NONE {
+                    self.key_of_entity[e] = s.keys.intern(k);
+                }
+                self.key_of_entity[e]
+            }
+            Some(k) => s.keys.intern(k),
+        };
+        s.key.push(key_id);
         s.version.push(if unparsed {
             NO_VERSION
         } else {
@@ -776,7 +829,7 @@ impl Ingest {
         s.flags.push(flags);
         s.line.push(line.min(u32::MAX as u64) as u32);
         if let (Some(top), false) = (&top, unparsed) {
-            s.push_field_writes(top, &self.own_fields);
+            self.fields_seen.push_writes(s, top);
         }
         s.writes.push(s.field_writes.len() as u32);
         if let (Some(rawstore), Some(bytes)) = (&mut s.raw, raw) {

@@ -439,7 +439,7 @@ impl RecordingReader {
 }
 
 fn memchr_newline(chunk: &[u8]) -> Option<usize> {
-    chunk.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', chunk)
 }
 
 /// Whether a line is a kord header (an object with a `kord` key).

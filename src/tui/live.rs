@@ -90,7 +90,9 @@ impl LiveAccumulator {
             cut = len - window;
             self.ingest.store.drop_front(cut);
             self.dropped += cut as u64;
-            compact_entities(&mut self.ingest.store);
+            if compact_entities(&mut self.ingest.store) {
+                self.ingest.ids_renumbered();
+            }
         }
         cut + skipped as usize
     }
@@ -98,8 +100,8 @@ impl LiveAccumulator {
 
 /// Forgets entity and key names no kept event uses any more, once they are
 /// most of the table (a long session over ever-new entities would otherwise
-/// grow rows without events).
-fn compact_entities(store: &mut EventStore) {
+/// grow rows without events). Says whether it renumbered them.
+fn compact_entities(store: &mut EventStore) -> bool {
     fn remap(ids: &mut [u32], table: &mut Interner) {
         let mut used = vec![NONE; table.len()];
         let mut fresh = Interner::default();
@@ -133,7 +135,9 @@ fn compact_entities(store: &mut EventStore) {
     if store.entities.len() > 2 * live + 1024 {
         remap(&mut store.entity, &mut store.entities);
         remap(&mut store.key, &mut store.keys);
+        return true;
     }
+    false
 }
 
 /// Records received and not yet in the view, packed as the source sent
@@ -386,6 +390,39 @@ mod tests {
         let mut out = Vec::new();
         inc.for_each(|r| out.push(r.offset));
         out
+    }
+
+    /// Records of entities `e{n}` (the key) for each n.
+    fn keyed(ns: impl Iterator<Item = i64>) -> Incoming {
+        let mut b = RecordBuf::default();
+        for (o, n) in ns.enumerate() {
+            b.push(&Record {
+                topic: Some(Cow::Borrowed("t")),
+                partition: 0,
+                offset: o as i64,
+                ts: None,
+                headers: vec![],
+                key: Payload::Text(Cow::Owned(format!("e{n}"))),
+                payload: Payload::Text(Cow::Owned(format!("{{\"n\":{n}}}"))),
+            });
+        }
+        let mut inc = Incoming::default();
+        inc.push(b);
+        inc
+    }
+
+    #[test]
+    fn a_compacted_window_keeps_each_events_key() {
+        let mut acc = LiveAccumulator::new(Lens::default());
+        acc.push(&keyed(0..5000), 0, 1000);
+        // The window dropped 4000 entities: their names were compacted.
+        assert!(acc.ingest.store.entities.len() < 5000);
+        acc.push(&keyed((4500..5500).chain(0..500)), 0, 1000);
+        let s = &acc.ingest.store;
+        assert_eq!(s.len() - s.first_kept(), 1000);
+        for i in s.first_kept()..s.len() {
+            assert_eq!(s.key_name(i), Some(s.entity_name(i)), "event {i}");
+        }
     }
 
     #[test]

@@ -1,0 +1,723 @@
+//! A fast, strict reader for the JSON kord reads most: a record line's
+//! top-level fields, a payload's top-level fields, a flat header array, one
+//! string. It validates as it goes and never allocates for text without
+//! escapes.
+//!
+//! Every function answers `None` for anything it does not accept, and the
+//! caller then asks serde_json, which gives the same answer or the error
+//! message. What a function accepts it reads exactly as serde_json reads it:
+//! the tests compare the two on random and mutated input. It is stricter
+//! than serde_json in places (a key with an escape, a lone surrogate, nesting
+//! deeper than [`MAX_DEPTH`]); those go to serde_json. Pure: no I/O. Core:
+//! must not import the terminal, tokio, rdkafka or an adapter.
+
+use std::borrow::Cow;
+
+/// Nesting deeper than this goes to serde_json (whose limit is 128).
+pub const MAX_DEPTH: u32 = 64;
+
+/// Bytes a string scan must stop at: `"`, `\` and the control characters.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The offset of the first stop byte in `b[i..]`, eight bytes at a time.
+#[inline]
+fn to_stop(b: &[u8], mut i: usize) -> usize {
+    while i + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let slash = x ^ (ONES * u64::from(b'\\'));
+        // The lowest flagged byte of each test is exact (borrows only run upward).
+        let m = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        let m = m & HIGHS;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !STOP[b[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+struct Scan<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn new(s: &'a str) -> Scan<'a> {
+        Scan { s, i: 0 }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &'a [u8] {
+        self.s.as_bytes()
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        let b = self.bytes();
+        while self.i < b.len() && matches!(b[self.i], b' ' | b'\n' | b'\t' | b'\r') {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// Whether only whitespace is left.
+    fn at_end(&mut self) -> bool {
+        self.ws();
+        self.i == self.s.len()
+    }
+
+    /// A string at the cursor: its text between the quotes, and whether it
+    /// has escapes. Escapes are checked as serde_json checks a raw value's
+    /// (any four hex digits after `\u`).
+    #[inline]
+    fn string(&mut self) -> Option<(&'a str, bool)> {
+        self.eat(b'"')?;
+        let b = self.bytes();
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let i = to_stop(b, self.i);
+            match b.get(i)? {
+                b'"' => {
+                    self.i = i + 1;
+                    return Some((&self.s[start..i], escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.i = i + 1 + escape_len(&b[i + 1..])?;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number at the cursor (the JSON grammar, exactly).
+    fn number(&mut self) -> Option<()> {
+        let b = self.bytes();
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while *i < b.len() && b[*i].is_ascii_digit() {
+                *i += 1;
+            }
+            *i > s
+        };
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        // serde_json reads `01` as an error, and so does this: a digit
+        // cannot follow here, and what can follow a value is checked by the
+        // caller.
+        self.i = i;
+        Some(())
+    }
+
+    /// Skips one value at the cursor (which is past any whitespace); returns its text.
+    fn value(&mut self, depth: u32) -> Option<&'a str> {
+        let start = self.i;
+        match self.peek()? {
+            b'"' => {
+                self.string()?;
+            }
+            b'{' => {
+                let depth = depth.checked_sub(1)?;
+                self.i += 1;
+                self.ws();
+                if self.eat(b'}').is_none() {
+                    loop {
+                        self.ws();
+                        self.string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        self.ws();
+                        self.value(depth)?;
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            b'}' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+            }
+            b'[' => {
+                let depth = depth.checked_sub(1)?;
+                self.i += 1;
+                self.ws();
+                if self.eat(b']').is_none() {
+                    loop {
+                        self.ws();
+                        self.value(depth)?;
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+            }
+            b't' => self.word("true")?,
+            b'f' => self.word("false")?,
+            b'n' => self.word("null")?,
+            _ => self.number()?,
+        }
+        Some(&self.s[start..self.i])
+    }
+
+    fn word(&mut self, w: &str) -> Option<()> {
+        self.s[self.i..].starts_with(w).then(|| self.i += w.len())
+    }
+}
+
+/// How many bytes the escape after a `\` takes (`rest` starts after it).
+#[inline]
+fn escape_len(rest: &[u8]) -> Option<usize> {
+    match rest.first()? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(1),
+        b'u' => {
+            let hex = rest.get(1..5)?;
+            hex.iter().all(u8::is_ascii_hexdigit).then_some(5)
+        }
+        _ => None,
+    }
+}
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    h.get(..4)?
+        .iter()
+        .try_fold(0u32, |acc, &c| Some(acc * 16 + (c as char).to_digit(16)?))
+}
+
+/// A JSON object (the whole of a text but whitespace) read one field at a
+/// time: [`Object::key`], then [`Object::raw`] or [`Object::text`] for its
+/// value, and [`Object::finish`] after the last. Each step says `None` when
+/// the text is not such an object (or a key has an escape).
+pub struct Object<'a> {
+    sc: Scan<'a>,
+    open: bool,
+}
+
+/// A field's value as [`Object::text`] reads it.
+pub enum Field<'a> {
+    /// A string: its token and its text, unescaped in the same pass.
+    Str { raw: &'a str, text: Cow<'a, str> },
+    /// Anything else, as raw JSON text.
+    Raw(&'a str),
+}
+
+impl<'a> Object<'a> {
+    pub fn new(text: &'a str) -> Option<Object<'a>> {
+        let mut sc = Scan::new(text);
+        sc.ws();
+        sc.eat(b'{')?;
+        sc.ws();
+        let open = sc.eat(b'}').is_none();
+        Some(Object { sc, open })
+    }
+
+    /// The next field's key; `Some(None)` after the last field.
+    #[inline]
+    pub fn key(&mut self) -> Option<Option<&'a str>> {
+        if !self.open {
+            return Some(None);
+        }
+        let sc = &mut self.sc;
+        sc.ws();
+        let (key, escaped) = sc.string()?;
+        if escaped {
+            return None;
+        }
+        sc.ws();
+        sc.eat(b':')?;
+        sc.ws();
+        Some(Some(key))
+    }
+
+    #[inline]
+    fn after_value(&mut self) -> Option<()> {
+        self.sc.ws();
+        match self.sc.peek()? {
+            b',' => self.sc.i += 1,
+            b'}' => {
+                self.sc.i += 1;
+                self.open = false;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// The value after a key, as raw JSON text.
+    #[inline]
+    pub fn raw(&mut self) -> Option<&'a str> {
+        let v = self.sc.value(MAX_DEPTH)?;
+        self.after_value()?;
+        Some(v)
+    }
+
+    /// The value after a key; a string is unescaped as it is read.
+    pub fn text(&mut self) -> Option<Field<'a>> {
+        if self.sc.peek()? != b'"' {
+            return self.raw().map(Field::Raw);
+        }
+        let start = self.sc.i;
+        let text = self.sc.string_text()?;
+        let raw = &self.sc.s[start..self.sc.i];
+        self.after_value()?;
+        Some(Field::Str { raw, text })
+    }
+
+    /// Checks that the object is done and only whitespace follows.
+    pub fn finish(mut self) -> Option<()> {
+        (!self.open && self.sc.at_end()).then_some(())
+    }
+}
+
+impl<'a> Scan<'a> {
+    /// A string at the cursor, unescaped as it is checked (borrowed when it
+    /// has no escapes); `None` also for a lone surrogate.
+    fn string_text(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let (s, b) = (self.s, self.bytes());
+        let start = self.i;
+        let mut i = to_stop(b, start);
+        match b.get(i)? {
+            b'"' => {
+                self.i = i + 1;
+                return Some(Cow::Borrowed(&s[start..i]));
+            }
+            b'\\' => {}
+            _ => return None,
+        }
+        // The rest of the text bounds the unescaped string's length.
+        let mut out = String::with_capacity(b.len() - start);
+        out.push_str(&s[start..i]);
+        loop {
+            // At a backslash.
+            let e = match *b.get(i + 1)? {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => {
+                    let (c, len) = unicode_escape(b.get(i + 2..)?)?;
+                    i += len - 1;
+                    c
+                }
+                _ => return None,
+            };
+            out.push(e);
+            i += 2;
+            let j = to_stop(b, i);
+            out.push_str(&s[i..j]);
+            match b.get(j)? {
+                b'"' => {
+                    self.i = j + 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => i = j,
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Calls `f(key, raw value)` for each field of the JSON object `text` (which
+/// must hold nothing else but whitespace), in order. `None` when `text` is
+/// not such an object, when a key has an escape, or when `f` says `None`.
+pub fn for_each_field<'a>(
+    text: &'a str,
+    mut f: impl FnMut(&'a str, &'a str) -> Option<()>,
+) -> Option<()> {
+    let mut obj = Object::new(text)?;
+    while let Some(key) = obj.key()? {
+        f(key, obj.raw()?)?;
+    }
+    obj.finish()
+}
+
+/// The fields of the JSON object `text` (see [`for_each_field`]).
+pub fn fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
+    let mut out = Vec::with_capacity(8);
+    for_each_field(text, |k, v| {
+        out.push((Cow::Borrowed(k), v));
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// Calls `f(raw item)` for each item of the JSON array `text` (which holds
+/// nothing else but whitespace). `None` when `text` is not such an array or
+/// when `f` says `None`.
+pub fn for_each_item<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> Option<()>) -> Option<()> {
+    let mut sc = Scan::new(text);
+    sc.ws();
+    sc.eat(b'[')?;
+    sc.ws();
+    if sc.eat(b']').is_none() {
+        loop {
+            sc.ws();
+            f(sc.value(MAX_DEPTH)?)?;
+            sc.ws();
+            match sc.peek()? {
+                b',' => sc.i += 1,
+                b']' => {
+                    sc.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    sc.at_end().then_some(())
+}
+
+/// The raw items of the JSON array `text` (see [`for_each_item`]).
+pub fn items(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    for_each_item(text, |v| {
+        out.push(v);
+        Some(())
+    })?;
+    Some(out)
+}
+
+/// The text of the JSON string token `raw` (quotes included, nothing
+/// around it), unescaped; borrowed when it has no escapes. `None` for
+/// anything else, and for a lone surrogate.
+pub fn string(raw: &str) -> Option<Cow<'_, str>> {
+    let mut sc = Scan::new(raw);
+    let (inner, escaped) = sc.string()?;
+    if sc.i != raw.len() {
+        return None;
+    }
+    if !escaped {
+        return Some(Cow::Borrowed(inner));
+    }
+    unquote(raw)
+}
+
+/// The text of `token`, a JSON string token that this module or serde_json
+/// has already read (so it is valid but for its `\u` escapes), unescaped;
+/// borrowed when it has no escapes. `None` when it is not such a token or
+/// has a lone surrogate.
+pub fn unquote(token: &str) -> Option<Cow<'_, str>> {
+    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
+    let b = inner.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', b) else {
+        return Some(Cow::Borrowed(inner));
+    };
+    // Unescaping never lengthens: `\uXXXX` is 6 bytes for at most 3.
+    let mut out = vec![0u8; b.len()];
+    out[..first].copy_from_slice(&b[..first]);
+    let (mut i, mut w) = (first, first);
+    while i < b.len() {
+        let c = b[i];
+        i += 1;
+        if c != b'\\' {
+            out[w] = c;
+            w += 1;
+            continue;
+        }
+        let e = match *b.get(i)? {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let (ch, len) = unicode_escape(&b[i + 1..])?;
+                w += ch.encode_utf8(&mut out[w..]).len();
+                i += len;
+                continue;
+            }
+            _ => return None,
+        };
+        out[w] = e;
+        w += 1;
+        i += 1;
+    }
+    out.truncate(w);
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// The character of a `\u` escape whose hex digits start `rest`, and how
+/// many bytes after the `\` it takes (5, or 11 for a surrogate pair).
+fn unicode_escape(rest: &[u8]) -> Option<(char, usize)> {
+    let hi = hex4(rest)?;
+    match hi {
+        0xD800..=0xDBFF => {
+            if rest.get(4..6)? != b"\\u" {
+                return None;
+            }
+            let lo = hex4(rest.get(6..)?)?;
+            if !(0xDC00..=0xDFFF).contains(&lo) {
+                return None;
+            }
+            let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?;
+            Some((c, 11))
+        }
+        0xDC00..=0xDFFF => None,
+        c => Some((char::from_u32(c)?, 5)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::value::RawValue;
+
+    /// serde_json's reading of an object's fields (keys unescaped).
+    fn serde_fields(text: &str) -> Option<Vec<(String, String)>> {
+        let m: Vec<(String, &RawValue)> =
+            serde_json::from_str::<crate::model::pointer::SerdeFields<'_>>(text)
+                .ok()?
+                .0
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v))
+                .collect();
+        Some(
+            m.into_iter()
+                .map(|(k, v)| (k, v.get().to_string()))
+                .collect(),
+        )
+    }
+
+    fn fast_fields(text: &str) -> Option<Vec<(String, String)>> {
+        fields(text).map(|v| {
+            v.into_iter()
+                .map(|(k, v)| (k.into_owned(), v.to_string()))
+                .collect()
+        })
+    }
+
+    /// Each field read by [`Object::text`]: key, raw text, unescaped string.
+    fn object_texts(text: &str) -> Option<Vec<(String, String, Option<String>)>> {
+        let mut o = Object::new(text)?;
+        let mut out = Vec::new();
+        while let Some(k) = o.key()? {
+            out.push(match o.text()? {
+                Field::Str { raw, text } => {
+                    (k.to_string(), raw.to_string(), Some(text.into_owned()))
+                }
+                Field::Raw(raw) => (k.to_string(), raw.to_string(), None),
+            });
+        }
+        o.finish()?;
+        Some(out)
+    }
+
+    fn check_object(text: &str) {
+        if let Some(fast) = fast_fields(text) {
+            assert_eq!(Some(fast), serde_fields(text), "{text:?}");
+        }
+        if let Some(fast) = object_texts(text) {
+            let raw: Vec<(String, String)> = fast
+                .iter()
+                .map(|(k, r, _)| (k.clone(), r.clone()))
+                .collect();
+            assert_eq!(Some(raw), serde_fields(text), "{text:?}");
+            for (_, raw, t) in fast {
+                if let Some(t) = t {
+                    assert_eq!(t, serde_json::from_str::<String>(&raw).unwrap(), "{raw:?}");
+                }
+            }
+        }
+    }
+
+    fn check_string(raw: &str) {
+        if let Some(fast) = string(raw) {
+            let slow: String = serde_json::from_str(raw).expect(raw);
+            assert_eq!(fast, slow, "{raw:?}");
+        }
+        if let Ok(r) = serde_json::from_str::<&RawValue>(raw) {
+            if let Some(fast) = unquote(r.get()) {
+                let slow: String = serde_json::from_str(raw).expect(raw);
+                assert_eq!(fast, slow, "{raw:?}");
+            }
+        }
+    }
+
+    fn check_items(text: &str) {
+        if let Some(fast) = items(text) {
+            let slow: Vec<&RawValue> = serde_json::from_str(text).expect(text);
+            let slow: Vec<&str> = slow.iter().map(|r| r.get()).collect();
+            assert_eq!(fast, slow, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        let line = r#"{"topic":"t","partition":3,"offset":7,"tstype":"create","ts":1768471200033,"headers":["type","A",  "x", null],"key":"k1","payload":"{\"id\":\"a\\u00e9\",\"v\":1.5e3,\"n\":[1,{\"a\":null}],\"s\":\"\\ud83d\\ude00\"}"}"#;
+        let got = fast_fields(line).expect("a plain line");
+        assert_eq!(got.len(), 8);
+        assert_eq!(got[5].1, r#"["type","A",  "x", null]"#);
+        check_object(line);
+        let payload = string(&got[7].1).expect("the payload string");
+        assert_eq!(
+            payload,
+            "{\"id\":\"a\\u00e9\",\"v\":1.5e3,\"n\":[1,{\"a\":null}],\"s\":\"\\ud83d\\ude00\"}"
+        );
+        check_object(&payload);
+        check_items(&got[5].1);
+        check_string(r#""a\u00e9\ud83d\ude00\n\/""#);
+        assert_eq!(string(r#""a\u00e9\ud83d\ude00""#).unwrap(), "aé😀");
+    }
+
+    #[test]
+    fn leaves_to_serde_json_what_it_does_not_take() {
+        for bad in [
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":"x"} x"#,
+            r#"{"a":"x",}"#,
+            r#"{"a" "x"}"#,
+            "{\"a\":\"\x01\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a\u0062":1}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b":}}"#,
+            r#"["not an object"]"#,
+            r#"{"a":1"#,
+        ] {
+            assert_eq!(fields(bad), None, "{bad:?}");
+        }
+        assert_eq!(string(r#""\ud800""#), None);
+        assert_eq!(string(r#""\udc00\ud800""#), None);
+        assert_eq!(string(r#""a" "#), None);
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(70), "]".repeat(70));
+        assert_eq!(fields(&deep), None);
+        assert!(serde_fields(&deep).is_some());
+    }
+
+    /// JSON-ish text: valid pieces and the characters that break them.
+    fn jsonish() -> impl Strategy<Value = String> {
+        let atom = prop_oneof![
+            Just("\"a\"".to_string()),
+            Just("\"k\\\"q\"".to_string()),
+            Just("\"\\u00e9\\ud83d\\ude00\"".to_string()),
+            Just("\"\\ud800\"".to_string()),
+            Just("-0".to_string()),
+            Just("12.5e-3".to_string()),
+            Just("01".to_string()),
+            Just("true".to_string()),
+            Just("null".to_string()),
+            Just("{}".to_string()),
+            Just("[]".to_string()),
+            "[ -~]{0,6}",
+        ];
+        let value = atom.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec(("[a-c\\\\\"]{1,3}", inner), 0..4).prop_map(|v| {
+                    let f: Vec<String> = v.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", f.join(","))
+                }),
+            ]
+        });
+        (value, " {0,2}", "[ -~\t\n]{0,2}")
+            .prop_map(|(v, pad, tail)| format!("{pad}{v}{pad}{tail}"))
+    }
+
+    proptest! {
+        #[test]
+        fn objects_read_as_serde_json_reads_them(text in jsonish()) {
+            check_object(&text);
+            check_items(&text);
+            check_string(&text);
+        }
+
+        #[test]
+        fn mutated_lines_read_as_serde_json_reads_them(
+            at in 0usize..400, byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b','), Just(b'}'), Just(b' '), Just(0x01u8), 0x20u8..0x7f],
+        ) {
+            let line = r#"{"topic":"t","partition":3,"offset":7,"ts":1,"headers":["type","A"],"key":"k1","payload":"{\"id\":\"a\\u00e9\",\"v\":1.5e3,\"n\":[1,{\"a\":null}]}"}"#;
+            let mut b = line.as_bytes().to_vec();
+            let at = at % b.len();
+            b[at] = byte;
+            let text = String::from_utf8(b).unwrap();
+            check_object(&text);
+            if let Some(f) = fields(&text) {
+                for (_, v) in f {
+                    check_string(v);
+                    check_items(v);
+                    if let Some(inner) = string(v) {
+                        check_object(&inner);
+                    }
+                }
+            }
+        }
+    }
+}
