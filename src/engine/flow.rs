@@ -20,9 +20,9 @@ use crate::detect::{Detector, LoadCounter, StreamFacts};
 use crate::model::partition::InferenceBuilder;
 use crate::model::{EventStore, Lens, NONE, NO_VERSION};
 use crate::report::series::WaitCurves;
-use crate::sim::{Delivery, Stepper};
+use crate::sim::{Delivery, HolBlock, Stepper};
 use crate::strategy::intended::diverged;
-use crate::strategy::{rule_for, Decision, Rule, Runner, StrategyKind};
+use crate::strategy::{rule_for, Rule, Runner, StrategyKind};
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -120,13 +120,7 @@ impl Reorder {
     }
 
     /// Folds entity `e`'s late events up to key `upto` (all with None).
-    fn fold_late(
-        &mut self,
-        store: &EventStore,
-        e: usize,
-        upto: Option<Key>,
-        runners: &mut [Runner],
-    ) {
+    fn fold_late(&mut self, e: usize, upto: Option<Key>, out: &mut Vec<u32>) {
         if !self.has_late[e] {
             return;
         }
@@ -135,9 +129,7 @@ impl Reorder {
         };
         let n = list.partition_point(|(k, _)| upto.is_none_or(|u| *k <= u));
         for &(k, idx) in &list[..n] {
-            for r in runners.iter_mut() {
-                r.step(store, idx as usize, &mut |_| {});
-            }
+            out.push(idx);
             self.folded[e] = Some(k);
         }
         list.drain(..n);
@@ -148,18 +140,17 @@ impl Reorder {
     }
 
     /// Folds the in-order event `idx` (after its entity's late ones before it).
-    fn fold_next(&mut self, store: &EventStore, idx: usize, runners: &mut [Runner]) {
+    fn fold_next(&mut self, store: &EventStore, idx: usize, out: &mut Vec<u32>) {
         let e = store.entity[idx] as usize;
         let k = key(store, idx);
-        self.fold_late(store, e, Some(k), runners);
-        for r in runners.iter_mut() {
-            r.step(store, idx, &mut |_| {});
-        }
+        self.fold_late(e, Some(k), out);
+        out.push(idx as u32);
         self.folded[e] = Some(k);
     }
 
-    /// Folds every event before `h` (and what sorts before it).
-    fn fold_upto(&mut self, store: &EventStore, h: usize, runners: &mut [Runner]) {
+    /// Folds every event before `h` (and what sorts before it): appends
+    /// them to `out` in the intended order.
+    fn fold_upto(&mut self, store: &EventStore, h: usize, out: &mut Vec<u32>) {
         // A late event is folded with its entity's greater event that
         // arrived before it, so it is folded before `h` passes it too.
         while let Some(&idx) = self.fifo.front() {
@@ -167,7 +158,7 @@ impl Reorder {
                 break;
             }
             self.fifo.pop_front();
-            self.fold_next(store, idx as usize, runners);
+            self.fold_next(store, idx as usize, out);
         }
     }
 
@@ -183,16 +174,40 @@ impl Reorder {
             .map(|i| i as usize)
     }
 
-    /// Folds everything left.
-    fn finish(&mut self, store: &EventStore, runners: &mut [Runner]) {
+    /// Folds everything left (see [`Reorder::fold_upto`]).
+    fn finish(&mut self, store: &EventStore, out: &mut Vec<u32>) {
         while let Some(idx) = self.fifo.pop_front() {
-            self.fold_next(store, idx as usize, runners);
+            self.fold_next(store, idx as usize, out);
         }
         let mut ents: Vec<u32> = self.late.keys().copied().collect();
         ents.sort_unstable();
         for e in ents {
-            self.fold_late(store, e as usize, None, runners);
+            self.fold_late(e as usize, None, out);
         }
+    }
+}
+
+/// Steps each runner over the events `order` (on `threads` threads: the
+/// runners are independent of each other).
+fn run_in_order(store: &EventStore, order: &[u32], runners: &mut [Runner], threads: usize) {
+    let run = |rs: &mut [Runner]| {
+        for r in rs {
+            for &i in order {
+                r.step(store, i as usize, &mut |_| {});
+            }
+        }
+    };
+    if threads > 1 && runners.len() > 1 && !order.is_empty() {
+        let (a, b) = runners.split_at_mut(runners.len() / 2);
+        std::thread::scope(|sc| {
+            let other = sc.spawn(|| run(b));
+            run(a);
+            other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
+    } else {
+        run(runners);
     }
 }
 
@@ -214,9 +229,17 @@ struct StreamPart {
 
 impl StreamPart {
     /// Counts events `from..to`, then folds the intended order up to `h`.
-    fn advance_and_fold(&mut self, store: &EventStore, (from, to): (usize, usize), h: usize) {
+    fn advance_and_fold(
+        &mut self,
+        store: &EventStore,
+        (from, to): (usize, usize),
+        h: usize,
+        threads: usize,
+    ) {
         self.advance(store, from, to);
-        self.reorder.fold_upto(store, h, &mut self.intended);
+        let mut order = Vec::new();
+        self.reorder.fold_upto(store, h, &mut order);
+        run_in_order(store, &order, &mut self.intended, threads);
     }
 
     fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
@@ -254,41 +277,72 @@ struct DeliveryPart {
     calm: Option<Stepper>,
     cursor: ConsumerCursor,
     strategies: Vec<StrategyPart>,
-    decisions: Vec<Decision>,
+}
+
+/// What the simulation says of one event, for the strategies' sinks.
+#[derive(Clone, Copy)]
+struct SimStep {
+    consumer: u32,
+    wait_ms: i64,
+    block: Option<HolBlock>,
 }
 
 impl DeliveryPart {
-    fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
+    /// Steps the simulation over events `from..to`, then each strategy over
+    /// them (on `threads` threads: the strategies are independent of each
+    /// other once the simulation has run).
+    fn advance(&mut self, store: &EventStore, from: usize, to: usize, threads: usize) {
+        let mut steps = Vec::with_capacity(to - from);
         for i in from..to {
             self.sim.step(store, i);
             if let Some(c) = &mut self.calm {
                 c.step(store, i);
             }
             let res = self.sim.result();
-            let block = res.blocks.last().filter(|b| b.event as usize == i);
-            let consumer = self.cursor.at(store, res, self.delivery, i);
-            let wait_ms = self.sim.wait(i);
-            for s in &mut self.strategies {
-                self.decisions.clear();
-                let decisions = &mut self.decisions;
-                s.runner.step(store, i, &mut |d| decisions.push(d));
-                let ctx = PassContext {
-                    store,
-                    kind: s.kind,
-                    state_names: &s.names,
-                    sim: res,
-                    delivery: self.delivery,
-                };
-                let step = Step {
-                    index: i as u32,
-                    decisions: &self.decisions,
-                    wait_ms,
-                    consumer,
-                    block,
-                    runner: &s.runner,
-                };
-                s.found.step(&ctx, &step);
+            steps.push(SimStep {
+                consumer: self.cursor.at(store, res, self.delivery, i),
+                wait_ms: self.sim.wait(i),
+                block: res.blocks.last().filter(|b| b.event as usize == i).copied(),
+            });
+        }
+        let (res, delivery) = (self.sim.result(), self.delivery);
+        let run = |parts: &mut [StrategyPart]| {
+            let mut decisions = Vec::new();
+            for s in parts {
+                for (i, st) in (from..to).zip(&steps) {
+                    decisions.clear();
+                    s.runner.step(store, i, &mut |d| decisions.push(d));
+                    let ctx = PassContext {
+                        store,
+                        kind: s.kind,
+                        state_names: &s.names,
+                        sim: res,
+                        delivery,
+                    };
+                    let step = Step {
+                        index: i as u32,
+                        decisions: &decisions,
+                        wait_ms: st.wait_ms,
+                        consumer: st.consumer,
+                        block: st.block.as_ref(),
+                        runner: &s.runner,
+                    };
+                    s.found.step(&ctx, &step);
+                }
             }
+        };
+        if threads > 1 && self.strategies.len() > 1 {
+            let half = self.strategies.len() / 2;
+            let (a, b) = self.strategies.split_at_mut(half);
+            std::thread::scope(|sc| {
+                let other = sc.spawn(|| run(b));
+                run(a);
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            });
+        } else {
+            run(&mut self.strategies);
         }
         self.sim.clear_waits();
         if let Some(c) = &mut self.calm {
@@ -353,7 +407,6 @@ impl Flow {
                         calm,
                         cursor: ConsumerCursor::default(),
                         strategies: Vec::new(),
-                        decisions: Vec::with_capacity(4),
                     });
                     deliveries.last_mut().expect("just pushed")
                 }
@@ -417,20 +470,21 @@ impl Flow {
         let stream = &mut self.stream;
         let deliveries = &mut self.deliveries;
         let s: &EventStore = store;
-        if self.threads > 1 {
+        let threads = self.threads;
+        if threads > 1 {
             // The stream's counts and the intended order on one thread, the
             // deliveries and their strategies on this one.
             std::thread::scope(|sc| {
-                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), h));
+                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), h, threads));
                 for d in deliveries.iter_mut() {
-                    d.advance(s, from, to);
+                    d.advance(s, from, to, threads);
                 }
                 side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         } else {
-            stream.advance_and_fold(s, (from, to), h);
+            stream.advance_and_fold(s, (from, to), h, 1);
             for d in deliveries.iter_mut() {
-                d.advance(s, from, to);
+                d.advance(s, from, to, 1);
             }
         }
         self.done = to;
@@ -478,7 +532,9 @@ impl Flow {
             return Err(f);
         }
         let st = &mut self.stream;
-        st.reorder.finish(store, &mut st.intended);
+        let mut order = Vec::new();
+        st.reorder.finish(store, &mut order);
+        run_in_order(store, &order, &mut st.intended, self.threads);
         st.det.finish_gaps();
         let mut load = std::mem::take(&mut st.load).finish();
         if !load.hot_partitions.is_empty() {

@@ -7,8 +7,9 @@ use crate::model::NONE;
 /// One entity's state under one strategy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EntityState {
-    /// (field id, value id, event time of the write), sorted by field id.
-    pub fields: Vec<(u32, u32, i64)>,
+    /// (field id, value id, event time of the write), sorted by field id;
+    /// the first two inline.
+    pub fields: smallvec::SmallVec<[(u32, u32, i64); 2]>,
     /// Last applied version (0 before any).
     pub version: i64,
     /// Last applied type id (NONE before any).
