@@ -265,13 +265,16 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
     whatif_options(&a.whatif, 1)?;
     let timing = std::env::var_os("KORD_TIMING").is_some();
     let t0 = std::time::Instant::now();
-    let progress = super::progress::Progress::file(
-        a.quiet,
-        &file.display().to_string(),
-        kord::source::recording::RecordingReader::is_plain(file)
-            .then(|| std::fs::metadata(file).map(|m| m.len()).ok())
-            .flatten(),
-    );
+    let bar = |note: &str| {
+        super::progress::Progress::file(
+            a.quiet,
+            &format!("{}{note}", file.display()),
+            kord::source::recording::RecordingReader::is_plain(file)
+                .then(|| std::fs::metadata(file).map(|m| m.len()).ok())
+                .flatten(),
+        )
+    };
+    let mut progress = bar("");
     if streamable(&a) {
         let streamed = analyze_streaming(file, &opts, &a, &progress);
         progress.finish();
@@ -295,6 +298,8 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 if timing {
                     eprintln!("kord: the streaming analysis cannot give this stream's report ({why}); reading it whole");
                 }
+                // The streamed read's bar is done: the whole read gets its own.
+                progress = bar(&format!(" again, whole ({why})"));
             }
         }
     }
