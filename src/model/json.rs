@@ -314,13 +314,27 @@ impl<'a> Object<'a> {
         Some(v)
     }
 
-    /// The value after a key; a string is unescaped as it is read.
-    pub fn text(&mut self) -> Option<Field<'a>> {
+    /// The value after a key; a string is unescaped as it is read (into
+    /// `scratch`, cleared first, when it has escapes: no allocation once
+    /// `scratch` is large enough).
+    pub fn text(&mut self, scratch: Option<&'a mut String>) -> Option<Field<'a>> {
         if self.sc.peek()? != b'"' {
             return self.raw().map(Field::Raw);
         }
         let start = self.sc.i;
-        let text = self.sc.string_text()?;
+        let text = match scratch {
+            Some(buf) => match self.sc.string_text(buf)? {
+                Ok(t) => Cow::Borrowed(t),
+                Err(()) => Cow::Borrowed(buf.as_str()),
+            },
+            None => {
+                let mut own = String::new();
+                match self.sc.string_text(&mut own)? {
+                    Ok(t) => Cow::Borrowed(t),
+                    Err(()) => Cow::Owned(own),
+                }
+            }
+        };
         let raw = &self.sc.s[start..self.sc.i];
         self.after_value()?;
         Some(Field::Str { raw, text })
@@ -333,9 +347,10 @@ impl<'a> Object<'a> {
 }
 
 impl<'a> Scan<'a> {
-    /// A string at the cursor, unescaped as it is checked (borrowed when it
-    /// has no escapes); `None` also for a lone surrogate.
-    fn string_text(&mut self) -> Option<Cow<'a, str>> {
+    /// A string at the cursor, checked: `Ok(text)` when it has no escapes
+    /// (borrowed from the input), else `Err(())` with its text unescaped
+    /// into `out` (cleared first). `None` also for a lone surrogate.
+    fn string_text(&mut self, out: &mut String) -> Option<Result<&'a str, ()>> {
         self.eat(b'"')?;
         let (s, b) = (self.s, self.bytes());
         let start = self.i;
@@ -343,13 +358,14 @@ impl<'a> Scan<'a> {
         match b.get(i)? {
             b'"' => {
                 self.i = i + 1;
-                return Some(Cow::Borrowed(&s[start..i]));
+                return Some(Ok(&s[start..i]));
             }
             b'\\' => {}
             _ => return None,
         }
+        out.clear();
         // The rest of the text bounds the unescaped string's length.
-        let mut out = String::with_capacity(b.len() - start);
+        out.reserve(b.len() - start);
         out.push_str(&s[start..i]);
         loop {
             // At a backslash.
@@ -376,7 +392,7 @@ impl<'a> Scan<'a> {
             match b.get(j)? {
                 b'"' => {
                     self.i = j + 1;
-                    return Some(Cow::Owned(out));
+                    return Some(Err(()));
                 }
                 b'\\' => i = j,
                 _ => return None,
@@ -558,12 +574,15 @@ mod tests {
         })
     }
 
-    /// Each field read by [`Object::text`]: key, raw text, unescaped string.
-    fn object_texts(text: &str) -> Option<Vec<(String, String, Option<String>)>> {
+    /// Each field read by [`Object::text`]: key, raw text, unescaped string
+    /// (the first string into a scratch buffer holding junk, with `scratch`).
+    fn object_texts(text: &str, scratch: bool) -> Option<Vec<(String, String, Option<String>)>> {
+        let mut junk = String::from("junk");
+        let mut buf = scratch.then_some(&mut junk);
         let mut o = Object::new(text)?;
         let mut out = Vec::new();
         while let Some(k) = o.key()? {
-            out.push(match o.text()? {
+            out.push(match o.text(buf.take())? {
                 Field::Str { raw, text } => {
                     (k.to_string(), raw.to_string(), Some(text.into_owned()))
                 }
@@ -578,7 +597,13 @@ mod tests {
         if let Some(fast) = fast_fields(text) {
             assert_eq!(Some(fast), serde_fields(text), "{text:?}");
         }
-        if let Some(fast) = object_texts(text) {
+        for scratch in [false, true] {
+            check_texts(text, scratch);
+        }
+    }
+
+    fn check_texts(text: &str, scratch: bool) {
+        if let Some(fast) = object_texts(text, scratch) {
             let raw: Vec<(String, String)> = fast
                 .iter()
                 .map(|(k, r, _)| (k.clone(), r.clone()))

@@ -68,8 +68,8 @@ impl<'a> RawRecord<'a> {
     /// The fields of `text`: by [`json::for_each_field`] when it takes the
     /// line (a known field given twice is left to serde_json's error), else
     /// by serde_json.
-    fn read(text: &'a str) -> Result<RawRecord<'a>, LineError> {
-        if let Some(r) = RawRecord::fast(text) {
+    fn read(text: &'a str, scratch: Option<&'a mut String>) -> Result<RawRecord<'a>, LineError> {
+        if let Some(r) = RawRecord::fast(text, scratch) {
             return Ok(r);
         }
         let s: SerdeRecord = serde_json::from_str(text).map_err(|e| LineError {
@@ -94,7 +94,7 @@ impl<'a> RawRecord<'a> {
     /// The fields by [`json::Object`]; the payload string is unescaped as
     /// it is read. `None` where serde_json must read the line (a known
     /// field given twice is its error).
-    fn fast(text: &'a str) -> Option<RawRecord<'a>> {
+    fn fast(text: &'a str, mut scratch: Option<&'a mut String>) -> Option<RawRecord<'a>> {
         let mut r = RawRecord::default();
         let mut seen = 0u16;
         let mut obj = json::Object::new(text)?;
@@ -119,7 +119,7 @@ impl<'a> RawRecord<'a> {
             }
             seen |= 1 << bit;
             let v = if bit == 6 {
-                match obj.text()? {
+                match obj.text(scratch.take())? {
                     json::Field::Str { raw, text } => {
                         r.payload_text = Some(text);
                         raw
@@ -306,11 +306,20 @@ fn headers_fast(text: &str) -> Option<Headers<'_>> {
 /// Parses one record line (kcat `-J` shape). `line` may be non-UTF-8: such a
 /// payload is kept as bytes.
 pub fn parse_record(line: &[u8]) -> Result<Record<'_>, LineError> {
+    parse_record_in(line, None)
+}
+
+/// [`parse_record`], unescaping the payload string into `scratch` (when
+/// given) rather than a fresh allocation: a reader reuses one buffer.
+pub fn parse_record_in<'a>(
+    line: &'a [u8],
+    scratch: Option<&'a mut String>,
+) -> Result<Record<'a>, LineError> {
     match std::str::from_utf8(line) {
-        Ok(text) => parse_record_str(text),
+        Ok(text) => parse_record_str(text, scratch),
         Err(_) => {
             let lossy = String::from_utf8_lossy(line).into_owned();
-            let rec = parse_record_str(&lossy)?.into_owned();
+            let rec = parse_record_str(&lossy, None)?.into_owned();
             let payload = match rec.payload {
                 Payload::Text(t) | Payload::Json(t) => {
                     Payload::Binary(Cow::Owned(t.into_owned().into_bytes()))
@@ -322,7 +331,10 @@ pub fn parse_record(line: &[u8]) -> Result<Record<'_>, LineError> {
     }
 }
 
-fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
+fn parse_record_str<'a>(
+    text: &'a str,
+    scratch: Option<&'a mut String>,
+) -> Result<Record<'a>, LineError> {
     let t = text.trim_start();
     if !t.starts_with('{') {
         return Err(LineError {
@@ -330,7 +342,7 @@ fn parse_record_str(text: &str) -> Result<Record<'_>, LineError> {
             message: format!("not a JSON object: {}", short(t)),
         });
     }
-    let mut raw = RawRecord::read(text)?;
+    let mut raw = RawRecord::read(text, scratch)?;
     let partition = int(raw.partition, "partition", true)?.unwrap_or(0);
     if !(0..=i32::MAX as i64).contains(&partition) {
         return Err(line_err(

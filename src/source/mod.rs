@@ -11,8 +11,9 @@ pub mod synth;
 
 use crate::decode::{Decoder, SchemaDoc, Stage};
 use crate::model::lens::LensConfig;
+use crate::model::line::parse_record_in;
 use crate::model::{EventStore, Ingest, Lens};
-use recording::{is_header, parse_record, Header, InputError, LineError, RecordingReader};
+use recording::{is_header, Header, InputError, LineError, RecordingReader};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -238,6 +239,8 @@ fn read_chunked(
     mut full: Option<(usize, &mut TakeChunk<'_>)>,
 ) -> Result<(), InputError> {
     let mut buf = Vec::with_capacity(4096);
+    // Each line's payload is unescaped into this one buffer.
+    let mut payload = String::new();
     let filter = compile_filter(reader.name(), opts)?;
     let mut seen = 0u64;
     loop {
@@ -246,7 +249,7 @@ fn read_chunked(
             Ok(true) if buf.starts_with(SCHEMA_LINE_START) => {
                 schema_line(reader, &buf, stage, opts, skips)?;
             }
-            Ok(true) => match parse_record(&buf).and_then(in_kafka_range) {
+            Ok(true) => match parse_record_in(&buf, Some(&mut payload)).and_then(in_kafka_range) {
                 Ok(rec) => {
                     seen += 1;
                     let raw = opts.keep_raw.then_some(&buf[..]);
