@@ -288,6 +288,7 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 if std::env::var_os("KORD_TIMING").is_some() {
                     eprintln!("kord: the streaming analysis cannot give this topic's report ({why}); reading it again, whole");
                 }
+                progress.restart(&format!(" again, whole ({why})"));
                 reader = KafkaReader::connect(&cfg).map_err(kerr)?;
                 ingest = Ingest::new(lens.clone(), false);
                 ingest.set_partitions(partitions);

@@ -76,6 +76,18 @@ impl Progress {
         })
     }
 
+    /// Starts over for a second read of the same source (`note` is added
+    /// to the bar's name): counts and positions back to zero.
+    pub fn restart(&self, note: &str) {
+        self.records.store(0, Ordering::Relaxed);
+        self.bytes.store(0, Ordering::Relaxed);
+        self.start.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        if let Some(b) = &self.bar {
+            b.reset();
+            b.set_prefix(format!("{}{note}", b.prefix()));
+        }
+    }
+
     /// A file read: bytes so far (a parallel load reports its first slice's,
     /// scaled to the file).
     pub fn file_at(&self, bytes: u64) {

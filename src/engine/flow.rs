@@ -197,8 +197,15 @@ fn run_in_order(store: &EventStore, order: &[u32], runners: &mut [Runner], threa
             }
         }
     };
-    if threads > 1 && runners.len() > 1 && !order.is_empty() {
-        let (a, b) = runners.split_at_mut(runners.len() / 2);
+    in_halves(runners, threads > 1 && !order.is_empty(), run);
+}
+
+/// `run` over `items`: in two halves on two threads when `split` (and
+/// there are two items or more), else here.
+fn in_halves<T: Send>(items: &mut [T], split: bool, run: impl Fn(&mut [T]) + Sync) {
+    if split && items.len() > 1 {
+        let half = items.len() / 2;
+        let (a, b) = items.split_at_mut(half);
         std::thread::scope(|sc| {
             let other = sc.spawn(|| run(b));
             run(a);
@@ -207,7 +214,7 @@ fn run_in_order(store: &EventStore, order: &[u32], runners: &mut [Runner], threa
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
         });
     } else {
-        run(runners);
+        run(items);
     }
 }
 
@@ -331,19 +338,7 @@ impl DeliveryPart {
                 }
             }
         };
-        if threads > 1 && self.strategies.len() > 1 {
-            let half = self.strategies.len() / 2;
-            let (a, b) = self.strategies.split_at_mut(half);
-            std::thread::scope(|sc| {
-                let other = sc.spawn(|| run(b));
-                run(a);
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            });
-        } else {
-            run(&mut self.strategies);
-        }
+        in_halves(&mut self.strategies, threads > 1, run);
         self.sim.clear_waits();
         if let Some(c) = &mut self.calm {
             c.clear_waits();
