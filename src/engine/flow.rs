@@ -345,13 +345,10 @@ impl DeliveryPart {
         }
     }
 
-    /// The first event this delivery may still read.
+    /// The first event this delivery may still read (the strategies'
+    /// runners keep copies of the events they hold).
     fn oldest(&self) -> Option<usize> {
-        let held = self
-            .strategies
-            .iter()
-            .filter_map(|s| s.runner.oldest_held());
-        self.sim.oldest_queued().into_iter().chain(held).min()
+        self.sim.oldest_queued()
     }
 }
 
@@ -496,22 +493,24 @@ impl Flow {
     }
 
     /// The first event anything may still read: not yet folded into the
-    /// intended order, held in a buffer, or queued behind a consumer.
+    /// intended order, or queued behind a consumer (runners copy what they
+    /// hold in buffers).
     fn keep_from(&self, h: usize) -> usize {
-        let intended = self.stream.intended.iter().filter_map(Runner::oldest_held);
-        let intended = intended.chain(self.stream.reorder.oldest());
+        let intended = self.stream.reorder.oldest();
         let deliveries = self.deliveries.iter().filter_map(DeliveryPart::oldest);
-        intended.chain(deliveries).fold(h, usize::min)
+        intended.into_iter().chain(deliveries).fold(h, usize::min)
     }
 
     /// Keeps what the report says of the events findings name, before `upto`.
     fn pin(&mut self, store: &EventStore, upto: usize) {
         let from = store.first_kept();
         let det = self.stream.det.findings.iter().filter_map(|f| f.event);
-        let kept = self
-            .deliveries
-            .iter()
-            .flat_map(|d| d.strategies.iter().flat_map(|s| s.found.events()));
+        // A held event may yet be a finding (expired): its row is kept too.
+        let kept = self.deliveries.iter().flat_map(|d| {
+            d.strategies
+                .iter()
+                .flat_map(|s| s.found.events().chain(s.runner.held()))
+        });
         for e in det.chain(kept) {
             let i = e as usize;
             if (from..upto).contains(&i) {
@@ -606,5 +605,77 @@ impl Flow {
             lanes: Vec::new(),
             rows: self.rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::line::parse_record;
+    use crate::model::{Ingest, Outcome};
+
+    fn store_of(lines: &[String], lens: &Lens) -> EventStore {
+        let mut ing = Ingest::new(lens.clone(), false);
+        for (n, l) in lines.iter().enumerate() {
+            ing.push(
+                &parse_record(l.as_bytes()).expect("a record"),
+                n as u64 + 1,
+                None,
+            );
+        }
+        ing.finish().0
+    }
+
+    fn line(offset: usize, entity: &str, version: usize) -> String {
+        format!(
+            r#"{{"partition":0,"offset":{offset},"ts":{},"key":"{entity}","payload":"{{\"version\":{version}}}"}}"#,
+            offset * 10_000
+        )
+    }
+
+    #[test]
+    fn a_held_event_does_not_keep_the_window() {
+        // e0's version 2 never arrives: `buffered` holds its version 3 for
+        // ever (in its run and in its intended order, which has no timeout).
+        let mut lines = vec![line(0, "e0", 1), line(1, "e0", 3)];
+        for i in 2..4000 {
+            lines.push(line(i, &format!("e{}", (i - 2) % 50 + 1), (i - 2) / 50 + 1));
+        }
+        let lens = Lens::default();
+        let opts = Options {
+            strategies: vec![StrategyKind::Buffered, StrategyKind::Versioned],
+            consumers: None,
+            max_findings: 100,
+            keep_states: true,
+            pictures: false,
+        };
+        let simopts = SimOptions::default();
+        let mut window = store_of(&lines[..100], &lens);
+        let mut flow = Flow::new(&window, &lens, &opts, &simopts).with_horizon(64);
+        flow.advance(&mut window);
+        for chunk in lines[100..].chunks(100) {
+            window.append(store_of(chunk, &lens));
+            flow.advance(&mut window);
+        }
+        assert!(
+            window.first_kept() > 3000,
+            "the window moved past the held event: it starts at {}",
+            window.first_kept()
+        );
+        let streamed = flow
+            .finish(&window)
+            .ok()
+            .expect("the flow gives the report");
+        let whole = super::super::analyze_with(&store_of(&lines, &lens), &lens, &opts, &simopts);
+        for (s, w) in streamed.runs.iter().zip(&whole.runs) {
+            assert_eq!(s.counts, w.counts, "{:?}", s.kind);
+            assert_eq!(s.diverged, w.diverged, "{:?}", s.kind);
+        }
+        // The run held version 3 until its buffer's timeout.
+        let c = streamed.runs[0].counts;
+        assert_eq!(
+            c[Outcome::Buffered as usize] + c[Outcome::Expired as usize],
+            1
+        );
     }
 }

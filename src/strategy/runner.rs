@@ -19,13 +19,46 @@ pub struct Decision {
     pub reason: Reason,
 }
 
+/// An event held in a buffer: what its rule reads of it, copied, so the
+/// store may forget the event while it waits (the streaming analysis).
+#[derive(Clone, Debug)]
+struct Held {
+    at: u32,
+    version: Option<i64>,
+    etype: u32,
+    time: i64,
+    writes: smallvec::SmallVec<[(u32, u32); 4]>,
+}
+
+impl Held {
+    fn of(ev: &EventView<'_>) -> Held {
+        Held {
+            at: ev.index,
+            version: ev.version,
+            etype: ev.etype,
+            time: ev.time,
+            writes: ev.writes.iter().copied().collect(),
+        }
+    }
+
+    fn view(&self) -> EventView<'_> {
+        EventView {
+            index: self.at,
+            version: self.version,
+            etype: self.etype,
+            time: self.time,
+            writes: &self.writes,
+        }
+    }
+}
+
 /// Runs a rule over events, keeping per-entity state and buffers. Cloning
 /// it is a snapshot (for seeking).
 #[derive(Clone)]
 pub struct Runner {
     rule: Arc<dyn Rule>,
     states: Vec<EntityState>,
-    held: HashMap<u32, Vec<(u32, i64)>>,
+    held: HashMap<u32, Vec<Held>>,
     expiry: VecDeque<(i64, u32, u32)>,
     timeout_ms: u64,
     /// Events per final outcome, in `Outcome::ALL` order.
@@ -67,13 +100,10 @@ impl Runner {
         &self.states
     }
 
-    /// The first event still held in a buffer (it is read again when
-    /// released).
-    pub fn oldest_held(&self) -> Option<usize> {
-        self.held
-            .values()
-            .filter_map(|l| l.iter().map(|&(i, _)| i as usize).min())
-            .min()
+    /// The events still held in buffers (in no order). The runner keeps
+    /// its own copy of what it reads of them.
+    pub fn held(&self) -> impl Iterator<Item = u32> + '_ {
+        self.held.values().flatten().map(|h| h.at)
     }
 
     /// Events still held in buffers.
@@ -123,10 +153,10 @@ impl Runner {
             Verdict::Apply(r) => {
                 self.rule.apply(&mut self.states[e as usize], &ev, r);
                 self.record(d, emit, false);
-                self.release(store, e, at, emit);
+                self.release(e, at, emit);
             }
             Verdict::Hold(_) => {
-                self.held.entry(e).or_default().push((at, now));
+                self.held.entry(e).or_default().push(Held::of(&ev));
                 if self.timeout_ms > 0 {
                     self.expiry.push_back((now, e, at));
                 }
@@ -137,22 +167,15 @@ impl Runner {
     }
 
     /// Releases held events of `entity` that now fit, until none does.
-    fn release(
-        &mut self,
-        store: &EventStore,
-        entity: u32,
-        by: u32,
-        emit: &mut dyn FnMut(Decision),
-    ) {
+    fn release(&mut self, entity: u32, by: u32, emit: &mut dyn FnMut(Decision)) {
         loop {
             let Some(list) = self.held.get(&entity) else {
                 return;
             };
             let st = &self.states[entity as usize];
             let mut found = None;
-            for (pos, &(ev_i, _)) in list.iter().enumerate() {
-                let ev = EventView::of(store, ev_i as usize);
-                let v = self.rule.decide(st, &ev);
+            for (pos, h) in list.iter().enumerate() {
+                let v = self.rule.decide(st, &h.view());
                 if matches!(v, Verdict::Apply(_) | Verdict::Skip(_)) {
                     found = Some((pos, v));
                     break;
@@ -161,15 +184,13 @@ impl Runner {
             let Some((pos, verdict)) = found else {
                 return;
             };
-            let (ev_i, _) = self
-                .held
-                .get_mut(&entity)
-                .map(|l| l.remove(pos))
-                .unwrap_or((0, 0));
+            let Some(h) = self.held.get_mut(&entity).map(|l| l.remove(pos)) else {
+                return;
+            };
             if self.held.get(&entity).is_some_and(Vec::is_empty) {
                 self.held.remove(&entity);
             }
-            let ev = EventView::of(store, ev_i as usize);
+            let (ev, ev_i) = (h.view(), h.at);
             let d = match verdict {
                 Verdict::Apply(r) => {
                     self.rule.apply(&mut self.states[entity as usize], &ev, r);
@@ -201,7 +222,7 @@ impl Runner {
             let Some(list) = self.held.get_mut(&entity) else {
                 continue;
             };
-            let Some(pos) = list.iter().position(|(e, _)| *e == ev_i) else {
+            let Some(pos) = list.iter().position(|h| h.at == ev_i) else {
                 continue;
             };
             list.remove(pos);
