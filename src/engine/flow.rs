@@ -664,8 +664,7 @@ mod tests {
         );
         let streamed = flow
             .finish(&window)
-            .ok()
-            .expect("the flow gives the report");
+            .unwrap_or_else(|f| panic!("the flow fell back: {f}"));
         let whole = super::super::analyze_with(&store_of(&lines, &lens), &lens, &opts, &simopts);
         for (s, w) in streamed.runs.iter().zip(&whole.runs) {
             assert_eq!(s.counts, w.counts, "{:?}", s.kind);
