@@ -452,7 +452,8 @@ pub fn for_each_item<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> Option<()>
 }
 
 /// The raw items of the JSON array `text` (see [`for_each_item`]).
-pub fn items(text: &str) -> Option<Vec<&str>> {
+#[cfg(test)]
+fn items(text: &str) -> Option<Vec<&str>> {
     let mut out = Vec::new();
     for_each_item(text, |v| {
         out.push(v);
@@ -464,7 +465,8 @@ pub fn items(text: &str) -> Option<Vec<&str>> {
 /// The text of the JSON string token `raw` (quotes included, nothing
 /// around it), unescaped; borrowed when it has no escapes. `None` for
 /// anything else, and for a lone surrogate.
-pub fn string(raw: &str) -> Option<Cow<'_, str>> {
+#[cfg(test)]
+fn string(raw: &str) -> Option<Cow<'_, str>> {
     let mut sc = Scan::new(raw);
     let (inner, escaped) = sc.string()?;
     if sc.i != raw.len() {

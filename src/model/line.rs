@@ -65,7 +65,7 @@ struct RawRecord<'a> {
 }
 
 impl<'a> RawRecord<'a> {
-    /// The fields of `text`: by [`json::for_each_field`] when it takes the
+    /// The fields of `text`: by [`json::Object`] when it takes the
     /// line (a known field given twice is left to serde_json's error), else
     /// by serde_json.
     fn read(text: &'a str, scratch: Option<&'a mut String>) -> Result<RawRecord<'a>, LineError> {
