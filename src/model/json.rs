@@ -481,48 +481,18 @@ fn string(raw: &str) -> Option<Cow<'_, str>> {
 /// The text of `token`, a JSON string token that this module or serde_json
 /// has already read (so it is valid but for its `\u` escapes), unescaped;
 /// borrowed when it has no escapes. `None` when it is not such a token or
-/// has a lone surrogate.
+/// has a lone surrogate. The same pass as [`Object::text`]'s.
 pub fn unquote(token: &str) -> Option<Cow<'_, str>> {
-    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
-    let b = inner.as_bytes();
-    let Some(first) = memchr::memchr(b'\\', b) else {
-        return Some(Cow::Borrowed(inner));
-    };
-    // Unescaping never lengthens: `\uXXXX` is 6 bytes for at most 3.
-    let mut out = vec![0u8; b.len()];
-    out[..first].copy_from_slice(&b[..first]);
-    let (mut i, mut w) = (first, first);
-    while i < b.len() {
-        let c = b[i];
-        i += 1;
-        if c != b'\\' {
-            out[w] = c;
-            w += 1;
-            continue;
-        }
-        let e = match *b.get(i)? {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'/' => b'/',
-            b'b' => 8,
-            b'f' => 12,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'u' => {
-                let (ch, len) = unicode_escape(&b[i + 1..])?;
-                w += ch.encode_utf8(&mut out[w..]).len();
-                i += len;
-                continue;
-            }
-            _ => return None,
-        };
-        out[w] = e;
-        w += 1;
-        i += 1;
+    let mut sc = Scan::new(token);
+    let mut out = String::new();
+    let text = sc.string_text(&mut out)?;
+    if sc.i != token.len() {
+        return None;
     }
-    out.truncate(w);
-    String::from_utf8(out).ok().map(Cow::Owned)
+    Some(match text {
+        Ok(t) => Cow::Borrowed(t),
+        Err(()) => Cow::Owned(out),
+    })
 }
 
 /// The character of a `\u` escape whose hex digits start `rest`, and how
