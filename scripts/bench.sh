@@ -37,22 +37,29 @@ FLOOR=target/release/examples/parse_floor
 REPLAY=target/release/examples/replay_headless
 command -v jq >/dev/null || { echo "bench.sh needs jq" >&2; exit 1; }
 
-# measure CMD...: prints "wall_s peak_rss_mb load_s" (load_s from
-# KORD_TIMING's "load" on stderr, "-" when the command does not say).
+# measure CMD...: prints "wall_s peak_rss_mb load_s spread" (load_s from
+# KORD_TIMING's "load" on stderr, "-" when the command does not say). With
+# REPS=N (default 1) the command runs N times: the median wall and load,
+# the largest RSS, and "min-max" of the walls as the spread (this machine's
+# timings move by about 25% from run to run).
 measure() {
   KORD_TIMING=1 python3 - "$@" <<'PY'
-import re, resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-if p.returncode not in (0, 3):
-    sys.stderr.write(p.stderr)
-    sys.exit(f"failed ({p.returncode}): {sys.argv[1:]}")
-m = re.search(r"timing: load ([0-9.]+)(ns|µs|us|ms|s)\b", p.stderr)
+import os, re, resource, statistics, subprocess, sys, time
 unit = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-load = f"{float(m.group(1)) * unit[m.group(2)]:.3f}" if m else "-"
-print(f"{wall:.3f} {rss:.1f} {load}")
+walls, loads = [], []
+for _ in range(max(1, int(os.environ.get("REPS", "1")))):
+    t = time.perf_counter()
+    p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    walls.append(time.perf_counter() - t)
+    if p.returncode not in (0, 3):
+        sys.stderr.write(p.stderr)
+        sys.exit(f"failed ({p.returncode}): {sys.argv[1:]}")
+    m = re.search(r"timing: load ([0-9.]+)(ns|µs|us|ms|s)\b", p.stderr)
+    if m:
+        loads.append(float(m.group(1)) * unit[m.group(2)])
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+load = f"{statistics.median(loads):.3f}" if loads else "-"
+print(f"{statistics.median(walls):.3f} {rss:.1f} {load} {min(walls):.2f}-{max(walls):.2f}")
 PY
 }
 
@@ -86,14 +93,18 @@ for f in "$HEALTHY" "$HOT" "$DISTINCT" "$WIDE" ${synth_big:+"$BIGF"}; do
   read -r "JQ_S[$f]" _ _ < <(measure bash -c "tail -n +2 '$f' | jq -c '.payload|fromjson|.version' >/dev/null")
 done
 
+# The floor on one thread: with the floor on every core, how much a second
+# core adds on this machine (the ceiling of any "x faster than jq").
+read -r FLOOR1 _ < <(KORD_THREADS=1 "$FLOOR" "$HEALTHY")
+
 ROWS="$TMP/rows"
 : >"$ROWS"
 # row NAME FILE ARGS...: one kord analyze run.
 row() {
   local name="$1" f="$2"; shift 2
   local n; n=$(($(wc -l <"$f") - 1))
-  read -r s mb load < <(measure "$KORD" analyze "$f" --format json "$@")
-  echo "$name|$s|$mb|$n|${JQ_S[$f]}|${FLOOR_S[$f]}|$load|$(stat -c %s "$f")" >>"$ROWS"
+  read -r s mb load spread < <(REPS="${REPS:-3}" measure "$KORD" analyze "$f" --format json "$@")
+  echo "$name|$s|$mb|$n|${JQ_S[$f]}|${FLOOR_S[$f]}|$load|$(stat -c %s "$f")|$spread" >>"$ROWS"
 }
 row "healthy 1M, versioned" "$HEALTHY" --strategy versioned
 row "healthy 1M, --compare" "$HEALTHY" --compare
@@ -102,29 +113,36 @@ row "lagging 1M, --compare" "$HEALTHY" --compare --lens "$LAG"
 row "hot key 1M, versioned" "$HOT" --strategy versioned
 row "distinct 1M, versioned" "$DISTINCT" --strategy versioned
 row "p32/200k 1M, versioned" "$WIDE" --strategy versioned
-if [ -n "$synth_big" ]; then row "p32/200k 10M, versioned" "$BIGF" --strategy versioned; fi
+if [ -n "$synth_big" ]; then REPS=1 row "p32/200k 10M, versioned" "$BIGF" --strategy versioned; fi
 TUI_OUT="$TMP/tui"
 "$REPLAY" "$HEALTHY" "$LAG" >"$TUI_OUT"
 
-python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" <<'PY'
+python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" "$FLOOR1" <<'PY'
 import sys
 rows = {}
 order = []
 for line in open(sys.argv[1]):
-    name, s, mb, n, jq, floor, load, size = line.strip().split("|")
+    name, s, mb, n, jq, floor, load, size, spread = line.strip().split("|")
     rows[name] = dict(s=float(s), mb=float(mb), n=int(n), jq=float(jq), floor=float(floor),
-                      load=None if load == "-" else float(load), size=int(size))
+                      load=None if load == "-" else float(load), size=int(size), spread=spread)
     order.append(name)
 print(f"\n{'run (kord analyze FILE --format json)':<32} {'wall s':>7} {'RSS MB':>7} {'events/s':>10} "
-      f"{'vs jq':>7} {'/floor':>7} {'load/floor':>10}")
+      f"{'vs jq':>7} {'/floor':>7} {'load/floor':>10} {'runs s':>11}")
 for name in order:
     r = rows[name]
     lf = f"{r['load'] / r['floor']:.2f}x" if r["load"] is not None else "-"
     print(f"{name:<32} {r['s']:>7.2f} {r['mb']:>7.0f} {r['n'] / r['s']:>10,.0f} "
-          f"{r['jq'] / r['s']:>6.1f}x {r['s'] / r['floor']:>6.1f}x {lf:>10}")
+          f"{r['jq'] / r['s']:>6.1f}x {r['s'] / r['floor']:>6.1f}x {lf:>10} {r['spread']:>11}")
 print("  vs jq: jq's time on the same file over kord's; /floor: kord's wall time over the parse floor's;")
 print("  load/floor: kord's load (KORD_TIMING) over the parse floor's (one pass of serde_json over lines and payloads);")
+print("  wall s: the median of three runs (the 10M row: one); runs s: the fastest and slowest of them.")
 print("  '-' where kord streamed the file (reading and analyzing overlap: no load time of its own).")
+h = rows["healthy 1M, versioned"]
+floor1 = float(sys.argv[6])
+print(f"\nceiling (healthy 1M): serde_json alone, parsing each line and payload and nothing else, is "
+      f"{h['jq'] / floor1:.1f}x faster than jq on one thread ({floor1:.2f} s) and "
+      f"{h['jq'] / h['floor']:.1f}x on every core ({h['floor']:.2f} s): the other cores add "
+      f"{(floor1 / h['floor'] - 1) * 100:.0f}% here.")
 first, full, compare, rss, events = open(sys.argv[2]).read().split()
 size_mb = int(sys.argv[3]) / 1048576
 print(f"\nTUI replay of the lagging 1M (+ compare), headless: first frame {float(first):.2f} s, "

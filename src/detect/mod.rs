@@ -11,6 +11,7 @@ pub mod lag_trend;
 use crate::model::partition::{InferenceBuilder, Partitioner};
 use crate::model::{store::flag, EventStore, NONE, NO_VERSION};
 use rustc_hash::FxHashMap as HashMap;
+use smallvec::SmallVec;
 
 /// Kinds of findings, stream and strategy.
 #[derive(
@@ -124,7 +125,8 @@ struct EntityTrack {
     max_time: i64,
     /// Versions seen.
     seen: RangeSet,
-    partitions: Vec<u32>,
+    /// Inline for the usual one or two: no pointer to chase per event.
+    partitions: SmallVec<[u32; 2]>,
 }
 
 #[derive(Default, Clone)]
@@ -135,9 +137,10 @@ struct PartitionTrack {
 }
 
 /// A set of integers kept as merged, sorted, inclusive ranges: offsets and
-/// versions are mostly contiguous, so this stays a handful of ranges.
+/// versions are mostly contiguous, so this stays a handful of ranges (the
+/// first held inline: one range needs no allocation nor a pointer to chase).
 #[derive(Default, Clone, Debug)]
-pub struct RangeSet(Vec<(i64, i64)>);
+pub struct RangeSet(SmallVec<[(i64, i64); 1]>);
 
 impl RangeSet {
     /// Adds `x`; true if it was already there.
