@@ -99,7 +99,7 @@ read -r FLOOR1 _ < <(KORD_THREADS=1 "$FLOOR" "$HEALTHY")
 
 ROWS="$TMP/rows"
 : >"$ROWS"
-# row NAME FILE ARGS...: one kord analyze run.
+# row NAME FILE ARGS...: kord analyze, the median of REPS runs (default 3).
 row() {
   local name="$1" f="$2"; shift 2
   local n; n=$(($(wc -l <"$f") - 1))
