@@ -17,7 +17,8 @@
 #                   a temp file, written by `kord synth`, whose RSS is a row)
 #   TUI replay      the lagging 1M in the TUI's data path without a terminal
 #                   (examples/replay_headless.rs): first frame, full frame,
-#                   compare view ready, peak RSS
+#                   compare view ready, peak RSS; each run just after an
+#                   `analyze --compare` of the file, the ratio's other side
 #   Avro 1M         the healthy file as Avro (scripts/avro-recording.py,
 #                   fastavro, Confluent framing, the schema inside the file)
 # Takes about 13 minutes on 2 cores (most of it the 10M rows and jq).
@@ -115,8 +116,14 @@ row "distinct 1M, versioned" "$DISTINCT" --strategy versioned
 row "p32/200k 1M, versioned" "$WIDE" --strategy versioned
 if [ -n "$synth_big" ]; then REPS=1 row "p32/200k 10M, versioned" "$BIGF" --strategy versioned; fi
 TUI_OUT="$TMP/tui"
-# Three runs; the one with the median compare-ready time is the row.
-for _ in 1 2 3; do "$REPLAY" "$HEALTHY" "$LAG" >>"$TUI_OUT"; done
+# Three pairs, each `analyze --compare` on the lagging file then the TUI
+# replay of it, back to back: the target is a ratio, and this machine's
+# speed moves by a quarter from minute to minute, so each replay is held to
+# the analyze run beside it. The pair with the median ratio is the row.
+for _ in 1 2 3; do
+  read -r pair_s _ < <(measure "$KORD" analyze "$HEALTHY" --format json --compare --lens "$LAG")
+  echo "$pair_s $("$REPLAY" "$HEALTHY" "$LAG")" >>"$TUI_OUT"
+done
 
 python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" "$FLOOR1" <<'PY'
 import sys
@@ -144,12 +151,15 @@ print(f"\nceiling (healthy 1M): serde_json alone, parsing each line and payload 
       f"{h['jq'] / floor1:.1f}x faster than jq on one thread ({floor1:.2f} s) and "
       f"{h['jq'] / h['floor']:.1f}x on every core ({h['floor']:.2f} s): the other cores add "
       f"{(floor1 / h['floor'] - 1) * 100:.0f}% here.")
-runs = sorted((l.split() for l in open(sys.argv[2]) if l.strip()), key=lambda r: float(r[2]))
-first, full, compare, rss, events = runs[len(runs) // 2]
+pairs = sorted((l.split() for l in open(sys.argv[2]) if l.strip()), key=lambda r: float(r[3]) / float(r[0]))
+beside, first, full, compare, rss, events = pairs[len(pairs) // 2]
+rss = max(float(p[4]) for p in pairs)
 size_mb = int(sys.argv[3]) / 1048576
-print(f"\nTUI replay of the lagging 1M (+ compare), headless, the median of three runs: first frame {float(first):.2f} s, "
-      f"full frame {float(full):.2f} s, compare ready {float(compare):.2f} s, peak RSS {float(rss):.0f} MB "
-      f"(file {size_mb:.0f} MB)")
+print(f"\nTUI replay of the lagging 1M (+ compare), headless, the median of three pairs: first frame {float(first):.2f} s, "
+      f"full frame {float(full):.2f} s, compare ready {float(compare):.2f} s; analyze --compare just before it "
+      f"{float(beside):.2f} s; peak RSS {rss:.0f} MB, the largest of the three (file {size_mb:.0f} MB)")
+print("  compare ready / analyze --compare, each pair: "
+      + ", ".join(f"{float(p[3]) / float(p[0]):.2f}x ({float(p[3]):.2f} s / {float(p[0]):.2f} s)" for p in pairs))
 
 def get(name):
     return rows.get(name)
@@ -167,9 +177,10 @@ big, one = get("p32/200k 10M, versioned"), get("p32/200k 1M, versioned")
 if big:
     check("10M events, 200k entities: peak RSS <= 400 MB", big["mb"] <= 400, f"{big['mb']:.0f} MB")
     check("10M <= 12x the time of 1M of the same stream", big["s"] / one["s"] <= 12, f"{big['s'] / one['s']:.1f}x")
-check("TUI replay: compare ready <= 1.5x analyze --compare (lagging)", float(compare) <= 1.5 * lc["s"],
-      f"{float(compare):.2f} s vs {lc['s']:.2f} s = {float(compare) / lc['s']:.2f}x")
-check("TUI replay: peak RSS <= the file's size", float(rss) <= size_mb, f"{float(rss):.0f} MB vs {size_mb:.0f} MB")
+check("TUI replay: compare ready <= 1.5x analyze --compare (lagging), the median pair",
+      float(compare) <= 1.5 * float(beside),
+      f"{float(compare):.2f} s vs {float(beside):.2f} s = {float(compare) / float(beside):.2f}x")
+check("TUI replay: peak RSS <= the file's size", rss <= size_mb, f"{rss:.0f} MB vs {size_mb:.0f} MB")
 if sys.argv[4]:
     s, mb = sys.argv[4].split()
     check(f"kord synth --events {int(sys.argv[5]):,}: RSS <= 200 MB", float(mb) <= 200,

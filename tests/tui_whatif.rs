@@ -294,6 +294,78 @@ fn compare_shows_every_delivery_model_on_the_same_stream() {
 }
 
 #[test]
+fn each_delivery_row_is_its_models_own_simulation() {
+    // The row of the model in force comes from the partitioned strategies'
+    // own simulation, the others from simulations beside the runs: each
+    // must be what simulating that model alone gives, with membership
+    // changes and under another model too.
+    use kord::engine::timeline::SimSettings;
+    use kord::engine::{sim_config_with, CompareData, SimOptions};
+    use kord::sim::{simulate, Model, Rebalance};
+    let app = app_for("slow-consumer");
+    let ds = app.ds.clone().unwrap();
+    let join = Rebalance {
+        at: ds.len() as u32 / 2,
+        change: Change::Add,
+    };
+    let sqs: Model = "sqs-fifo".parse().unwrap();
+    for (model, rebalances) in [
+        (Model::Kafka, vec![]),
+        (Model::Kafka, vec![join]),
+        (sqs, vec![]),
+        (Model::RabbitmqSac, vec![]),
+    ] {
+        let settings = SimSettings {
+            consumers: Some(3),
+            opts: SimOptions {
+                model,
+                rebalances,
+                ..SimOptions::default()
+            },
+        };
+        let c = CompareData::build(&ds, &settings);
+        let names = Model::NAMES.iter().map(|n| n.parse::<Model>().unwrap());
+        let direct: Vec<(Model, u32, u64, i64, i64)> = names
+            .map(|m| {
+                let opts = SimOptions {
+                    model: m,
+                    ..settings.opts.clone()
+                };
+                let cfg = sim_config_with(
+                    &ds.store,
+                    &ds.lens,
+                    StrategyKind::Partitioned,
+                    Some(3),
+                    &opts,
+                );
+                let sim = simulate(&ds.store, &cfg);
+                let consumers = if m == Model::RabbitmqSac {
+                    1
+                } else {
+                    cfg.consumers
+                };
+                (m, consumers, sim.blocked, sim.max_wait_ms, sim.p99_wait_ms)
+            })
+            .collect();
+        let rows: Vec<(Model, u32, u64, i64, i64)> = c
+            .deliveries
+            .iter()
+            .map(|d| {
+                (
+                    d.model,
+                    d.consumers,
+                    d.hol_blocked,
+                    d.max_wait_ms,
+                    d.p99_wait_ms,
+                )
+            })
+            .collect();
+        assert_eq!(rows, direct, "{settings:?}");
+        assert!(rows.iter().any(|r| r.2 > 0), "{settings:?}");
+    }
+}
+
+#[test]
 fn new_data_while_a_what_if_is_laid_out_keeps_the_what_if() {
     // Live mode (and a big file's first part) hands the app new data at any
     // time; a what-if asked for just before must survive it.

@@ -5,9 +5,10 @@
 
 use super::stream::Dataset;
 use super::timeline::SimSettings;
-use super::{sim_config_with, strategy_runs, Options, SimOptions};
+use super::{sim_config_with, strategy_runs, HolSummary, Options, SimOptions, StrategyRun};
+use crate::model::{EventStore, Lens};
 use crate::report::advisor::{advise, Advice};
-use crate::sim::simulate;
+use crate::sim::{simulate, Model, SimConfig, SimResult};
 use crate::strategy::StrategyKind;
 
 /// One strategy's costs in the compare view.
@@ -26,7 +27,7 @@ pub struct CompareRow {
 /// The waiting costs of one delivery model on the stream (SPEC §5).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeliveryRow {
-    pub model: crate::sim::Model,
+    pub model: Model,
     pub consumers: u32,
     pub hol_blocked: u64,
     pub max_wait_ms: i64,
@@ -54,7 +55,47 @@ impl CompareData {
             pictures: false,
         };
         // The stream's findings are the dataset's: only the strategies run.
-        let runs = strategy_runs(&ds.store, &ds.lens, &opts, &settings.opts);
+        // The delivery models are simulated on a thread beside them (the
+        // runs have serial parts: the intended order's sort, each
+        // delivery's simulation); the model in force is the partitioned
+        // strategies' own delivery, whose run gives its row.
+        let in_force = settings.opts.model;
+        let partitioned = |runs: &[StrategyRun]| {
+            runs.iter()
+                .find(|r| super::delivery_of(r.kind) == crate::sim::Delivery::Partitioned)
+                .map(|r| DeliveryRow::new(in_force, r.consumers, &r.hol))
+        };
+        let reuse = opts
+            .strategies
+            .iter()
+            .any(|&k| super::delivery_of(k) == crate::sim::Delivery::Partitioned);
+        let row = |model: Model| {
+            let cfg = delivery_config(&ds.store, &ds.lens, model, opts.consumers, &settings.opts);
+            DeliveryRow::of(model, cfg.consumers, &simulate(&ds.store, &cfg))
+        };
+        let (runs, mut others) = std::thread::scope(|s| {
+            let others = s.spawn(|| {
+                models()
+                    .filter(|&m| !(reuse && m == in_force))
+                    .map(row)
+                    .collect::<Vec<_>>()
+            });
+            let runs = strategy_runs(&ds.store, &ds.lens, &opts, &settings.opts);
+            let others = others
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (runs, others)
+        });
+        let deliveries = models()
+            .map(|m| match others.iter().position(|r| r.model == m) {
+                Some(at) => others.swap_remove(at),
+                None => partitioned(&runs).unwrap_or_else(|| row(m)),
+            })
+            .collect();
+        CompareData::of(ds, &runs, deliveries)
+    }
+
+    fn of(ds: &Dataset, runs: &[StrategyRun], deliveries: Vec<DeliveryRow>) -> CompareData {
         let rows = runs
             .iter()
             .map(|r| CompareRow {
@@ -68,46 +109,64 @@ impl CompareData {
                 p99_wait_ms: r.hol.p99_wait_ms,
             })
             .collect();
-        let deliveries = crate::sim::Model::NAMES
-            .iter()
-            .filter_map(|n| n.parse::<crate::sim::Model>().ok())
-            .map(|model| {
-                let opts = SimOptions {
-                    model,
-                    ..settings.opts.clone()
-                };
-                let mut cfg = sim_config_with(
-                    &ds.store,
-                    &ds.lens,
-                    StrategyKind::Partitioned,
-                    settings.consumers.or(ds.consumers),
-                    &opts,
-                );
-                // A row counts the blocks; it lists none.
-                cfg.keep_blocks = 0;
-                let sim = simulate(&ds.store, &cfg);
-                DeliveryRow {
-                    model,
-                    consumers: if model == crate::sim::Model::RabbitmqSac {
-                        1
-                    } else {
-                        cfg.consumers
-                    },
-                    hol_blocked: sim.blocked,
-                    max_wait_ms: sim.max_wait_ms,
-                    p99_wait_ms: sim.p99_wait_ms,
-                }
-            })
-            .collect();
         CompareData {
             rows,
             advice: advise(
                 &crate::detect::StreamFacts::of(&ds.store),
                 ds.store.entity_count(),
                 &ds.stream_counts,
-                &runs,
+                runs,
             ),
             deliveries,
         }
     }
+}
+
+impl DeliveryRow {
+    fn new(model: Model, consumers: u32, hol: &HolSummary) -> DeliveryRow {
+        DeliveryRow {
+            model,
+            consumers: if model == Model::RabbitmqSac {
+                1
+            } else {
+                consumers
+            },
+            hol_blocked: hol.blocked_events,
+            max_wait_ms: hol.max_wait_ms,
+            p99_wait_ms: hol.p99_wait_ms,
+        }
+    }
+
+    fn of(model: Model, consumers: u32, sim: &SimResult) -> DeliveryRow {
+        let hol = HolSummary {
+            blocked_events: sim.blocked,
+            max_wait_ms: sim.max_wait_ms,
+            p99_wait_ms: sim.p99_wait_ms,
+        };
+        DeliveryRow::new(model, consumers, &hol)
+    }
+}
+
+/// The delivery models the compare view has a row for.
+pub fn models() -> impl Iterator<Item = Model> {
+    Model::NAMES.iter().filter_map(|n| n.parse::<Model>().ok())
+}
+
+/// How a delivery row's model delivers the stream: as the partitioned
+/// strategies see it, with the same consumers, keeping no block (a row
+/// counts them).
+fn delivery_config(
+    store: &EventStore,
+    lens: &Lens,
+    model: Model,
+    consumers: Option<u32>,
+    simopts: &SimOptions,
+) -> SimConfig {
+    let opts = SimOptions {
+        model,
+        ..simopts.clone()
+    };
+    let mut cfg = sim_config_with(store, lens, StrategyKind::Partitioned, consumers, &opts);
+    cfg.keep_blocks = 0;
+    cfg
 }

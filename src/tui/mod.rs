@@ -53,15 +53,18 @@ pub fn load(
                 keep_raw: opts.keep_raw && !from_file,
                 ..opts.clone()
             };
-            let loaded = load_recording(path, &opts, progress)?;
-            let raw = if from_file {
-                Dataset::index_lines(path, u64::MAX)
-                    .ok()
-                    .map(|starts| (path.clone(), starts))
-            } else {
-                None
-            };
-            Ok((loaded, raw))
+            // The line index is read beside the load (mostly a memchr over
+            // pages the load has just read).
+            let (loaded, raw) = std::thread::scope(|s| {
+                let index = from_file.then(|| s.spawn(|| Dataset::index_lines(path, u64::MAX)));
+                let loaded = load_recording(path, &opts, progress);
+                let raw = index
+                    .and_then(|h| h.join().ok())
+                    .and_then(Result::ok)
+                    .map(|starts| (path.clone(), starts));
+                (loaded, raw)
+            });
+            Ok((loaded?, raw))
         }
         Source::Scenario { name, events, seed } => {
             Ok((synth::load_scenario(name, *events, *seed, opts)?, None))
