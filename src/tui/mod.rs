@@ -53,8 +53,8 @@ pub fn load(
                 keep_raw: opts.keep_raw && !from_file,
                 ..opts.clone()
             };
-            // The line index is read beside the load (mostly a memchr over
-            // pages the load has just read).
+            // The line index (a memchr over the file, cached pages mostly)
+            // is read on a thread beside the load, not after it.
             let (loaded, raw) = std::thread::scope(|s| {
                 let index = from_file.then(|| s.spawn(|| Dataset::index_lines(path, u64::MAX)));
                 let loaded = load_recording(path, &opts, progress);
