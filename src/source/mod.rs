@@ -409,16 +409,13 @@ fn lone_surrogate(line: &[u8]) -> Option<String> {
 }
 
 /// Byte offsets that split a file into `n` slices at line boundaries.
-fn split_points(path: &Path, size: u64, targets: &[u64]) -> std::io::Result<Vec<u64>> {
+fn split_points(path: &Path, size: u64, n: usize) -> std::io::Result<Vec<u64>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path)?;
     let mut cuts = vec![0u64];
     let mut buf = vec![0u8; 64 * 1024];
-    for &target in targets {
-        let mut pos = target;
-        if pos <= *cuts.last().unwrap_or(&0) {
-            continue;
-        }
+    for k in 1..n as u64 {
+        let mut pos = size * k / n as u64;
         f.seek(SeekFrom::Start(pos))?;
         loop {
             let got = f.read(&mut buf)?;
@@ -438,46 +435,6 @@ fn split_points(path: &Path, size: u64, targets: &[u64]) -> std::io::Result<Vec<
     }
     cuts.push(size);
     Ok(cuts)
-}
-
-/// Where to cut a file of `size` bytes into `n` even slices.
-fn even_targets(size: u64, n: usize) -> Vec<u64> {
-    (1..n as u64).map(|k| size * k / n as u64).collect()
-}
-
-/// Where to cut a streamed read of a file of `size` bytes read `threads`
-/// slices at a time: slices of about `bytes`, but the first and last rounds
-/// smaller (a sixteenth, then a quarter), so the analysis starts early and
-/// has little left once the last slice is read.
-fn stream_targets(size: u64, bytes: u64, threads: usize) -> Vec<u64> {
-    let bytes = bytes.max(1);
-    let t = threads as u64;
-    let ramp = [bytes / 16, bytes / 4];
-    let ramp_total: u64 = ramp.iter().map(|r| r * t).sum();
-    if ramp.contains(&0) || size < 4 * ramp_total {
-        return even_targets(size, (size / bytes + 1).max(t) as usize);
-    }
-    let mut front = Vec::new();
-    let mut at = 0;
-    for r in ramp {
-        for _ in 0..t {
-            at += r;
-            front.push(at);
-        }
-    }
-    let mut back = Vec::new();
-    let mut at_end = size;
-    for r in ramp {
-        for _ in 0..t {
-            at_end -= r;
-            back.push(at_end);
-        }
-    }
-    back.reverse();
-    let (lo, hi) = (at, at_end);
-    let n = ((hi - lo) / bytes + 1).max(t);
-    let middle = (1..n).map(|k| lo + (hi - lo) * k / n);
-    front.into_iter().chain(middle).chain(back).collect()
 }
 
 /// One slice of a file read on its own: its events, its skipped lines and
@@ -502,7 +459,7 @@ impl<'a> Slices<'a> {
         path: &'a Path,
         opts: &'a LoadOptions,
         size: u64,
-        targets: &[u64],
+        n: usize,
     ) -> Result<Self, InputError> {
         let name = path.display().to_string();
         let unreadable = |e: std::io::Error| InputError {
@@ -512,7 +469,7 @@ impl<'a> Slices<'a> {
             message: format!("cannot read: {e}"),
             fatal: true,
         };
-        let cuts = split_points(path, size, targets).map_err(unreadable)?;
+        let cuts = split_points(path, size, n).map_err(unreadable)?;
         let header = RecordingReader::open(path)?.header().cloned();
         let lens = resolve_lens(&name, header.as_ref(), opts)?;
         let decoder = opts.decoder();
@@ -605,7 +562,7 @@ fn load_parallel(
     size: u64,
     threads: usize,
 ) -> Result<Loaded, InputError> {
-    let slices = Slices::open(path, opts, size, &even_targets(size, threads))?;
+    let slices = Slices::open(path, opts, size, threads)?;
     // Slice 0 reports for all: its bytes and events scaled to the file.
     let first_end = slices.cuts[1];
     let scale = size as f64 / first_end.max(1) as f64;
@@ -622,8 +579,7 @@ pub struct Chunks {
     /// Events per chunk of a compressed or small file.
     pub events: usize,
     /// Bytes per slice of a plain file over 8 MiB (a chunk is one slice
-    /// per core, read at once; the first and last rounds' slices are
-    /// smaller: `stream_targets`).
+    /// per core, read at once).
     pub bytes: u64,
 }
 
@@ -661,8 +617,8 @@ pub fn stream_recording(
     let threads = crate::model::threads();
     let mut skips = Skips::default();
     if threads > 1 && size > 8 << 20 && RecordingReader::is_plain(path) {
-        let targets = stream_targets(size, chunks.bytes, threads);
-        let slices = Slices::open(path, opts, size, &targets)?;
+        let n = (size / chunks.bytes.max(1) + 1).max(threads as u64) as usize;
+        let slices = Slices::open(path, opts, size, n)?;
         let mut line_base = 0u64;
         let mut k = 0;
         'slices: while k < slices.count() {
@@ -761,47 +717,4 @@ fn merge_parts_from(
     }
     *line_base_ref = line_base;
     Ok(store.unwrap_or_default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_streamed_read_starts_and_ends_with_small_slices() {
-        let (size, bytes) = (100 << 20, 16 << 20);
-        let t = stream_targets(size, bytes, 2);
-        assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
-        assert!(t.iter().all(|&c| 0 < c && c < size), "{t:?}");
-        let mut cuts = vec![0];
-        cuts.extend(&t);
-        cuts.push(size);
-        let sizes: Vec<u64> = cuts.windows(2).map(|w| w[1] - w[0]).collect();
-        let (m1, m4) = (bytes / 16, bytes / 4);
-        assert_eq!(sizes[..4], [m1, m1, m4, m4], "{sizes:?}");
-        assert_eq!(sizes[sizes.len() - 4..], [m4, m4, m1, m1], "{sizes:?}");
-        let middle = &sizes[4..sizes.len() - 4];
-        assert!(middle.len() >= 2, "{sizes:?}");
-        assert!(middle.iter().all(|&s| s <= bytes), "{sizes:?}");
-        assert_eq!(sizes.iter().sum::<u64>(), size);
-    }
-
-    #[test]
-    fn a_small_file_is_cut_evenly() {
-        // Under four times the rounds at either end: even slices, at least
-        // one per thread.
-        assert_eq!(stream_targets(1000, 16 << 20, 2), vec![500]);
-        assert_eq!(stream_targets(100, 64, 2), vec![50]);
-        assert_eq!(stream_targets(10, 8, 2), even_targets(10, 2));
-    }
-
-    #[test]
-    fn cuts_fall_after_a_newline_and_skip_targets_in_the_same_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("lines.jsonl");
-        std::fs::write(&path, "aaaa\nbbbbbbbbbb\ncc\n").expect("write");
-        // 2 and 3 fall in the first line, 7 and 9 in the second.
-        let cuts = split_points(&path, 19, &[2, 3, 7, 9]).expect("split");
-        assert_eq!(cuts, vec![0, 5, 16, 19]);
-    }
 }
