@@ -350,6 +350,72 @@ fn truncated_framing_and_wrong_magic_are_reasons() {
     assert!(why[1].contains("magic byte"), "{why:?}");
 }
 
+/// `kord analyze` of `file` with `env` set; its report.
+fn analyze_with(file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Value {
+    let o = Command::new(common::kord_bin())
+        .args(["analyze", file.to_str().unwrap(), "--format", "json"])
+        .args(extra)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run kord");
+    report(&ok(&o))
+}
+
+#[test]
+fn a_schema_line_anywhere_decodes_a_big_file_read_in_parallel_slices() {
+    // A plain file over 8 MiB is read in slices at once: every slice must
+    // still see every schema line wherever it is in the file, the first
+    // slice's records included when the line comes after them.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("alerts.jsonl");
+    let synth = kord(&[
+        "synth",
+        "alert-flap",
+        "--events",
+        "50000",
+        "--partitions",
+        "8",
+        "--entities",
+        "4000",
+        "-o",
+        json.to_str().unwrap(),
+    ]);
+    ok(&synth);
+    // Encoded by fastavro (scripts/avro-recording.py), the schema line
+    // right after the header.
+    let first = dir.path().join("schema-first.jsonl");
+    let o = Command::new("python3")
+        .arg(root().join("scripts/avro-recording.py"))
+        .args([&json, &first])
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&first).unwrap();
+    assert!(text.len() > 8 << 20, "the slices need a file over 8 MiB");
+    let mut lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].starts_with("{\"kord_schema\""));
+    // The same records with the schema line last.
+    let schema = lines.remove(1);
+    lines.push(schema);
+    let last = dir.path().join("schema-last.jsonl");
+    std::fs::write(&last, lines.join("\n") + "\n").unwrap();
+
+    // The reference: the schema-first file read by one thread, in order.
+    let twin = analyze_with(&first, &["--compare"], &[("KORD_THREADS", "1")]);
+    assert_eq!(unparsed(&twin), 0, "{:?}", reasons(&twin));
+    let parallel = [("KORD_THREADS", "2")];
+    let whole = [("KORD_THREADS", "2"), ("KORD_STREAM", "0")];
+    // Streamed in slices of about 512 KB (many rounds), and read whole.
+    let small = [("KORD_THREADS", "2"), ("KORD_STREAM_CHUNK", "2000")];
+    for file in [&first, &last] {
+        for env in [&parallel[..], &whole[..], &small[..]] {
+            let r = analyze_with(file, &["--compare"], env);
+            assert_eq!(unparsed(&r), 0, "{file:?} {env:?}: {:?}", reasons(&r));
+            assert_eq!(r, twin, "{file:?} {env:?}");
+        }
+    }
+}
+
 #[test]
 fn a_kcat_avro_dump_loads() {
     // `kcat -C -J -s key=avro -s value=avro`: key and payload as JSON values.
