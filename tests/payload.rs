@@ -78,9 +78,19 @@ fn report(json: &str) -> Value {
 }
 
 fn analyze(file: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["analyze", file.to_str().unwrap(), "--format", "json"];
-    args.extend_from_slice(extra);
-    report(&ok(&kord(&args)))
+    analyze_with(file, extra, &[])
+}
+
+/// [`analyze`] with `env` set.
+fn analyze_with(file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Value {
+    let o = Command::new(common::kord_bin())
+        .args(["analyze", file.to_str().unwrap(), "--format", "json"])
+        .args(extra)
+        .envs(env.iter().copied())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kord");
+    report(&ok(&o))
 }
 
 fn unparsed(r: &Value) -> u64 {
@@ -348,17 +358,6 @@ fn truncated_framing_and_wrong_magic_are_reasons() {
     let why = reasons(&r);
     assert!(why[0].contains("truncated Confluent framing"), "{why:?}");
     assert!(why[1].contains("magic byte"), "{why:?}");
-}
-
-/// `kord analyze` of `file` with `env` set; its report.
-fn analyze_with(file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Value {
-    let o = Command::new(common::kord_bin())
-        .args(["analyze", file.to_str().unwrap(), "--format", "json"])
-        .args(extra)
-        .envs(env.iter().copied())
-        .output()
-        .expect("run kord");
-    report(&ok(&o))
 }
 
 #[test]
