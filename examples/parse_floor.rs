@@ -1,7 +1,8 @@
 //! The floor under kord's load time, for scripts/bench.sh: read a recording's
 //! lines and parse each line and its payload with serde_json, nothing else
-//! (no lens, no store). The file is cut into one slice per thread at line
-//! boundaries, as kord's loader does (`KORD_THREADS`, default: the cores).
+//! (no lens, no store). The file is cut into one slice per core at line
+//! boundaries, as kord's loader does (`KORD_THREADS`, default: the cores),
+//! each read by a process of its own.
 //!
 //! `parse_floor FILE` prints `SECONDS LINES`.
 use serde::de::IgnoredAny;
@@ -57,11 +58,19 @@ fn slice(path: &str, from: u64, to: u64) -> u64 {
 }
 
 fn main() {
-    let Some(path) = std::env::args().nth(1) else {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(path) = args.first() else {
         eprintln!("usage: parse_floor FILE");
         std::process::exit(2);
     };
-    let size = std::fs::metadata(&path).expect("metadata").len();
+    let size = std::fs::metadata(path).expect("metadata").len();
+    // `parse_floor FILE --slice FROM TO` (one process per slice, below).
+    if let [_, flag, from, to] = &args[..] {
+        assert_eq!(flag, "--slice", "usage: parse_floor FILE [--slice FROM TO]");
+        let (from, to) = (from.parse().expect("FROM"), to.parse().expect("TO"));
+        println!("{}", slice(path, from, to));
+        return;
+    }
     let threads: u64 = std::env::var("KORD_THREADS")
         .ok()
         .and_then(|t| t.parse().ok())
@@ -69,14 +78,33 @@ fn main() {
         .max(1);
     let t0 = Instant::now();
     let per = size.div_ceil(threads);
-    let lines: u64 = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..threads)
-            .map(|k| {
-                let path = &path;
-                s.spawn(move || slice(path, k * per, ((k + 1) * per).min(size)))
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().expect("thread")).sum()
-    });
+    // One process per slice: threads of one process contend on glibc's
+    // main malloc arena lock here (tens of thousands of futex waits on two
+    // threads, `strace -f -c`), which would make the floor a machine limit
+    // it is not.
+    let exe = std::env::current_exe().expect("current_exe");
+    let children: Vec<_> = (0..threads)
+        .map(|k| {
+            std::process::Command::new(&exe)
+                .arg(path)
+                .arg("--slice")
+                .arg((k * per).to_string())
+                .arg(((k + 1) * per).min(size).to_string())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn a slice")
+        })
+        .collect();
+    let lines: u64 = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().expect("a slice");
+            assert!(out.status.success(), "a slice failed");
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<u64>()
+                .expect("a slice's line count")
+        })
+        .sum();
     println!("{:.3} {lines}", t0.elapsed().as_secs_f64());
 }

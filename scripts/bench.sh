@@ -99,8 +99,8 @@ for f in "$HEALTHY" "$HOT" "$DISTINCT" "$WIDE" ${synth_big:+"$BIGF"}; do
   read -r "JQ_S[$f]" _ _ < <(measure bash -c "tail -n +2 '$f' | jq -c '.payload|fromjson|.version' >/dev/null")
 done
 
-# The floor on one thread: with the floor on every core, how much its other
-# threads add (little here: they contend on the allocator's lock).
+# The floor on one core: with the floor on every core, how much the other
+# cores add on this machine.
 read -r FLOOR1 _ < <(KORD_THREADS=1 "$FLOOR" "$HEALTHY")
 
 ROWS="$TMP/rows"
@@ -162,9 +162,8 @@ h = rows["healthy 1M, versioned"]
 floor1 = float(sys.argv[6])
 print(f"\nceiling (healthy 1M): serde_json alone, parsing each line and payload and nothing else, is "
       f"{h['jq'] / floor1:.1f}x faster than jq on one thread ({floor1:.2f} s) and "
-      f"{h['jq'] / h['floor']:.1f}x on every core ({h['floor']:.2f} s): its other threads add "
-      f"{(floor1 / h['floor'] - 1) * 100:.0f}% here (they contend on glibc's malloc lock; the cores "
-      f"themselves scale: see README).")
+      f"{h['jq'] / h['floor']:.1f}x on every core ({h['floor']:.2f} s, a process per core): the other "
+      f"cores add {(floor1 / h['floor'] - 1) * 100:.0f}% here.")
 pairs = sorted((l.split() for l in open(sys.argv[2]) if l.strip()), key=lambda r: float(r[3]) / float(r[0]))
 beside, first, full, compare, rss, events = pairs[len(pairs) // 2]
 rss = max(float(p[4]) for p in pairs)
