@@ -105,23 +105,29 @@ read -r FLOOR1 _ < <(KORD_THREADS=1 "$FLOOR" "$HEALTHY")
 
 ROWS="$TMP/rows"
 : >"$ROWS"
-# row NAME FILE ARGS...: kord analyze, the median of REPS runs (default 3).
+# row NAME FILE ARGS...: one run of kord analyze (the report takes each
+# row's median over its runs).
 row() {
   local name="$1" f="$2"; shift 2
   local n; n=$(($(wc -l <"$f") - 1))
-  read -r s mb load spread cpu < <(REPS="${REPS:-3}" measure "$KORD" analyze "$f" --format json "$@")
-  echo "$name|$s|$mb|$n|${JQ_S[$f]}|${FLOOR_S[$f]}|$load|$(stat -c %s "$f")|$spread|$cpu" >>"$ROWS"
+  read -r s mb load _ cpu < <(measure "$KORD" analyze "$f" --format json "$@")
+  echo "$name|$s|$mb|$n|${JQ_S[$f]}|${FLOOR_S[$f]}|$load|$(stat -c %s "$f")|$cpu" >>"$ROWS"
 }
-row "healthy 1M, versioned" "$HEALTHY" --strategy versioned
-row "healthy 1M, --compare" "$HEALTHY" --compare
-row "lagging 1M, versioned" "$HEALTHY" --strategy versioned --lens "$LAG"
-row "lagging 1M, --compare" "$HEALTHY" --compare --lens "$LAG"
-row "hot key 1M, versioned" "$HOT" --strategy versioned
-row "distinct 1M, versioned" "$DISTINCT" --strategy versioned
-row "p32/200k 1M, versioned" "$WIDE" --strategy versioned
+# Three rounds, each running every 1M row once: the targets are ratios
+# between rows, and this machine's speed drifts by a quarter over minutes,
+# so each row's runs are spread over the same minutes as the others'.
+for _ in 1 2 3; do
+  row "healthy 1M, versioned" "$HEALTHY" --strategy versioned
+  row "healthy 1M, --compare" "$HEALTHY" --compare
+  row "lagging 1M, versioned" "$HEALTHY" --strategy versioned --lens "$LAG"
+  row "lagging 1M, --compare" "$HEALTHY" --compare --lens "$LAG"
+  row "hot key 1M, versioned" "$HOT" --strategy versioned
+  row "distinct 1M, versioned" "$DISTINCT" --strategy versioned
+  row "p32/200k 1M, versioned" "$WIDE" --strategy versioned
+done
 AFTER="- -"
 if [ -n "$synth_big" ]; then
-  REPS=1 row "p32/200k 10M, versioned" "$BIGF" --strategy versioned
+  row "p32/200k 10M, versioned" "$BIGF" --strategy versioned
   # The 1M again, right after the 10M: the ratio is held to the mean of the
   # 1M runs on either side of it, as the machine's speed drifts.
   read -r after_s _ _ _ after_cpu < <(REPS=3 measure "$KORD" analyze "$WIDE" --format json --strategy versioned)
@@ -138,15 +144,23 @@ for _ in 1 2 3; do
 done
 
 python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" "$FLOOR1" "$AFTER" <<'PY'
-import sys
-rows = {}
-order = []
+import statistics, sys
+runs = {}
 for line in open(sys.argv[1]):
-    name, s, mb, n, jq, floor, load, size, spread, cpu = line.strip().split("|")
-    rows[name] = dict(s=float(s), mb=float(mb), n=int(n), jq=float(jq), floor=float(floor),
-                      load=None if load == "-" else float(load), size=int(size), spread=spread,
-                      cpu=float(cpu))
-    order.append(name)
+    name, s, mb, n, jq, floor, load, size, cpu = line.strip().split("|")
+    runs.setdefault(name, []).append(dict(s=float(s), mb=float(mb), n=int(n), jq=float(jq),
+                                          floor=float(floor), load=None if load == "-" else float(load),
+                                          size=int(size), cpu=float(cpu)))
+# A row: the median wall, load and CPU time of its runs, the largest RSS.
+rows = {}
+order = list(runs)
+for name, rs in runs.items():
+    med = lambda k: statistics.median(r[k] for r in rs)
+    walls = [r["s"] for r in rs]
+    loads = [r["load"] for r in rs if r["load"] is not None]
+    rows[name] = dict(rs[0], s=med("s"), mb=max(r["mb"] for r in rs), cpu=med("cpu"),
+                      load=statistics.median(loads) if loads else None,
+                      spread=f"{min(walls):.2f}-{max(walls):.2f}")
 print(f"\n{'run (kord analyze FILE --format json)':<32} {'wall s':>7} {'RSS MB':>7} {'events/s':>10} "
       f"{'vs jq':>7} {'/floor':>7} {'load/floor':>10} {'runs s':>11}")
 for name in order:
@@ -156,7 +170,7 @@ for name in order:
           f"{r['jq'] / r['s']:>6.1f}x {r['s'] / r['floor']:>6.1f}x {lf:>10} {r['spread']:>11}")
 print("  vs jq: jq's time on the same file over kord's; /floor: kord's wall time over the parse floor's;")
 print("  load/floor: kord's load (KORD_TIMING) over the parse floor's (one pass of serde_json over lines and payloads);")
-print("  wall s: the median of three runs (the 10M row: one); runs s: the fastest and slowest of them.")
+print("  wall s: the median of three runs, one per round (the 10M row: one); runs s: the fastest and slowest of them.")
 print("  '-' where kord streamed the file (reading and analyzing overlap: no load time of its own).")
 h = rows["healthy 1M, versioned"]
 floor1 = float(sys.argv[6])
@@ -214,7 +228,8 @@ if [ ! -s "$AVRO" ]; then
 fi
 read -r avro_s avro_mb _ < <(REPS=3 measure $KORD analyze "$AVRO" --strategy versioned --format json)
 printf '\n%-44s %10s %12s\n' "kord analyze (Avro) --strategy versioned" "$avro_s" "$avro_mb"
-one_s=$(grep "^healthy 1M, versioned|" "$ROWS" | cut -d"|" -f2)
+# The healthy row's median (of its three rounds).
+one_s=$(grep "^healthy 1M, versioned|" "$ROWS" | cut -d"|" -f2 | sort -n | sed -n 2p)
 python3 - "$avro_s" "$one_s" "$EVENTS" <<'PY'
 import sys
 avro, one, n = map(float, sys.argv[1:])
