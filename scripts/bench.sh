@@ -5,8 +5,9 @@
 # peak RSS, events/s, how many times faster than the jq one-liner on the
 # same file (`jq -c '.payload|fromjson|.version'`), and kord's time over the
 # parse floor measured in the same run (examples/parse_floor.rs: serde_json
-# parses each line and its payload, nothing else, on as many threads as
-# kord's loader). Rows:
+# parses each line and its payload, nothing else, in a process per core,
+# as many as kord's loader has threads). The 1M rows run in three rounds,
+# each row once per round (ratios between rows are targets). Rows:
 #   healthy 1M      alert-flap, 16 partitions, 50k entities, consumers keep up
 #   lagging 1M      the same file, every event costing 325 ms: 8 consumers
 #                   with 2 partitions each get an event every 260 ms on
