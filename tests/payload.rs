@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::kafka::{broker, drive_live, kord, ok, stderr, topic};
+use common::kafka::{broker, drive_live, kord, kord_env, ok, stderr, topic};
 use common::root;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -83,14 +83,9 @@ fn analyze(file: &Path, extra: &[&str]) -> Value {
 
 /// [`analyze`] with `env` set.
 fn analyze_with(file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Value {
-    let o = Command::new(common::kord_bin())
-        .args(["analyze", file.to_str().unwrap(), "--format", "json"])
-        .args(extra)
-        .envs(env.iter().copied())
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run kord");
-    report(&ok(&o))
+    let mut args = vec!["analyze", file.to_str().unwrap(), "--format", "json"];
+    args.extend_from_slice(extra);
+    report(&ok(&kord_env(&args, env)))
 }
 
 fn unparsed(r: &Value) -> u64 {

@@ -23,8 +23,14 @@ pub fn topic(name: &str) -> String {
 
 /// Runs kord in the temp directory.
 pub fn kord(args: &[&str]) -> Output {
+    kord_env(args, &[])
+}
+
+/// [`kord`] with `env` set.
+pub fn kord_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(super::kord_bin())
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(std::env::temp_dir())
         .output()
         .expect("run kord")
