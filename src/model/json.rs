@@ -252,6 +252,22 @@ fn escape_len(rest: &[u8]) -> Option<usize> {
     }
 }
 
+/// The byte a one-letter escape (the letter after `\\`) stands for.
+#[inline]
+fn simple_escape(e: u8) -> Option<u8> {
+    Some(match e {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
 fn hex4(h: &[u8]) -> Option<u32> {
     h.get(..4)?
         .iter()
@@ -374,65 +390,61 @@ impl<'a> Scan<'a> {
             b'\\' => {}
             _ => return None,
         }
-        // The escaped text is built as bytes (see `copy_to_stop`). Escapes
-        // are ASCII and `\u` ones are encoded here, so it stays UTF-8: one
-        // check at the end, and no `unsafe`.
+        // The escaped text is built as bytes. Escapes are ASCII and `\u`
+        // ones are encoded here, so it stays UTF-8: one check at the end,
+        // and no `unsafe`. Unescaped text is never longer than escaped, so
+        // the rest of the input, and eight bytes more for whole-word copies,
+        // bounds it: bytes go in by index, with no capacity check per piece.
         let mut v = std::mem::take(out).into_bytes();
         v.clear();
-        // The rest of the text bounds the unescaped string's length.
-        v.reserve(b.len() - start);
-        v.extend_from_slice(&b[start..i]);
+        v.resize(b.len() - start + 8, 0);
+        let mut o = i - start;
+        v[..o].copy_from_slice(&b[start..i]);
         loop {
             // At a backslash.
             match *b.get(i + 1)? {
-                b'"' => v.push(b'"'),
-                b'\\' => v.push(b'\\'),
-                b'/' => v.push(b'/'),
-                b'b' => v.push(0x08),
-                b'f' => v.push(0x0c),
-                b'n' => v.push(b'\n'),
-                b'r' => v.push(b'\r'),
-                b't' => v.push(b'\t'),
                 b'u' => {
                     let (c, len) = unicode_escape(b.get(i + 2..)?)?;
-                    v.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                    i += len - 1;
+                    o += c.encode_utf8(&mut v[o..o + 4]).len();
+                    i += len + 1;
                 }
-                _ => return None,
+                e => {
+                    v[o] = simple_escape(e)?;
+                    o += 1;
+                    i += 2;
+                }
             }
-            i += 2;
-            let j = copy_to_stop(b, i, &mut v);
-            match b.get(j)? {
+            // Copies up to the next stop byte, eight bytes at a time: the
+            // bytes past the stop are overwritten or cut off later.
+            while i + 8 <= b.len() {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&b[i..i + 8]);
+                v[o..o + 8].copy_from_slice(&w);
+                let n = stop_in8(b, i);
+                o += n;
+                i += n;
+                if n < 8 {
+                    break;
+                }
+            }
+            if i + 8 > b.len() {
+                let j = to_stop(b, i);
+                v[o..o + j - i].copy_from_slice(&b[i..j]);
+                o += j - i;
+                i = j;
+            }
+            match b.get(i)? {
                 b'"' => {
-                    self.i = j + 1;
+                    self.i = i + 1;
+                    v.truncate(o);
                     *out = String::from_utf8(v).ok()?;
                     return Some(Err(()));
                 }
-                b'\\' => i = j,
+                b'\\' => {}
                 _ => return None,
             }
         }
     }
-}
-
-/// Appends `b[i..]` up to its first stop byte to `out`; returns the stop's
-/// offset. Escaped text stops every few bytes, where a copy call per span
-/// costs more than the span: eight bytes are appended at a time, whole, and
-/// those from the stop on are cut off again.
-#[inline]
-fn copy_to_stop(b: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
-    while i + 8 <= b.len() {
-        out.extend_from_slice(&b[i..i + 8]);
-        let n = stop_in8(b, i);
-        if n < 8 {
-            out.truncate(out.len() - 8 + n);
-            return i + n;
-        }
-        i += 8;
-    }
-    let j = to_stop(b, i);
-    out.extend_from_slice(&b[i..j]);
-    j
 }
 
 /// Calls `f(key, raw value)` for each field of the JSON object `text` (which
@@ -516,7 +528,17 @@ fn string(raw: &str) -> Option<Cow<'_, str>> {
 /// has already read (so it is valid but for its `\u` escapes), unescaped;
 /// borrowed when it has no escapes. `None` when it is not such a token or
 /// has a lone surrogate. The same pass as [`Object::text`]'s.
+#[inline]
 pub fn unquote(token: &str) -> Option<Cow<'_, str>> {
+    // Most tokens have no escape: their first stop byte is the closing quote.
+    let b = token.as_bytes();
+    if b.len() >= 2 && b[0] == b'"' && to_stop(b, 1) == b.len() - 1 {
+        return Some(Cow::Borrowed(&token[1..b.len() - 1]));
+    }
+    unquote_escaped(token)
+}
+
+fn unquote_escaped(token: &str) -> Option<Cow<'_, str>> {
     let mut sc = Scan::new(token);
     let mut out = String::new();
     let text = sc.string_text(&mut out)?;

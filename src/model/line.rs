@@ -141,11 +141,24 @@ fn int(raw: Option<&str>, field: &str, required: bool) -> Result<Option<i64>, Li
     match raw {
         None if required => Err(line_err(field, "missing (an integer is required)")),
         None => Ok(None),
-        Some(r) => r
-            .parse::<i64>()
+        Some(r) => digits(r)
+            .or_else(|| r.parse::<i64>().ok())
             .map(Some)
-            .map_err(|_| line_err(field, format!("expected an integer, got {}", short(r)))),
+            .ok_or_else(|| line_err(field, format!("expected an integer, got {}", short(r)))),
     }
+}
+
+/// A run of at most 18 ASCII digits (which cannot overflow an `i64`) as a
+/// number; `None` for anything else, which `str::parse` then reads.
+#[inline]
+fn digits(r: &str) -> Option<i64> {
+    let b = r.as_bytes();
+    if b.is_empty() || b.len() > 18 {
+        return None;
+    }
+    b.iter().try_fold(0i64, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })
 }
 
 fn string<'a>(raw: Option<&'a str>, field: &str) -> Result<Option<Cow<'a, str>>, LineError> {
@@ -366,4 +379,28 @@ fn parse_record_str<'a>(
         key: bytes_field(raw.key, raw.key_b64, "key", None)?,
         payload,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The digit fast path reads what `str::parse` reads, or leaves it.
+        #[test]
+        fn digits_read_as_parse_reads(r in prop_oneof![
+            "[0-9]{0,20}",
+            "-?[0-9+e.]{0,6}",
+            any::<i64>().prop_map(|n| n.to_string()),
+        ]) {
+            if let Some(n) = digits(&r) {
+                prop_assert_eq!(Some(n), r.parse::<i64>().ok());
+            }
+            prop_assert_eq!(
+                int(Some(&r), "f", true).ok().flatten(),
+                r.parse::<i64>().ok()
+            );
+        }
+    }
 }
