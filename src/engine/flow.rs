@@ -258,7 +258,9 @@ impl StreamPart {
             self.det.observe(store, i);
             self.load.observe(store, i);
             if let Some(b) = &mut self.infer {
-                b.push(i, store.key_name(i).map(str::as_bytes), p);
+                let k = store.key[i];
+                let key = || store.key_name(i).map(str::as_bytes);
+                b.push_id(i, (k != NONE).then_some(k), key, p);
             }
             self.facts.observe(store, i);
             self.reorder.arrive(store, i);

@@ -240,6 +240,9 @@ pub struct InferenceBuilder {
     masks: Vec<(usize, u8)>,
     /// Counts only: no mismatch is listed (the streaming analysis).
     counting: bool,
+    /// By key id ([`InferenceBuilder::push_id`]): the partition a key was
+    /// last recorded in and its mask there (`u32::MAX`: not yet seen).
+    by_id: Vec<(u32, u8)>,
 }
 
 impl InferenceBuilder {
@@ -265,6 +268,37 @@ impl InferenceBuilder {
     pub fn push(&mut self, index: usize, key: Option<&[u8]>, partition: u32) {
         let Some(key) = key else { return };
         let mask = explain_mask(key, self.partitions, partition);
+        self.count(index, mask);
+    }
+
+    /// As [`InferenceBuilder::push`] for a key interned as `id`, whose bytes
+    /// `key` gives when asked: a key seen before in the same partition costs
+    /// no hashing (most keys stay in their partition).
+    pub fn push_id<'k>(
+        &mut self,
+        index: usize,
+        id: Option<u32>,
+        key: impl FnOnce() -> Option<&'k [u8]>,
+        partition: u32,
+    ) {
+        let Some(id) = id else { return };
+        let i = id as usize;
+        if self.by_id.len() <= i {
+            self.by_id.resize(i + 1, (u32::MAX, 0));
+        }
+        let mask = match self.by_id[i] {
+            (p, mask) if p == partition => mask,
+            _ => {
+                let Some(k) = key() else { return };
+                let mask = explain_mask(k, self.partitions, partition);
+                self.by_id[i] = (partition, mask);
+                mask
+            }
+        };
+        self.count(index, mask);
+    }
+
+    fn count(&mut self, index: usize, mask: u8) {
         self.keyed += 1;
         for (i, count) in self.explained.iter_mut().enumerate() {
             if mask & (1 << i) != 0 {
@@ -583,6 +617,26 @@ mod tests {
         assert_eq!(zero.best, None);
         assert_eq!(zero.explained, [0, 0, 0]);
         assert!(!explains(Partitioner::Murmur2, b"a", 0, 0));
+    }
+
+    proptest::proptest! {
+        /// Keys pushed by id (each id's bytes fixed, partitions changing)
+        /// give the inference their bytes give.
+        #[test]
+        fn pushing_by_id_matches_pushing_bytes(
+            recs in proptest::collection::vec((proptest::option::of(0u32..12), 0u32..6), 0..200),
+            n in 1u32..6,
+        ) {
+            let ks = keys(12);
+            let mut by_bytes = InferenceBuilder::new(n);
+            let mut by_id = InferenceBuilder::new(n);
+            for (i, &(id, p)) in recs.iter().enumerate() {
+                let key = id.map(|k| ks[k as usize].as_slice());
+                by_bytes.push(i, key, p);
+                by_id.push_id(i, id, || key, p);
+            }
+            proptest::prop_assert_eq!(by_id.finish(), by_bytes.finish());
+        }
     }
 
     #[test]

@@ -206,11 +206,15 @@ impl Resolved<'_> {
 
     /// The value as a time in epoch ms (an integer, or an RFC 3339 string).
     pub fn as_time_ms(&self) -> Option<i64> {
+        // A time in the common shape is never an integer: it is tried first.
+        let text = self.text();
+        if let Some(ms) = text.as_deref().and_then(|t| fast_rfc3339_ms(t.trim())) {
+            return Some(ms);
+        }
         if let Some(ms) = self.as_i64() {
             return Some(ms);
         }
-        let text = self.text()?;
-        rfc3339_ms(text.trim())
+        rfc3339_ms(text?.trim())
     }
 }
 
