@@ -344,19 +344,30 @@ impl<'a> Object<'a> {
     /// The value after a key; a string is unescaped as it is read (into
     /// `scratch`, cleared first, when it has escapes: no allocation once
     /// `scratch` is large enough).
-    pub fn text(&mut self, scratch: Option<&'a mut String>) -> Option<Field<'a>> {
+    ///
+    /// With `quotes`, the offsets in the text of the quotes that `\"`
+    /// escapes gave are listed there when those were its only escapes (for
+    /// [`fields_plain`]); it is left empty otherwise.
+    pub fn text(
+        &mut self,
+        scratch: Option<&'a mut String>,
+        quotes: Option<&mut Vec<u32>>,
+    ) -> Option<Field<'a>> {
         if self.sc.peek()? != b'"' {
+            if let Some(q) = quotes {
+                q.clear();
+            }
             return self.raw().map(Field::Raw);
         }
         let start = self.sc.i;
         let text = match scratch {
-            Some(buf) => match self.sc.string_text(buf)? {
+            Some(buf) => match self.sc.string_text(buf, quotes)? {
                 Ok(t) => Cow::Borrowed(t),
                 Err(()) => Cow::Borrowed(buf.as_str()),
             },
             None => {
                 let mut own = String::new();
-                match self.sc.string_text(&mut own)? {
+                match self.sc.string_text(&mut own, quotes)? {
                     Ok(t) => Cow::Borrowed(t),
                     Err(()) => Cow::Owned(own),
                 }
@@ -377,7 +388,14 @@ impl<'a> Scan<'a> {
     /// A string at the cursor, checked: `Ok(text)` when it has no escapes
     /// (borrowed from the input), else `Err(())` with its text unescaped
     /// into `out` (cleared first). `None` also for a lone surrogate.
-    fn string_text(&mut self, out: &mut String) -> Option<Result<&'a str, ()>> {
+    fn string_text(
+        &mut self,
+        out: &mut String,
+        mut quotes: Option<&mut Vec<u32>>,
+    ) -> Option<Result<&'a str, ()>> {
+        if let Some(q) = quotes.as_deref_mut() {
+            q.clear();
+        }
         self.eat(b'"')?;
         let (s, b) = (self.s, self.bytes());
         let start = self.i;
@@ -403,12 +421,27 @@ impl<'a> Scan<'a> {
         loop {
             // At a backslash.
             match *b.get(i + 1)? {
+                b'"' => {
+                    if let Some(q) = quotes.as_deref_mut() {
+                        q.push(o as u32);
+                    }
+                    v[o] = b'"';
+                    o += 1;
+                    i += 2;
+                }
                 b'u' => {
+                    // `\u0022` is a quote too: the list would miss it.
+                    if let Some(q) = quotes.take() {
+                        q.clear();
+                    }
                     let (c, len) = unicode_escape(b.get(i + 2..)?)?;
                     o += c.encode_utf8(&mut v[o..o + 4]).len();
                     i += len + 1;
                 }
                 e => {
+                    if let Some(q) = quotes.take() {
+                        q.clear();
+                    }
                     v[o] = simple_escape(e)?;
                     o += 1;
                     i += 2;
@@ -471,6 +504,63 @@ pub fn fields(text: &str) -> Option<Vec<(Cow<'_, str>, &str)>> {
     Some(out)
 }
 
+/// [`fields`] of `text`, an object unescaped from a JSON string whose only
+/// escapes were `\"`, where `quotes` lists the offsets of all its quotes
+/// ([`Object::text`] lists them). Such text has no backslash and no control
+/// character, so each of its strings runs from a quote to the next: keys
+/// and string values are taken without a scan. `None` where [`fields`] must
+/// read it (and for a list that does not fit the text).
+pub fn fields_plain<'a>(text: &'a str, quotes: &[u32]) -> Option<Vec<(Cow<'a, str>, &'a str)>> {
+    let b = text.as_bytes();
+    let mut sc = Scan::new(text);
+    // `quotes[k]` is the first quote at or after the cursor.
+    let mut k = 0usize;
+    // The string at the cursor: its end (past the closing quote).
+    let string = |k: usize, at: usize| -> Option<usize> {
+        let (open, close) = (*quotes.get(k)? as usize, *quotes.get(k + 1)? as usize);
+        (open == at && b.get(close) == Some(&b'"') && b.get(open) == Some(&b'"'))
+            .then_some(close + 1)
+    };
+    let mut out = Vec::with_capacity(8);
+    sc.ws();
+    sc.eat(b'{')?;
+    sc.ws();
+    if sc.eat(b'}').is_none() {
+        loop {
+            sc.ws();
+            let end = string(k, sc.i)?;
+            let key = &text[sc.i + 1..end - 1];
+            sc.i = end;
+            k += 2;
+            sc.ws();
+            sc.eat(b':')?;
+            sc.ws();
+            let start = sc.i;
+            if sc.peek()? == b'"' {
+                sc.i = string(k, sc.i)?;
+                k += 2;
+            } else if matches!(sc.peek()?, b'{' | b'[') {
+                sc.value(MAX_DEPTH)?;
+                k = quotes.partition_point(|&p| (p as usize) < sc.i);
+            } else {
+                // A number or a literal: no quote in it.
+                sc.value(MAX_DEPTH)?;
+            }
+            out.push((Cow::Borrowed(key), &text[start..sc.i]));
+            sc.ws();
+            match sc.peek()? {
+                b',' => sc.i += 1,
+                b'}' => {
+                    sc.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    sc.at_end().then_some(out)
+}
+
 /// Calls `f(raw item)` for each item of the JSON array `text` (which holds
 /// nothing else but whitespace). `None` when `text` is not such an array or
 /// when `f` says `None`.
@@ -530,18 +620,37 @@ fn string(raw: &str) -> Option<Cow<'_, str>> {
 /// has a lone surrogate. The same pass as [`Object::text`]'s.
 #[inline]
 pub fn unquote(token: &str) -> Option<Cow<'_, str>> {
-    // Most tokens have no escape: their first stop byte is the closing quote.
+    // Most tokens have no escape: no stop byte between their quotes.
     let b = token.as_bytes();
-    if b.len() >= 2 && b[0] == b'"' && to_stop(b, 1) == b.len() - 1 {
+    if b.len() >= 2 && b[0] == b'"' && b[b.len() - 1] == b'"' && !has_stop(&b[1..b.len() - 1]) {
         return Some(Cow::Borrowed(&token[1..b.len() - 1]));
     }
     unquote_escaped(token)
 }
 
+/// Whether `b` holds a stop byte, eight bytes at a time: the last word
+/// overlaps the one before it, and a short text is padded with spaces.
+#[inline]
+fn has_stop(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        let mut w = [b' '; 8];
+        w[..b.len()].copy_from_slice(b);
+        return stop_in8(&w, 0) < 8;
+    }
+    let mut i = 0;
+    while i + 8 < b.len() {
+        if stop_in8(b, i) < 8 {
+            return true;
+        }
+        i += 8;
+    }
+    stop_in8(b, b.len() - 8) < 8
+}
+
 fn unquote_escaped(token: &str) -> Option<Cow<'_, str>> {
     let mut sc = Scan::new(token);
     let mut out = String::new();
-    let text = sc.string_text(&mut out)?;
+    let text = sc.string_text(&mut out, None)?;
     if sc.i != token.len() {
         return None;
     }
@@ -610,7 +719,7 @@ mod tests {
         let mut o = Object::new(text)?;
         let mut out = Vec::new();
         while let Some(k) = o.key()? {
-            out.push(match o.text(buf.take())? {
+            out.push(match o.text(buf.take(), None)? {
                 Field::Str { raw, text } => {
                     (k.to_string(), raw.to_string(), Some(text.into_owned()))
                 }
@@ -658,6 +767,30 @@ mod tests {
         }
     }
 
+    /// The JSON string token `raw` unescaped with its quotes listed: when
+    /// listed, they are all of its quotes and [`fields_plain`] reads it as
+    /// [`fields`] does.
+    fn check_plain(raw: &str) {
+        let mut sc = Scan::new(raw);
+        let (mut out, mut q) = (String::from("junk"), vec![7]);
+        let Some(r) = sc.string_text(&mut out, Some(&mut q)) else {
+            return;
+        };
+        let text = match r {
+            Ok(t) => t.to_string(),
+            Err(()) => out,
+        };
+        if q.is_empty() {
+            return;
+        }
+        let all: Vec<u32> = (0..text.len() as u32)
+            .filter(|&i| text.as_bytes()[i as usize] == b'"')
+            .collect();
+        assert_eq!(q, all, "{raw:?}");
+        assert!(!text.contains('\\'), "{raw:?}");
+        assert_eq!(fields_plain(&text, &q), fields(&text), "{raw:?}");
+    }
+
     fn check_items(text: &str) {
         if let Some(fast) = items(text) {
             let slow: Vec<&RawValue> = serde_json::from_str(text).expect(text);
@@ -681,6 +814,24 @@ mod tests {
         check_object(&payload);
         check_items(&got[5].1);
         check_string(r#""a\u00e9\ud83d\ude00\n\/""#);
+        // A payload with only `\"` escapes: its quotes are listed, and its
+        // fields read without a scan of its strings.
+        check_plain(r#""{\"id\":\"a1\", \"v\" : [1,{\"x\":\"y\"}],\"s\":\"\"}""#);
+        let (mut out, mut q) = (String::new(), Vec::new());
+        Scan::new(r#""{\"id\":\"a1\",\"n\":{\"x\":\"y\"},\"v\":2}""#)
+            .string_text(&mut out, Some(&mut q))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(q, [1, 4, 6, 9, 11, 13, 16, 18, 20, 22, 25, 27]);
+        let f = fields_plain(&out, &q).unwrap();
+        assert_eq!(f, fields(&out).unwrap());
+        assert_eq!(f[1].1, r#"{"x":"y"}"#);
+        // `\u0022` is a quote the list would miss: no list.
+        Scan::new(r#""{\"a\":\u0022b\"}""#)
+            .string_text(&mut out, Some(&mut q))
+            .unwrap()
+            .unwrap_err();
+        assert!(q.is_empty());
         assert_eq!(string(r#""a\u00e9\ud83d\ude00""#).unwrap(), "aé😀");
     }
 
@@ -752,6 +903,25 @@ mod tests {
             check_object(&text);
             check_items(&text);
             check_string(&text);
+            check_plain(&serde_json::to_string(&text).unwrap());
+        }
+
+        /// The word-at-a-time test finds what the scan finds.
+        #[test]
+        fn has_stop_is_a_scan_for_a_stop(b in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(0x1fu8), 0x20u8..=0xff], 0..40)) {
+            prop_assert_eq!(has_stop(&b), to_stop(&b, 0) < b.len());
+        }
+
+        /// A list of quotes that does not fit the text never panics.
+        #[test]
+        fn plain_fields_take_any_quote_list(
+            text in jsonish(),
+            q in proptest::collection::vec(0u32..40, 0..12),
+        ) {
+            let mut q = q;
+            q.sort_unstable();
+            let _ = fields_plain(&text, &q);
         }
 
         #[test]
@@ -766,6 +936,7 @@ mod tests {
             check_object(&text);
             if let Some(f) = fields(&text) {
                 for (_, v) in f {
+                    check_plain(v);
                     check_string(v);
                     check_items(v);
                     if let Some(inner) = string(v) {

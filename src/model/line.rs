@@ -68,10 +68,15 @@ impl<'a> RawRecord<'a> {
     /// The fields of `text`: by [`json::Object`] when it takes the
     /// line (a known field given twice is left to serde_json's error), else
     /// by serde_json.
-    fn read(text: &'a str, scratch: Option<&'a mut String>) -> Result<RawRecord<'a>, LineError> {
-        if let Some(r) = RawRecord::fast(text, scratch) {
+    fn read(
+        text: &'a str,
+        scratch: Option<&'a mut String>,
+        quotes: &mut Vec<u32>,
+    ) -> Result<RawRecord<'a>, LineError> {
+        if let Some(r) = RawRecord::fast(text, scratch, quotes) {
             return Ok(r);
         }
+        quotes.clear();
         let s: SerdeRecord = serde_json::from_str(text).map_err(|e| LineError {
             field: None,
             message: format!("not valid JSON: {e}"),
@@ -94,7 +99,11 @@ impl<'a> RawRecord<'a> {
     /// The fields by [`json::Object`]; the payload string is unescaped as
     /// it is read. `None` where serde_json must read the line (a known
     /// field given twice is its error).
-    fn fast(text: &'a str, mut scratch: Option<&'a mut String>) -> Option<RawRecord<'a>> {
+    fn fast(
+        text: &'a str,
+        mut scratch: Option<&'a mut String>,
+        quotes: &mut Vec<u32>,
+    ) -> Option<RawRecord<'a>> {
         let mut r = RawRecord::default();
         let mut seen = 0u16;
         let mut obj = json::Object::new(text)?;
@@ -119,7 +128,7 @@ impl<'a> RawRecord<'a> {
             }
             seen |= 1 << bit;
             let v = if bit == 6 {
-                match obj.text(scratch.take())? {
+                match obj.text(scratch.take(), Some(&mut *quotes))? {
                     json::Field::Str { raw, text } => {
                         r.payload_text = Some(text);
                         raw
@@ -328,11 +337,25 @@ pub fn parse_record_in<'a>(
     line: &'a [u8],
     scratch: Option<&'a mut String>,
 ) -> Result<Record<'a>, LineError> {
+    parse_record_quoted(line, scratch, &mut Vec::new())
+}
+
+/// [`parse_record_in`], listing in `quotes` the offsets of the payload
+/// text's quotes when the payload was a string whose only escapes were
+/// `\"` (empty otherwise): [`crate::model::json::fields_plain`] then reads
+/// its fields without scanning its strings.
+pub fn parse_record_quoted<'a>(
+    line: &'a [u8],
+    scratch: Option<&'a mut String>,
+    quotes: &mut Vec<u32>,
+) -> Result<Record<'a>, LineError> {
+    quotes.clear();
     match std::str::from_utf8(line) {
-        Ok(text) => parse_record_str(text, scratch),
+        Ok(text) => parse_record_str(text, scratch, quotes),
         Err(_) => {
             let lossy = String::from_utf8_lossy(line).into_owned();
-            let rec = parse_record_str(&lossy, None)?.into_owned();
+            let rec = parse_record_str(&lossy, None, quotes)?.into_owned();
+            quotes.clear();
             let payload = match rec.payload {
                 Payload::Text(t) | Payload::Json(t) => {
                     Payload::Binary(Cow::Owned(t.into_owned().into_bytes()))
@@ -347,6 +370,7 @@ pub fn parse_record_in<'a>(
 fn parse_record_str<'a>(
     text: &'a str,
     scratch: Option<&'a mut String>,
+    quotes: &mut Vec<u32>,
 ) -> Result<Record<'a>, LineError> {
     let t = text.trim_start();
     if !t.starts_with('{') {
@@ -355,7 +379,10 @@ fn parse_record_str<'a>(
             message: format!("not a JSON object: {}", short(t)),
         });
     }
-    let mut raw = RawRecord::read(text, scratch)?;
+    let mut raw = RawRecord::read(text, scratch, quotes)?;
+    if raw.payload_text.is_none() {
+        quotes.clear();
+    }
     let partition = int(raw.partition, "partition", true)?.unwrap_or(0);
     if !(0..=i32::MAX as i64).contains(&partition) {
         return Err(line_err(

@@ -339,6 +339,17 @@ impl<'a> TopLevel<'a> {
         Some(TopLevel { fields })
     }
 
+    /// [`TopLevel::parse`] of payload text whose quotes `quotes` lists (see
+    /// [`super::json::fields_plain`]; an empty list says nothing).
+    pub fn parse_quoted(text: &'a str, quotes: &[u32]) -> Option<TopLevel<'a>> {
+        if !quotes.is_empty() {
+            if let Some(fields) = super::json::fields_plain(text, quotes) {
+                return Some(TopLevel { fields });
+            }
+        }
+        TopLevel::parse(text)
+    }
+
     /// The raw value of a top-level field.
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| *v)

@@ -752,6 +752,23 @@ impl Ingest {
         raw: Option<&[u8]>,
         undecoded: Option<&str>,
     ) {
+        self.push_read(rec, line, raw, undecoded, &[])
+    }
+
+    /// As [`Ingest::push`], for a record whose payload text has the quotes
+    /// `quotes` lists ([`crate::model::line::parse_record_quoted`]).
+    pub fn push_quoted(&mut self, rec: &Record<'_>, line: u64, raw: Option<&[u8]>, quotes: &[u32]) {
+        self.push_read(rec, line, raw, None, quotes)
+    }
+
+    fn push_read(
+        &mut self,
+        rec: &Record<'_>,
+        line: u64,
+        raw: Option<&[u8]>,
+        undecoded: Option<&str>,
+        quotes: &[u32],
+    ) {
         let index = self.store.len() as i64;
         let partition = rec.partition.max(0) as u32;
         let mut flags = 0u8;
@@ -761,7 +778,7 @@ impl Ingest {
             Payload::Binary(_) => flags |= flag::BINARY,
             _ => {}
         }
-        let top = payload_text.and_then(TopLevel::parse);
+        let top = payload_text.and_then(|t| TopLevel::parse_quoted(t, quotes));
         let json_ok = top.is_some() || matches!(rec.payload, Payload::Null);
         let key_name = rec.key_name();
         let read = Sources {

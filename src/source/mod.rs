@@ -11,7 +11,7 @@ pub mod synth;
 
 use crate::decode::{Decoder, SchemaDoc, Stage};
 use crate::model::lens::LensConfig;
-use crate::model::line::parse_record_in;
+use crate::model::line::parse_record_quoted;
 use crate::model::{EventStore, Ingest, Lens};
 use recording::{is_header, Header, InputError, LineError, RecordingReader};
 use std::path::Path;
@@ -65,6 +65,7 @@ pub fn ingest_record(
     rec: &crate::model::Record<'_>,
     line: u64,
     raw: Option<&[u8]>,
+    quotes: &[u32],
 ) {
     match stage {
         Some(stage) => {
@@ -75,7 +76,7 @@ pub fn ingest_record(
         }
         None => {
             if filter.is_none_or(|f| f.matches(rec)) {
-                ingest.push(rec, line, raw);
+                ingest.push_quoted(rec, line, raw, quotes);
             }
         }
     }
@@ -241,6 +242,8 @@ fn read_chunked(
     let mut buf = Vec::with_capacity(4096);
     // Each line's payload is unescaped into this one buffer.
     let mut payload = String::new();
+    // And the offsets of its quotes, when `\"` was its only escape.
+    let mut quotes = Vec::new();
     let filter = compile_filter(reader.name(), opts)?;
     let mut seen = 0u64;
     loop {
@@ -249,12 +252,15 @@ fn read_chunked(
             Ok(true) if buf.starts_with(SCHEMA_LINE_START) => {
                 schema_line(reader, &buf, stage, opts, skips)?;
             }
-            Ok(true) => match parse_record_in(&buf, Some(&mut payload)).and_then(in_kafka_range) {
+            Ok(true) => match parse_record_quoted(&buf, Some(&mut payload), &mut quotes)
+                .and_then(in_kafka_range)
+            {
                 Ok(rec) => {
                     seen += 1;
                     let raw = opts.keep_raw.then_some(&buf[..]);
                     let active = Some(&mut *stage).filter(|s| s.is_active());
-                    ingest_record(ingest, active, filter.as_ref(), &rec, reader.line(), raw);
+                    let line = reader.line();
+                    ingest_record(ingest, active, filter.as_ref(), &rec, line, raw, &quotes);
                     if seen % 65_536 == 0 {
                         progress(ingest, reader.bytes_read);
                     }

@@ -82,6 +82,7 @@ impl LiveAccumulator {
                 r,
                 self.received,
                 Some(&raw),
+                &[],
             );
         });
         let len = self.ingest.store.len();

@@ -338,7 +338,15 @@ pub fn ingest_topic_chunked(
             line += 1;
             done.records += 1;
             done.bytes += record_bytes(r);
-            crate::source::ingest_record(ingest, keep.stage.as_mut(), keep.filter, r, line, None);
+            crate::source::ingest_record(
+                ingest,
+                keep.stage.as_mut(),
+                keep.filter,
+                r,
+                line,
+                None,
+                &[],
+            );
             Ok::<(), KafkaSourceError>(())
         })?;
         on_batch(done);
