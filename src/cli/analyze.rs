@@ -406,6 +406,7 @@ impl<'a> Streaming<'a> {
             }
             None => {
                 let mut store = chunk;
+                store.resolve_names();
                 store.bound_partitions(claim);
                 if store.partition_ids.is_some() {
                     self.fallback = Some(Fallback::Partitions);

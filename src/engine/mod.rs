@@ -558,10 +558,9 @@ mod tests {
     use crate::model::lens::{ConsumersConfig, LensConfig};
 
     fn store(partitions: u32) -> EventStore {
-        EventStore {
-            partitions,
-            ..EventStore::default()
-        }
+        let mut s = EventStore::default();
+        s.partitions = partitions;
+        s
     }
 
     #[test]

@@ -182,6 +182,82 @@ pub struct EventStore {
     pub raw: Option<RawLines>,
     /// Why the events flagged `UNDECODED` could not be decoded.
     pub undecoded: Undecoded,
+    /// Entity and key names read but not interned yet (a reader's chunk,
+    /// see [`Ingest::defer_names`]): `entity` and `key` hold [`DEFERRED`]
+    /// (or [`SAME_KEY`]) for them until [`EventStore::append`] or
+    /// [`EventStore::resolve_names`] interns them.
+    deferred: Option<Deferred>,
+    /// Per entity id: the id of the key of the same name (NONE until one
+    /// is appended); a cache for [`Deferred::resolve`].
+    key_of_entity: Vec<u32>,
+}
+
+/// An entity or key id standing for a name in [`EventStore`]'s deferred list.
+pub const DEFERRED: u32 = u32::MAX - 1;
+/// A key id standing for "the key is the entity's name" (deferred names).
+pub const SAME_KEY: u32 = u32::MAX - 2;
+
+/// The id of key `k`, the name of entity `e`: most keys are their entity's
+/// id, so such a key is looked up by the entity (`cache`, per entity id).
+fn key_by_entity(keys: &mut Interner, cache: &mut Vec<u32>, e: u32, k: &str) -> u32 {
+    let at = e as usize;
+    if cache.len() <= at {
+        cache.resize(at + 1, NONE);
+    }
+    if cache[at] == NONE {
+        cache[at] = keys.intern(k);
+    }
+    cache[at]
+}
+
+/// Names read by a reader thread, in event order, left for the store its
+/// chunk is appended to: that store knows most of them already, so a name
+/// costs one look-up there instead of an insertion into the chunk's own
+/// table and a second look-up when the chunk is re-mapped.
+#[derive(Debug, Default, Clone)]
+struct Deferred {
+    text: String,
+    /// `text[ends[j - 1]..ends[j]]` is name `j`.
+    ends: Vec<usize>,
+}
+
+impl Deferred {
+    /// Adds a name; returns [`DEFERRED`].
+    fn push(&mut self, name: &str) -> u32 {
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        DEFERRED
+    }
+
+    /// Interns the names into `entities` and `keys`, in event order, and
+    /// writes their ids into `entity` and `key`: the same ids, in the same
+    /// order, as interning them when they were read.
+    fn resolve(
+        self,
+        entity: &mut [u32],
+        key: &mut [u32],
+        entities: &mut Interner,
+        keys: &mut Interner,
+        key_of_entity: &mut Vec<u32>,
+    ) {
+        let mut names = self.ends.iter().scan(0usize, |start, &end| {
+            let name = self.text.get(*start..end).unwrap_or("");
+            *start = end;
+            Some(name)
+        });
+        let mut last_entity = "";
+        for (e, k) in entity.iter_mut().zip(key.iter_mut()) {
+            if *e == DEFERRED {
+                last_entity = names.next().unwrap_or("");
+                *e = entities.intern(last_entity);
+            }
+            match *k {
+                SAME_KEY => *k = key_by_entity(keys, key_of_entity, *e, last_entity),
+                DEFERRED => *k = keys.intern(names.next().unwrap_or("")),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Partition numbers up to this many are indexed directly (structures of this
@@ -378,6 +454,58 @@ impl EventStore {
     pub fn entity_count(&self) -> usize {
         self.entities.len()
     }
+    /// A copy of the events without their raw recordself.
+    pub fn clone_without_raw(&self) -> EventStore {
+        EventStore {
+            partition: self.partition.clone(),
+            offset: self.offset.clone(),
+            ts: self.ts.clone(),
+            arrival: self.arrival.clone(),
+            time: self.time.clone(),
+            entity: self.entity.clone(),
+            key: self.key.clone(),
+            version: self.version.clone(),
+            etype: self.etype.clone(),
+            cost: self.cost.clone(),
+            flags: self.flags.clone(),
+            line: self.line.clone(),
+            writes: self.writes.clone(),
+            field_writes: self.field_writes.clone(),
+            entities: self.entities.clone(),
+            keys: self.keys.clone(),
+            types: self.types.clone(),
+            fields: self.fields.clone(),
+            values: self.values.clone(),
+            lww_sets: self.lww_sets.clone(),
+            partitions: self.partitions,
+            partition_ids: self.partition_ids.clone(),
+            raw: None,
+            undecoded: self.undecoded.clone(),
+            deferred: self.deferred.clone(),
+            key_of_entity: self.key_of_entity.clone(),
+        }
+    }
+
+    /// Interns the names a reader left ([`Ingest::defer_names`]), as
+    /// reading would have: a no-op for a store that has none.
+    pub fn resolve_names(&mut self) {
+        if let Some(d) = self.deferred.take() {
+            d.resolve(
+                &mut self.entity,
+                &mut self.key,
+                &mut self.entities,
+                &mut self.keys,
+                &mut self.key_of_entity,
+            );
+        }
+    }
+
+    /// Says that entity or key ids were renumbered (the live window's
+    /// compaction): the cache of keys by entity is dropped.
+    pub fn ids_renumbered(&mut self) {
+        self.key_of_entity.clear();
+    }
+
     /// Appends another store's events (read from a later part of the same
     /// stream), re-mapping its interned ids and continuing arrival times.
     /// Each of `other`'s columns is freed as soon as it is copied, so the
@@ -395,6 +523,17 @@ impl EventStore {
                     .map(|&id| if id == NONE { NONE } else { m[id as usize] }),
             );
         }
+        // Deferred names are interned here, straight into this store's
+        // tables: their ids need no re-mapping.
+        let resolved = other.deferred.take().map(|d| {
+            d.resolve(
+                &mut other.entity,
+                &mut other.key,
+                &mut self.entities,
+                &mut self.keys,
+                &mut self.key_of_entity,
+            )
+        });
         fn copy<T: Copy>(into: &mut Col<T>, from: Col<T>) {
             into.reserve_exact(from.len());
             into.extend_from_slice(&from);
@@ -441,8 +580,13 @@ impl EventStore {
             });
         }
         drop(std::mem::take(&mut other.ts));
-        ids(&mut self.entity, std::mem::take(&mut other.entity), &ents);
-        ids(&mut self.key, std::mem::take(&mut other.key), &keys);
+        if resolved.is_some() {
+            copy(&mut self.entity, std::mem::take(&mut other.entity));
+            copy(&mut self.key, std::mem::take(&mut other.key));
+        } else {
+            ids(&mut self.entity, std::mem::take(&mut other.entity), &ents);
+            ids(&mut self.key, std::mem::take(&mut other.key), &keys);
+        }
         ids(&mut self.etype, std::mem::take(&mut other.etype), &types);
         copy(&mut self.partition, std::mem::take(&mut other.partition));
         copy(&mut self.offset, std::mem::take(&mut other.offset));
@@ -682,8 +826,6 @@ pub struct Ingest {
     pub store: EventStore,
     pub lens: Lens,
     fields_seen: FieldsSeen,
-    /// The key id of each entity whose key is its id (NONE until seen).
-    key_of_entity: Vec<u32>,
     last_arrival: i64,
     cost_by_type: HashMap<u32, u32>,
 }
@@ -723,7 +865,6 @@ impl Ingest {
                 own: lens.own_fields(),
                 at: Vec::new(),
             },
-            key_of_entity: Vec::new(),
             store,
             lens,
             last_arrival: i64::MIN,
@@ -734,8 +875,19 @@ impl Ingest {
     /// Says that the store's entity, key or field ids were renumbered (the
     /// live window's compaction): the look-up caches by id are dropped.
     pub fn ids_renumbered(&mut self) {
-        self.key_of_entity.clear();
+        self.store.ids_renumbered();
         self.fields_seen.at.clear();
+    }
+
+    /// Leaves entity and key names to the store this one is appended to
+    /// ([`EventStore::append`], which interns them into its own tables) or
+    /// to [`EventStore::resolve_names`]: for a reader thread whose chunk
+    /// goes to a window that knows most names already. Only before the
+    /// first event (the ids of a store are all interned or all deferred).
+    pub fn defer_names(&mut self) {
+        if self.store.is_empty() {
+            self.store.deferred = Some(Deferred::default());
+        }
     }
 
     /// Reads one record through the lens and appends it as an event.
@@ -814,27 +966,30 @@ impl Ingest {
         s.ts.push(ts);
         s.arrival.push(arrival);
         s.time.push(time);
-        let entity_id = if unparsed {
-            NONE
-        } else {
-            entity.as_deref().map_or(NONE, |e| s.entities.intern(e))
+        let entity = entity.filter(|_| !unparsed);
+        let (entity_id, key_id) = match &mut s.deferred {
+            Some(d) => {
+                let e = entity.as_deref().map_or(NONE, |e| d.push(e));
+                let k = match key_name.as_deref() {
+                    None => NONE,
+                    Some(k) if e != NONE && Some(k) == entity.as_deref() => SAME_KEY,
+                    Some(k) => d.push(k),
+                };
+                (e, k)
+            }
+            None => {
+                let e = entity.as_deref().map_or(NONE, |e| s.entities.intern(e));
+                let k = match key_name.as_deref() {
+                    None => NONE,
+                    Some(k) if e != NONE && Some(k) == entity.as_deref() => {
+                        key_by_entity(&mut s.keys, &mut s.key_of_entity, e, k)
+                    }
+                    Some(k) => s.keys.intern(k),
+                };
+                (e, k)
+            }
         };
         s.entity.push(entity_id);
-        // Most keys are their entity's id: look such a key up by the entity.
-        let key_id = match key_name.as_deref() {
-            None => NONE,
-            Some(k) if entity_id != NONE && Some(k) == entity.as_deref() => {
-                let e = entity_id as usize;
-                if self.key_of_entity.len() <= e {
-                    self.key_of_entity.resize(e + 1, NONE);
-                }
-                if self.key_of_entity[e] == NONE {
-                    self.key_of_entity[e] = s.keys.intern(k);
-                }
-                self.key_of_entity[e]
-            }
-            Some(k) => s.keys.intern(k),
-        };
         s.key.push(key_id);
         s.version.push(if unparsed {
             NO_VERSION
@@ -934,6 +1089,93 @@ mod tests {
         assert_eq!(w.entity_name(14), whole.entity_name(4));
         assert_eq!(w.writes_of(19), whole.writes_of(9));
         assert!(w.arrival[10] >= w.arrival[9]);
+    }
+
+    /// One record line: entity `e{ent}` (none: a payload the lens cannot
+    /// read), key none, the entity's name, or `k{n}`.
+    fn line(i: usize, ent: Option<u8>, key: Option<Option<u8>>) -> String {
+        let key = match key {
+            None => "null".to_string(),
+            Some(None) => ent.map_or("\"e\"".into(), |e| format!("\"e{e}\"")),
+            Some(Some(k)) => format!("\"k{k}\""),
+        };
+        let payload = match ent {
+            Some(e) => format!(r#"{{\"id\":\"e{e}\",\"v\":{i}}}"#),
+            None => r#"{\"other\":1}"#.to_string(),
+        };
+        format!(
+            r#"{{"topic":"t","partition":{},"offset":{i},"ts":{},"key":{key},"payload":"{payload}"}}"#,
+            i % 3,
+            1000 + i
+        )
+    }
+
+    /// `lines` read into one store per chunk (cut at `cuts`), names deferred or not.
+    fn chunks(lines: &[String], cuts: &[usize], defer: bool) -> Vec<super::EventStore> {
+        let mut bounds: Vec<usize> = cuts.iter().map(|&c| c % (lines.len() + 1)).collect();
+        bounds.extend([0, lines.len()]);
+        bounds.sort_unstable();
+        bounds
+            .windows(2)
+            .map(|w| {
+                let cfg =
+                    crate::model::lens::LensConfig::from_toml_str("entity = \"/id\"").unwrap();
+                let lens = crate::model::Lens::compile(cfg).unwrap();
+                let mut ing = super::Ingest::new(lens, false);
+                if defer {
+                    ing.defer_names();
+                }
+                for (n, l) in lines[w[0]..w[1]].iter().enumerate() {
+                    let rec = crate::model::line::parse_record(l.as_bytes()).unwrap();
+                    ing.push(&rec, (w[0] + n) as u64 + 1, None);
+                }
+                ing.finish().0
+            })
+            .collect()
+    }
+
+    fn joined(mut parts: Vec<super::EventStore>) -> super::EventStore {
+        let mut it = parts.drain(..);
+        let mut w = it.next().unwrap_or_default();
+        w.resolve_names();
+        for p in it {
+            w.append(p);
+        }
+        w
+    }
+
+    proptest! {
+        /// A window fed chunks whose names were deferred holds the ids, the
+        /// names and the key ids of one read of the whole stream.
+        #[test]
+        fn deferred_names_are_interned_as_read(
+            recs in proptest::collection::vec(
+                (proptest::option::weighted(0.9, 0..12u8),
+                 proptest::option::of(proptest::option::weighted(0.3, 0..5u8))),
+                0..60),
+            cuts in proptest::collection::vec(any::<usize>(), 0..4),
+        ) {
+            let lines: Vec<String> =
+                recs.iter().enumerate().map(|(i, &(e, k))| line(i, e, k)).collect();
+            let whole = joined(chunks(&lines, &[], false));
+            let eager = joined(chunks(&lines, &cuts, false));
+            let deferred = joined(chunks(&lines, &cuts, true));
+            for w in [&eager, &deferred] {
+                prop_assert_eq!(w.len(), lines.len());
+                prop_assert_eq!(&w.entity, &whole.entity.to_vec());
+                prop_assert_eq!(&w.key, &whole.key.to_vec());
+                prop_assert_eq!(format!("{:?}", w.entities), format!("{:?}", whole.entities));
+                prop_assert_eq!(format!("{:?}", w.keys), format!("{:?}", whole.keys));
+                prop_assert_eq!(&w.flags, &whole.flags.to_vec());
+            }
+            // A key named after its entity is that entity's name.
+            for (i, &(e, k)) in recs.iter().enumerate() {
+                if let (Some(e), Some(None)) = (e, k) {
+                    let name = format!("e{e}");
+                    prop_assert_eq!(whole.key_name(i), Some(name.as_str()));
+                }
+            }
+        }
     }
 
     #[derive(Debug, Clone)]

@@ -228,33 +228,10 @@ pub fn max_share(store: &EventStore) -> f64 {
 }
 
 fn clone_without_raw(s: &EventStore) -> EventStore {
-    EventStore {
-        partition: s.partition.clone(),
-        offset: s.offset.clone(),
-        ts: s.ts.clone(),
-        arrival: s.arrival.clone(),
-        time: s.time.clone(),
-        entity: s.entity.clone(),
-        key: s.key.clone(),
-        version: s.version.clone(),
-        etype: s.etype.clone(),
-        cost: s.cost.clone(),
-        flags: s.flags.clone(),
-        line: s.line.clone(),
-        writes: s.writes.clone(),
-        field_writes: s.field_writes.clone(),
-        entities: s.entities.clone(),
-        keys: s.keys.clone(),
-        types: s.types.clone(),
-        fields: s.fields.clone(),
-        values: s.values.clone(),
-        lww_sets: s.lww_sets.clone(),
-        partitions: s.partitions,
-        // The what-if numbers its own partitions densely.
-        partition_ids: None,
-        raw: None,
-        undecoded: s.undecoded.clone(),
-    }
+    let mut c = s.clone_without_raw();
+    // The what-if numbers its own partitions densely.
+    c.partition_ids = None;
+    c
 }
 
 #[cfg(test)]

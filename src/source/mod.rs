@@ -456,6 +456,9 @@ struct Slices<'a> {
     lens: Lens,
     opts: &'a LoadOptions,
     decoder: Arc<Decoder>,
+    /// Whether each slice leaves its entity and key names to the store it
+    /// is appended to ([`Ingest::defer_names`]).
+    defer_names: bool,
 }
 
 impl<'a> Slices<'a> {
@@ -488,6 +491,7 @@ impl<'a> Slices<'a> {
             lens,
             opts,
             decoder,
+            defer_names: false,
         })
     }
 
@@ -518,6 +522,9 @@ impl<'a> Slices<'a> {
             RecordingReader::open_range(path, self.cuts[k], self.cuts[k + 1])?
         };
         let mut ingest = Ingest::new(self.lens.clone(), opts.keep_raw);
+        if self.defer_names {
+            ingest.defer_names();
+        }
         let mut skips = Skips::default();
         let mut stage = Stage::new(self.decoder.clone());
         read_into(
@@ -610,8 +617,10 @@ pub struct Streamed {
 
 /// Reads a recording chunk by chunk, in file order: `on_chunk(events, lens,
 /// header)` gets each chunk's events as a store of their own (to append to
-/// a window; `false` stops the read); `progress(bytes)` says how far. Plain
-/// files are read in slices, as many at once as there are cores.
+/// a window, which interns the names a chunk may have left:
+/// [`EventStore::append`], else [`EventStore::resolve_names`]; `false`
+/// stops the read); `progress(bytes)` says how far. Plain files are read in
+/// slices, as many at once as there are cores.
 pub fn stream_recording(
     path: &Path,
     opts: &LoadOptions,
@@ -624,7 +633,9 @@ pub fn stream_recording(
     let mut skips = Skips::default();
     if threads > 1 && size > 8 << 20 && RecordingReader::is_plain(path) {
         let n = (size / chunks.bytes.max(1) + 1).max(threads as u64) as usize;
-        let slices = Slices::open(path, opts, size, n)?;
+        let mut slices = Slices::open(path, opts, size, n)?;
+        // Each slice's names are interned once, by the window it joins.
+        slices.defer_names = true;
         let mut line_base = 0u64;
         let mut k = 0;
         'slices: while k < slices.count() {
