@@ -82,13 +82,21 @@ fn key(store: &EventStore, i: usize) -> Key {
 struct Reorder {
     /// Events not yet folded that arrived in their entity's order.
     fifo: VecDeque<u32>,
-    /// Per entity: the greatest key arrived and the last one folded.
-    last: Vec<Option<Key>>,
-    folded: Vec<Option<Key>>,
+    /// Per entity, side by side (one cache line to fetch per event).
+    ents: Vec<EntityOrder>,
     /// Per entity with late events not yet folded: them, sorted.
     late: FxHashMap<u32, Vec<(Key, u32)>>,
-    has_late: Vec<bool>,
     broken: bool,
+}
+
+/// Where one entity's intended order stands.
+#[derive(Clone, Copy, Default)]
+struct EntityOrder {
+    /// The greatest key arrived, and the last one folded.
+    last: Option<Key>,
+    folded: Option<Key>,
+    /// Whether it has late events not yet folded.
+    has_late: bool,
 }
 
 impl Reorder {
@@ -98,30 +106,29 @@ impl Reorder {
             return;
         }
         let e = e as usize;
-        if self.last.len() <= e {
-            self.last.resize(e + 1, None);
-            self.folded.resize(e + 1, None);
-            self.has_late.resize(e + 1, false);
+        if self.ents.len() <= e {
+            self.ents.resize(e + 1, EntityOrder::default());
         }
         let k = key(store, i);
-        if self.folded[e].is_some_and(|f| k < f) {
+        let ent = &mut self.ents[e];
+        if ent.folded.is_some_and(|f| k < f) {
             self.broken = true;
             return;
         }
-        if self.last[e].is_none_or(|l| k > l) {
-            self.last[e] = Some(k);
+        if ent.last.is_none_or(|l| k > l) {
+            ent.last = Some(k);
             self.fifo.push_back(i as u32);
         } else {
             let list = self.late.entry(e as u32).or_default();
             let at = list.partition_point(|(x, _)| *x < k);
             list.insert(at, (k, i as u32));
-            self.has_late[e] = true;
+            ent.has_late = true;
         }
     }
 
     /// Folds entity `e`'s late events up to key `upto` (all with None).
     fn fold_late(&mut self, e: usize, upto: Option<Key>, out: &mut Vec<u32>) {
-        if !self.has_late[e] {
+        if !self.ents[e].has_late {
             return;
         }
         let Some(list) = self.late.get_mut(&(e as u32)) else {
@@ -130,12 +137,12 @@ impl Reorder {
         let n = list.partition_point(|(k, _)| upto.is_none_or(|u| *k <= u));
         for &(k, idx) in &list[..n] {
             out.push(idx);
-            self.folded[e] = Some(k);
+            self.ents[e].folded = Some(k);
         }
         list.drain(..n);
         if list.is_empty() {
             self.late.remove(&(e as u32));
-            self.has_late[e] = false;
+            self.ents[e].has_late = false;
         }
     }
 
@@ -145,7 +152,7 @@ impl Reorder {
         let k = key(store, idx);
         self.fold_late(e, Some(k), out);
         out.push(idx as u32);
-        self.folded[e] = Some(k);
+        self.ents[e].folded = Some(k);
     }
 
     /// Folds every event before `h` (and what sorts before it): appends
