@@ -454,7 +454,7 @@ impl EventStore {
     pub fn entity_count(&self) -> usize {
         self.entities.len()
     }
-    /// A copy of the events without their raw recordself.
+    /// A copy of the events without their raw records.
     pub fn clone_without_raw(&self) -> EventStore {
         EventStore {
             partition: self.partition.clone(),
@@ -525,15 +525,19 @@ impl EventStore {
         }
         // Deferred names are interned here, straight into this store's
         // tables: their ids need no re-mapping.
-        let resolved = other.deferred.take().map(|d| {
-            d.resolve(
-                &mut other.entity,
-                &mut other.key,
-                &mut self.entities,
-                &mut self.keys,
-                &mut self.key_of_entity,
-            )
-        });
+        let resolved = match other.deferred.take() {
+            Some(d) => {
+                d.resolve(
+                    &mut other.entity,
+                    &mut other.key,
+                    &mut self.entities,
+                    &mut self.keys,
+                    &mut self.key_of_entity,
+                );
+                true
+            }
+            None => false,
+        };
         fn copy<T: Copy>(into: &mut Col<T>, from: Col<T>) {
             into.reserve_exact(from.len());
             into.extend_from_slice(&from);
@@ -580,7 +584,7 @@ impl EventStore {
             });
         }
         drop(std::mem::take(&mut other.ts));
-        if resolved.is_some() {
+        if resolved {
             copy(&mut self.entity, std::mem::take(&mut other.entity));
             copy(&mut self.key, std::mem::take(&mut other.key));
         } else {
@@ -967,12 +971,14 @@ impl Ingest {
         s.arrival.push(arrival);
         s.time.push(time);
         let entity = entity.filter(|_| !unparsed);
+        // Most keys are their entity's id: such a key is found by the entity.
+        let same_key = entity.is_some() && key_name.as_deref() == entity.as_deref();
         let (entity_id, key_id) = match &mut s.deferred {
             Some(d) => {
                 let e = entity.as_deref().map_or(NONE, |e| d.push(e));
                 let k = match key_name.as_deref() {
                     None => NONE,
-                    Some(k) if e != NONE && Some(k) == entity.as_deref() => SAME_KEY,
+                    Some(_) if same_key => SAME_KEY,
                     Some(k) => d.push(k),
                 };
                 (e, k)
@@ -981,9 +987,7 @@ impl Ingest {
                 let e = entity.as_deref().map_or(NONE, |e| s.entities.intern(e));
                 let k = match key_name.as_deref() {
                     None => NONE,
-                    Some(k) if e != NONE && Some(k) == entity.as_deref() => {
-                        key_by_entity(&mut s.keys, &mut s.key_of_entity, e, k)
-                    }
+                    Some(k) if same_key => key_by_entity(&mut s.keys, &mut s.key_of_entity, e, k),
                     Some(k) => s.keys.intern(k),
                 };
                 (e, k)
