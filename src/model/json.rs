@@ -50,7 +50,7 @@ fn stop_in8(b: &[u8], i: usize) -> usize {
 
 /// The offset of the first stop byte in `b[i..]`, eight bytes at a time.
 #[inline]
-fn to_stop(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn to_stop(b: &[u8], mut i: usize) -> usize {
     while i + 8 <= b.len() {
         let n = stop_in8(b, i);
         if n < 8 {
@@ -354,20 +354,9 @@ impl<'a> Object<'a> {
             return self.raw().map(Field::Raw);
         }
         let start = self.sc.i;
-        let text = match scratch {
-            Some(buf) => match self.sc.string_text(buf, quotes)? {
-                Ok(t) => Cow::Borrowed(t),
-                Err(()) => Cow::Borrowed(buf.as_str()),
-            },
-            None => {
-                let mut own = String::new();
-                match self.sc.string_text(&mut own, quotes)? {
-                    Ok(t) => Cow::Borrowed(t),
-                    Err(()) => Cow::Owned(own),
-                }
-            }
-        };
-        let raw = &self.sc.s[start..self.sc.i];
+        let (end, text) = text_at(self.sc.s, start, scratch, quotes)?;
+        self.sc.i = end;
+        let raw = &self.sc.s[start..end];
         self.after_value()?;
         Some(Field::Str { raw, text })
     }
@@ -472,6 +461,48 @@ impl<'a> Scan<'a> {
             }
         }
     }
+}
+
+/// The end (past the closing quote) of the string token at `i` in `text`,
+/// and whether it has escapes: checked as [`Object`] checks a string.
+#[inline]
+pub(crate) fn string_at(text: &str, i: usize) -> Option<(usize, bool)> {
+    let mut sc = Scan { s: text, i };
+    let (_, escaped) = sc.string()?;
+    Some((sc.i, escaped))
+}
+
+/// The end of the JSON value at `i` in `text` (read as [`Object::raw`]
+/// reads one).
+pub(crate) fn value_at(text: &str, i: usize) -> Option<usize> {
+    let mut sc = Scan { s: text, i };
+    sc.value(MAX_DEPTH)?;
+    Some(sc.i)
+}
+
+/// The end of the string token at `i` in `text` and its text, unescaped
+/// as [`Object::text`] unescapes it (into `scratch`, `quotes` listed).
+pub(crate) fn text_at<'a>(
+    text: &'a str,
+    i: usize,
+    scratch: Option<&'a mut String>,
+    quotes: Option<&mut Vec<u32>>,
+) -> Option<(usize, Cow<'a, str>)> {
+    let mut sc = Scan { s: text, i };
+    let t = match scratch {
+        Some(buf) => match sc.string_text(buf, quotes)? {
+            Ok(t) => Cow::Borrowed(t),
+            Err(()) => Cow::Borrowed(buf.as_str()),
+        },
+        None => {
+            let mut own = String::new();
+            match sc.string_text(&mut own, quotes)? {
+                Ok(t) => Cow::Borrowed(t),
+                Err(()) => Cow::Owned(own),
+            }
+        }
+    };
+    Some((sc.i, t))
 }
 
 /// Calls `f(key, raw value)` for each field of the JSON object `text` (which

@@ -62,6 +62,12 @@ struct RawRecord<'a> {
     payload_b64: Option<&'a str>,
     /// The payload string's text when the line's reader unescaped it.
     payload_text: Option<Cow<'a, str>>,
+    /// The topic's and the key's text when they are strings without escapes.
+    topic_text: Option<&'a str>,
+    key_text: Option<&'a str>,
+    /// The headers when [`RawRecord::compact`] read them (a flat array of
+    /// names and values, strings without escapes or null values).
+    headers_read: Option<Headers<'a>>,
 }
 
 impl<'a> RawRecord<'a> {
@@ -73,6 +79,10 @@ impl<'a> RawRecord<'a> {
         scratch: Option<&'a mut String>,
         quotes: &mut Vec<u32>,
     ) -> Result<RawRecord<'a>, LineError> {
+        let mut scratch = scratch;
+        if let Some(r) = RawRecord::compact(text, &mut scratch, quotes) {
+            return Ok(r);
+        }
         if let Some(r) = RawRecord::fast(text, scratch, quotes) {
             return Ok(r);
         }
@@ -92,8 +102,117 @@ impl<'a> RawRecord<'a> {
             payload: get(s.payload),
             key_b64: get(s.key_b64),
             payload_b64: get(s.payload_b64),
-            payload_text: None,
+            ..RawRecord::default()
         })
+    }
+
+    /// The fields of a compact line (no whitespace between tokens, keys
+    /// without escapes, as kcat and kord write them), read as
+    /// [`RawRecord::fast`] reads them, in one pass with fewer steps: the
+    /// topic's, key's and headers' strings are taken as they are met.
+    /// `None` for any other line, which [`RawRecord::fast`] then reads.
+    fn compact(
+        text: &'a str,
+        scratch: &mut Option<&'a mut String>,
+        quotes: &mut Vec<u32>,
+    ) -> Option<RawRecord<'a>> {
+        let b = text.as_bytes();
+        if b.first() != Some(&b'{') {
+            return None;
+        }
+        let mut r = RawRecord::default();
+        if b.get(1) == Some(&b'}') {
+            return (b.len() == 2).then_some(r);
+        }
+        let mut seen = 0u16;
+        let mut i = 1;
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return None;
+            }
+            // A key with an escape is left to `fast`.
+            let j = json::to_stop(b, i + 1);
+            if b.get(j) != Some(&b'"') || b.get(j + 1) != Some(&b':') {
+                return None;
+            }
+            let bit = match &b[i + 1..j] {
+                b"topic" => 0,
+                b"partition" => 1,
+                b"offset" => 2,
+                b"ts" => 3,
+                b"headers" => 4,
+                b"key" => 5,
+                b"payload" => 6,
+                b"key_b64" => 7,
+                b"payload_b64" => 8,
+                _ => 15,
+            };
+            if bit < 15 {
+                if seen & (1 << bit) != 0 {
+                    return None;
+                }
+                seen |= 1 << bit;
+            }
+            let start = j + 2;
+            i = match (bit, *b.get(start)?) {
+                (6, b'"') => {
+                    let (end, t) = json::text_at(text, start, scratch.take(), Some(&mut *quotes))?;
+                    r.payload_text = Some(t);
+                    end
+                }
+                (_, b'"') => {
+                    let (end, escaped) = json::string_at(text, start)?;
+                    let inner = (!escaped).then(|| &text[start + 1..end - 1]);
+                    match bit {
+                        0 => r.topic_text = inner,
+                        5 => r.key_text = inner,
+                        _ => {}
+                    }
+                    end
+                }
+                // `0` is a number of its own (`01` is not JSON).
+                (_, b'0') => start + 1,
+                (_, b'1'..=b'9') => {
+                    let mut k = start + 1;
+                    while b.get(k).is_some_and(u8::is_ascii_digit) {
+                        k += 1;
+                    }
+                    k
+                }
+                (4, b'[') => match flat_headers(text, start) {
+                    Some((end, h)) => {
+                        r.headers_read = Some(h);
+                        end
+                    }
+                    None => json::value_at(text, start)?,
+                },
+                _ => json::value_at(text, start)?,
+            };
+            // A number with a fraction or an exponent, read whole.
+            if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+                i = json::value_at(text, start)?;
+            }
+            let v = &text[start..i];
+            let slot = match bit {
+                0 => &mut r.topic,
+                1 => &mut r.partition,
+                2 => &mut r.offset,
+                3 => &mut r.ts,
+                4 => &mut r.headers,
+                5 => &mut r.key,
+                6 => &mut r.payload,
+                7 => &mut r.key_b64,
+                8 => &mut r.payload_b64,
+                _ => &mut None,
+            };
+            // serde_json reads `null` into an `Option` as `None`.
+            *slot = (v != "null").then_some(v);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b'}') => return (i + 1 == b.len()).then_some(r),
+                _ => return None,
+            }
+        }
     }
 
     /// The fields by [`json::Object`]; the payload string is unescaped as
@@ -325,6 +444,50 @@ fn headers_fast(text: &str) -> Option<Headers<'_>> {
     name.is_none().then_some(out)
 }
 
+/// The compact flat header array at `i` in `text` (`["name","value",...]`,
+/// no whitespace), when its names are strings and its values strings or
+/// null, none with an escape: its end and the headers, as [`headers`] reads
+/// them. `None` for anything else, which [`headers`] then reads.
+fn flat_headers(text: &str, i: usize) -> Option<(usize, Headers<'_>)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = i + 1;
+    if b.get(i) == Some(&b']') {
+        return Some((i + 1, out));
+    }
+    let mut name = None;
+    loop {
+        let v = match b.get(i)? {
+            b'"' => {
+                let (end, escaped) = json::string_at(text, i)?;
+                if escaped {
+                    return None;
+                }
+                let inner = &text[i + 1..end - 1];
+                i = end;
+                Some(inner)
+            }
+            b'n' if b.get(i..i + 4) == Some(b"null") => {
+                i += 4;
+                None
+            }
+            _ => return None,
+        };
+        match name.take() {
+            None => name = Some(v?),
+            Some(n) => out.push((
+                Cow::Borrowed(n),
+                v.map_or(Payload::Null, |v| Payload::Text(Cow::Borrowed(v))),
+            )),
+        }
+        match b.get(i)? {
+            b',' => i += 1,
+            b']' if name.is_none() => return Some((i + 1, out)),
+            _ => return None,
+        }
+    }
+}
+
 /// Parses one record line (kcat `-J` shape). `line` may be non-UTF-8: such a
 /// payload is kept as bytes.
 pub fn parse_record(line: &[u8]) -> Result<Record<'_>, LineError> {
@@ -397,13 +560,22 @@ fn parse_record_str<'a>(
         "payload",
         raw.payload_text.take(),
     )?;
+    let topic = match raw.topic_text {
+        Some(t) => Some(Cow::Borrowed(t)),
+        None => string(raw.topic, "topic")?,
+    };
+    let headers = match raw.headers_read.take() {
+        Some(h) => h,
+        None => headers(raw.headers)?,
+    };
+    let key_text = raw.key_text.map(Cow::Borrowed);
     Ok(Record {
-        topic: string(raw.topic, "topic")?,
+        topic,
         partition: partition as i32,
         offset,
         ts: int(raw.ts, "ts", false)?,
-        headers: headers(raw.headers)?,
-        key: bytes_field(raw.key, raw.key_b64, "key", None)?,
+        headers,
+        key: bytes_field(raw.key, raw.key_b64, "key", key_text)?,
         payload,
     })
 }
@@ -413,7 +585,160 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A line's fields as [`RawRecord`] holds them, to compare.
+    fn fields<'a>(r: &RawRecord<'a>) -> Vec<Option<&'a str>> {
+        vec![
+            r.topic,
+            r.partition,
+            r.offset,
+            r.ts,
+            r.headers,
+            r.key,
+            r.payload,
+            r.key_b64,
+            r.payload_b64,
+        ]
+    }
+
+    /// [`RawRecord::compact`] reads what [`RawRecord::fast`] reads, when it
+    /// reads a line at all; what it reads ahead (topic, key, headers) is
+    /// what the later steps would read.
+    fn check_compact(text: &str) {
+        let (mut s1, mut s2) = (String::from("junk"), String::from("junk"));
+        let (mut q1, mut q2) = (vec![9], vec![9]);
+        let Some(c) = RawRecord::compact(text, &mut Some(&mut s1), &mut q1) else {
+            return;
+        };
+        let f = RawRecord::fast(text, Some(&mut s2), &mut q2).expect(text);
+        assert_eq!(fields(&c), fields(&f), "{text:?}");
+        assert_eq!(c.payload_text, f.payload_text, "{text:?}");
+        if c.payload_text.is_some() {
+            assert_eq!(q1, q2, "{text:?}");
+        }
+        if let Some(t) = c.topic_text {
+            assert_eq!(
+                Some(Cow::Borrowed(t)),
+                string(c.topic, "topic").unwrap(),
+                "{text:?}"
+            );
+        }
+        if let Some(t) = c.key_text {
+            assert_eq!(
+                Some(Cow::Borrowed(t)),
+                string(c.key, "key").unwrap(),
+                "{text:?}"
+            );
+        }
+        if let Some(h) = &c.headers_read {
+            assert_eq!(Ok(h), headers(c.headers).as_ref(), "{text:?}");
+        }
+    }
+
+    /// A record line's fields in any order, values of every kind (and a few
+    /// that are not JSON), with or without spaces.
+    fn lineish() -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            Just("topic"),
+            Just("partition"),
+            Just("offset"),
+            Just("ts"),
+            Just("headers"),
+            Just("key"),
+            Just("payload"),
+            Just("key_b64"),
+            Just("payload_b64"),
+            Just("tstype"),
+            Just("top\\u0069c"),
+            Just("k\\\"ey"),
+        ];
+        let value = prop_oneof![
+            Just(r#""t""#),
+            Just(r#""a\"b""#),
+            Just(r#""\u00e9\\""#),
+            Just(r#""x\ny""#),
+            Just(r#""{\"id\":\"a1\",\"v\":2,\"n\":{\"x\":[1]}}""#),
+            Just(r#""{\"id\":\"a\\u00e9\"}""#),
+            Just("0"),
+            Just("01"),
+            Just("12"),
+            Just("-3"),
+            Just("1.5"),
+            Just("2e3"),
+            Just("9223372036854775807"),
+            Just("null"),
+            Just("true"),
+            Just("[]"),
+            Just(r#"["type","A"]"#),
+            Just(r#"["a",null,"b","c"]"#),
+            Just(r#"[null,"b"]"#),
+            Just(r#"["a"]"#),
+            Just(r#"["a",{"b64":"eA=="}]"#),
+            Just(r#"["a\"","b"]"#),
+            Just(r#"["a", "b"]"#),
+            Just(r#"{"v":1}"#),
+            Just("nul"),
+        ];
+        let sep = prop_oneof![15 => Just(""), 1 => Just(" ")];
+        proptest::collection::vec((key, sep.clone(), value, sep), 0..7).prop_map(|fs| {
+            let body: Vec<String> = fs
+                .iter()
+                .map(|(k, s1, v, s2)| format!("\"{k}\":{s1}{v}{s2}"))
+                .collect();
+            format!("{{{}}}", body.join(","))
+        })
+    }
+
+    #[test]
+    fn compact_lines_read_as_fast_reads_them() {
+        let line = r#"{"topic":"t","partition":3,"offset":7,"tstype":"create","ts":1768471200033,"headers":["type","A","x",null],"key":"k1","payload":"{\"id\":\"a\",\"v\":1}"}"#;
+        let (mut s, mut q) = (String::new(), Vec::new());
+        let r = RawRecord::compact(line, &mut Some(&mut s), &mut q).expect("a compact line");
+        assert_eq!((r.topic_text, r.key_text), (Some("t"), Some("k1")));
+        assert_eq!(r.headers_read.as_ref().map(Vec::len), Some(2));
+        assert_eq!(r.payload_text.as_deref(), Some(r#"{"id":"a","v":1}"#));
+        check_compact(line);
+        let escaped = r#"{"topic":"a\"b","key":"\u00e9","headers":["a\"","b"]}"#;
+        let r = RawRecord::compact(escaped, &mut None, &mut q).expect("a compact line");
+        assert_eq!(
+            (r.topic_text, r.key_text, r.headers_read),
+            (None, None, None)
+        );
+        check_compact(escaped);
+        // Spaces, escaped keys and repeated keys are left to `fast`.
+        for other in [
+            r#"{ "topic":"t"}"#,
+            r#"{"topic" :"t"}"#,
+            r#"{"top\u0069c":"t"}"#,
+            r#"{"key":"a","key":"b"}"#,
+            r#"{"ts":01}"#,
+            r#"{"ts":1} "#,
+        ] {
+            assert!(
+                RawRecord::compact(other, &mut None, &mut Vec::new()).is_none(),
+                "{other}"
+            );
+        }
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn compact_reads_any_line_as_fast_does(text in lineish()) {
+            check_compact(&text);
+        }
+
+        #[test]
+        fn compact_reads_mutated_lines_as_fast_does(
+            at in 0usize..400,
+            byte in prop_oneof![Just(b'"'), Just(b'\\'), Just(b','), Just(b'}'), Just(b']'), Just(b' '), Just(b'0'), Just(b'.'), Just(0x01u8), 0x20u8..0x7f],
+        ) {
+            let line = r#"{"topic":"t","partition":3,"offset":7,"ts":1,"headers":["type","A"],"key":"k1","payload":"{\"id\":\"a\\u00e9\",\"v\":1.5e3,\"n\":[1,{\"a\":null}]}"}"#;
+            let mut b = line.as_bytes().to_vec();
+            let at = at % b.len();
+            b[at] = byte;
+            check_compact(&String::from_utf8(b).unwrap());
+        }
+
         /// The digit fast path reads what `str::parse` reads, or leaves it.
         #[test]
         fn digits_read_as_parse_reads(r in prop_oneof![
