@@ -555,25 +555,57 @@ pub fn fields_plain<'a>(text: &'a str, quotes: &[u32]) -> Option<Vec<(Cow<'a, st
             sc.ws();
             let end = string(k, sc.i)?;
             let key = &text[sc.i + 1..end - 1];
-            sc.i = end;
             k += 2;
-            sc.ws();
-            sc.eat(b':')?;
+            // Compact text has the colon right after the key.
+            if b.get(end) == Some(&b':') {
+                sc.i = end + 1;
+            } else {
+                sc.i = end;
+                sc.ws();
+                sc.eat(b':')?;
+            }
             sc.ws();
             let start = sc.i;
-            if sc.peek()? == b'"' {
-                sc.i = string(k, sc.i)?;
-                k += 2;
-            } else if matches!(sc.peek()?, b'{' | b'[') {
-                sc.value(MAX_DEPTH)?;
-                k = quotes.partition_point(|&p| (p as usize) < sc.i);
-            } else {
+            match sc.peek()? {
+                b'"' => {
+                    sc.i = string(k, sc.i)?;
+                    k += 2;
+                }
+                b'{' | b'[' => {
+                    sc.value(MAX_DEPTH)?;
+                    k = quotes.partition_point(|&p| (p as usize) < sc.i);
+                }
+                // Digits, unless a fraction or an exponent follows (`0` is
+                // a number of its own: `01` is not JSON).
+                c @ b'0'..=b'9' => {
+                    let mut i = start + 1;
+                    while c != b'0' && b.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                    sc.i = i;
+                    if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
+                        sc.i = start;
+                        sc.value(MAX_DEPTH)?;
+                    }
+                }
                 // A number or a literal: no quote in it.
-                sc.value(MAX_DEPTH)?;
+                _ => {
+                    sc.value(MAX_DEPTH)?;
+                }
             }
             out.push((Cow::Borrowed(key), &text[start..sc.i]));
-            if !sc.more(b'}')? {
-                break;
+            // Compact text has the comma or the brace right after the value.
+            match b.get(sc.i) {
+                Some(b',') => sc.i += 1,
+                Some(b'}') => {
+                    sc.i += 1;
+                    break;
+                }
+                _ => {
+                    if !sc.more(b'}')? {
+                        break;
+                    }
+                }
             }
         }
     }

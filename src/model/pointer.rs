@@ -206,7 +206,15 @@ impl Resolved<'_> {
 
     /// The value as a time in epoch ms (an integer, or an RFC 3339 string).
     pub fn as_time_ms(&self) -> Option<i64> {
-        // A time in the common shape is never an integer: it is tried first.
+        // A time in the common shape is never an integer: it is tried first,
+        // straight between a raw string's quotes (that shape has no escape
+        // and no space, so the text is those bytes).
+        if let Resolved::Raw(s) = self {
+            let inner = s.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+            if let Some(ms) = inner.and_then(fast_rfc3339_ms) {
+                return Some(ms);
+            }
+        }
         let text = self.text();
         if let Some(ms) = text.as_deref().and_then(|t| fast_rfc3339_ms(t.trim())) {
             return Some(ms);
