@@ -884,6 +884,10 @@ mod tests {
     fn leaves_to_serde_json_what_it_does_not_take() {
         for bad in [
             r#"{"a":01}"#,
+            r#"{"a":"b","c":01}"#,
+            r#"{"a":"b","c":00,"d":1}"#,
+            r#"{"a":"b","c":1.}"#,
+            r#"{"a":"b","c":1e}"#,
             r#"{"a":1.}"#,
             r#"{"a":-}"#,
             r#"{"a":1e}"#,
@@ -901,6 +905,14 @@ mod tests {
             r#"{"a":1"#,
         ] {
             assert_eq!(fields(bad), None, "{bad:?}");
+            // Nor does the quote-list reader, given the text as a payload.
+            let token = serde_json::to_string(bad).unwrap();
+            let (mut out, mut q) = (String::new(), Vec::new());
+            if let Some(Err(())) = Scan::new(&token).string_text(&mut out, Some(&mut q)) {
+                if !q.is_empty() {
+                    assert_eq!(fields_plain(&out, &q), None, "{bad:?}");
+                }
+            }
         }
         assert_eq!(string(r#""\ud800""#), None);
         assert_eq!(string(r#""\udc00\ud800""#), None);
