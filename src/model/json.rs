@@ -184,9 +184,7 @@ impl<'a> Scan<'a> {
             }
             b'{' => {
                 let depth = depth.checked_sub(1)?;
-                self.i += 1;
-                self.ws();
-                if self.eat(b'}').is_none() {
+                if self.open(b'{', b'}')? {
                     loop {
                         self.ws();
                         self.string()?;
@@ -202,9 +200,7 @@ impl<'a> Scan<'a> {
             }
             b'[' => {
                 let depth = depth.checked_sub(1)?;
-                self.i += 1;
-                self.ws();
-                if self.eat(b']').is_none() {
+                if self.open(b'[', b']')? {
                     loop {
                         self.ws();
                         self.value(depth)?;
@@ -220,6 +216,15 @@ impl<'a> Scan<'a> {
             _ => self.number()?,
         }
         Some(&self.s[start..self.i])
+    }
+
+    /// At a list's `open`: past it and any whitespace, and past `close`
+    /// too when the list is empty. `Some(true)` when an item follows.
+    #[inline]
+    fn open(&mut self, open: u8, close: u8) -> Option<bool> {
+        self.eat(open)?;
+        self.ws();
+        Some(self.eat(close).is_none())
     }
 
     /// After an item of a list that `close` ends (past any whitespace
@@ -297,9 +302,7 @@ impl<'a> Object<'a> {
     pub fn new(text: &'a str) -> Option<Object<'a>> {
         let mut sc = Scan::new(text);
         sc.ws();
-        sc.eat(b'{')?;
-        sc.ws();
-        let open = sc.eat(b'}').is_none();
+        let open = sc.open(b'{', b'}')?;
         Some(Object { sc, open })
     }
 
@@ -548,9 +551,7 @@ pub fn fields_plain<'a>(text: &'a str, quotes: &[u32]) -> Option<Vec<(Cow<'a, st
     };
     let mut out = Vec::with_capacity(8);
     sc.ws();
-    sc.eat(b'{')?;
-    sc.ws();
-    if sc.eat(b'}').is_none() {
+    if sc.open(b'{', b'}')? {
         loop {
             sc.ws();
             let end = string(k, sc.i)?;
@@ -618,9 +619,7 @@ pub fn fields_plain<'a>(text: &'a str, quotes: &[u32]) -> Option<Vec<(Cow<'a, st
 pub fn for_each_item<'a>(text: &'a str, mut f: impl FnMut(&'a str) -> Option<()>) -> Option<()> {
     let mut sc = Scan::new(text);
     sc.ws();
-    sc.eat(b'[')?;
-    sc.ws();
-    if sc.eat(b']').is_none() {
+    if sc.open(b'[', b']')? {
         loop {
             sc.ws();
             f(sc.value(MAX_DEPTH)?)?;
