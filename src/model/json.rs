@@ -483,6 +483,24 @@ pub(crate) fn value_at(text: &str, i: usize) -> Option<usize> {
     Some(sc.i)
 }
 
+/// The end of the JSON number at `i` in `text`, which starts with a digit:
+/// past its digits (a `0` is a number of its own: `01` is not JSON), or,
+/// when a fraction or an exponent follows, past the number read whole.
+#[inline]
+pub(crate) fn number_at(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut end = i + 1;
+    if b.get(i) != Some(&b'0') {
+        while b.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+    }
+    if matches!(b.get(end), Some(b'.' | b'e' | b'E')) {
+        return value_at(text, i);
+    }
+    Some(end)
+}
+
 /// The end of the string token at `i` in `text` and its text, unescaped
 /// as [`Object::text`] unescapes it (into `scratch`, `quotes` listed).
 pub(crate) fn text_at<'a>(
@@ -576,19 +594,7 @@ pub fn fields_plain<'a>(text: &'a str, quotes: &[u32]) -> Option<Vec<(Cow<'a, st
                     sc.value(MAX_DEPTH)?;
                     k = quotes.partition_point(|&p| (p as usize) < sc.i);
                 }
-                // Digits, unless a fraction or an exponent follows (`0` is
-                // a number of its own: `01` is not JSON).
-                c @ b'0'..=b'9' => {
-                    let mut i = start + 1;
-                    while c != b'0' && b.get(i).is_some_and(u8::is_ascii_digit) {
-                        i += 1;
-                    }
-                    sc.i = i;
-                    if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
-                        sc.i = start;
-                        sc.value(MAX_DEPTH)?;
-                    }
-                }
+                b'0'..=b'9' => sc.i = number_at(text, start)?,
                 // A number or a literal: no quote in it.
                 _ => {
                     sc.value(MAX_DEPTH)?;

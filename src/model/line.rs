@@ -170,15 +170,7 @@ impl<'a> RawRecord<'a> {
                     }
                     end
                 }
-                // `0` is a number of its own (`01` is not JSON).
-                (_, b'0') => start + 1,
-                (_, b'1'..=b'9') => {
-                    let mut k = start + 1;
-                    while b.get(k).is_some_and(u8::is_ascii_digit) {
-                        k += 1;
-                    }
-                    k
-                }
+                (_, b'0'..=b'9') => json::number_at(text, start)?,
                 (4, b'[') => match flat_headers(text, start) {
                     Some((end, h)) => {
                         r.headers_read = Some(h);
@@ -188,10 +180,6 @@ impl<'a> RawRecord<'a> {
                 },
                 _ => json::value_at(text, start)?,
             };
-            // A number with a fraction or an exponent, read whole.
-            if matches!(b.get(i), Some(b'.' | b'e' | b'E')) {
-                i = json::value_at(text, start)?;
-            }
             let v = &text[start..i];
             let slot = match bit {
                 0 => &mut r.topic,
