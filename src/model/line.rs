@@ -135,18 +135,7 @@ impl<'a> RawRecord<'a> {
             if b.get(j) != Some(&b'"') || b.get(j + 1) != Some(&b':') {
                 return None;
             }
-            let bit = match &b[i + 1..j] {
-                b"topic" => 0,
-                b"partition" => 1,
-                b"offset" => 2,
-                b"ts" => 3,
-                b"headers" => 4,
-                b"key" => 5,
-                b"payload" => 6,
-                b"key_b64" => 7,
-                b"payload_b64" => 8,
-                _ => 15,
-            };
+            let bit = field_bit(&b[i + 1..j]).unwrap_or(15);
             if bit < 15 {
                 if seen & (1 << bit) != 0 {
                     return None;
@@ -181,20 +170,10 @@ impl<'a> RawRecord<'a> {
                 _ => json::value_at(text, start)?,
             };
             let v = &text[start..i];
-            let slot = match bit {
-                0 => &mut r.topic,
-                1 => &mut r.partition,
-                2 => &mut r.offset,
-                3 => &mut r.ts,
-                4 => &mut r.headers,
-                5 => &mut r.key,
-                6 => &mut r.payload,
-                7 => &mut r.key_b64,
-                8 => &mut r.payload_b64,
-                _ => &mut None,
-            };
-            // serde_json reads `null` into an `Option` as `None`.
-            *slot = (v != "null").then_some(v);
+            if bit < 15 {
+                // serde_json reads `null` into an `Option` as `None`.
+                *r.slot(bit) = (v != "null").then_some(v);
+            }
             match b.get(i) {
                 Some(b',') => i += 1,
                 Some(b'}') => return (i + 1 == b.len()).then_some(r),
@@ -215,20 +194,9 @@ impl<'a> RawRecord<'a> {
         let mut seen = 0u16;
         let mut obj = json::Object::new(text)?;
         while let Some(k) = obj.key()? {
-            let (bit, slot) = match k {
-                "topic" => (0, &mut r.topic),
-                "partition" => (1, &mut r.partition),
-                "offset" => (2, &mut r.offset),
-                "ts" => (3, &mut r.ts),
-                "headers" => (4, &mut r.headers),
-                "key" => (5, &mut r.key),
-                "payload" => (6, &mut r.payload),
-                "key_b64" => (7, &mut r.key_b64),
-                "payload_b64" => (8, &mut r.payload_b64),
-                _ => {
-                    obj.raw()?;
-                    continue;
-                }
+            let Some(bit) = field_bit(k.as_bytes()) else {
+                obj.raw()?;
+                continue;
             };
             if seen & (1 << bit) != 0 {
                 return None;
@@ -246,11 +214,44 @@ impl<'a> RawRecord<'a> {
                 obj.raw()?
             };
             // serde_json reads `null` into an `Option` as `None`.
-            *slot = (v != "null").then_some(v);
+            *r.slot(bit) = (v != "null").then_some(v);
         }
         obj.finish()?;
         Some(r)
     }
+
+    /// The raw text of the field [`field_bit`] numbers `bit` (0 to 8).
+    fn slot(&mut self, bit: u16) -> &mut Option<&'a str> {
+        match bit {
+            0 => &mut self.topic,
+            1 => &mut self.partition,
+            2 => &mut self.offset,
+            3 => &mut self.ts,
+            4 => &mut self.headers,
+            5 => &mut self.key,
+            6 => &mut self.payload,
+            7 => &mut self.key_b64,
+            _ => &mut self.payload_b64,
+        }
+    }
+}
+
+/// The number (0 to 8) of a field a record line's reader keeps, by its key:
+/// its bit in the set of fields seen, and its [`RawRecord::slot`]. `None`
+/// for any other key.
+fn field_bit(key: &[u8]) -> Option<u16> {
+    Some(match key {
+        b"topic" => 0,
+        b"partition" => 1,
+        b"offset" => 2,
+        b"ts" => 3,
+        b"headers" => 4,
+        b"key" => 5,
+        b"payload" => 6,
+        b"key_b64" => 7,
+        b"payload_b64" => 8,
+        _ => return None,
+    })
 }
 
 fn int(raw: Option<&str>, field: &str, required: bool) -> Result<Option<i64>, LineError> {
