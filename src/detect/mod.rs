@@ -236,6 +236,15 @@ impl Detector {
         });
     }
 
+    /// Warms the tracks of `entities`, a few events before they are
+    /// observed ([`crate::model::warm`]).
+    #[inline]
+    pub fn warm(&self, entities: &[u32]) {
+        crate::model::warm(&self.entities, entities.iter().copied(), |t| {
+            t.max_version as u64 ^ t.partitions.len() as u64
+        });
+    }
+
     /// Looks at event `i` (called in arrival order).
     pub fn observe(&mut self, store: &EventStore, i: usize) {
         let p = store.partition[i] as usize;

@@ -100,6 +100,12 @@ struct EntityOrder {
 }
 
 impl Reorder {
+    fn warm(&self, entities: impl IntoIterator<Item = u32>) {
+        crate::model::warm(&self.ents, entities, |o| {
+            u64::from(o.has_late) ^ o.last.map_or(0, |k| k.1 as u64)
+        });
+    }
+
     fn arrive(&mut self, store: &EventStore, i: usize) {
         let e = store.entity[i];
         if e == NONE {
@@ -199,9 +205,7 @@ impl Reorder {
 fn run_in_order(store: &EventStore, order: &[u32], runners: &mut [Runner], threads: usize) {
     let run = |rs: &mut [Runner]| {
         for r in rs {
-            for &i in order {
-                r.step(store, i as usize, &mut |_| {});
-            }
+            r.step_all(store, order, &mut |_| {});
         }
     };
     in_halves(runners, threads > 1 && !order.is_empty(), run);
@@ -258,6 +262,14 @@ impl StreamPart {
 
     fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
         for i in from..to {
+            if (i - from) % crate::model::AHEAD == 0 {
+                let ahead = store.entity.ahead(i, to);
+                self.det.warm(ahead);
+                self.reorder.warm(ahead.iter().copied());
+                if let Some(b) = &self.infer {
+                    b.warm(store.key.ahead(i, to));
+                }
+            }
             let p = store.partition[i];
             if p >= self.partitions {
                 self.outside = true;
@@ -326,6 +338,9 @@ impl DeliveryPart {
             let mut decisions = Vec::new();
             for s in parts {
                 for (i, st) in (from..to).zip(&steps) {
+                    if (i - from) % crate::model::AHEAD == 0 {
+                        s.runner.warm(store.entity.ahead(i, to).iter().copied());
+                    }
                     decisions.clear();
                     s.runner.step(store, i, &mut |d| decisions.push(d));
                     let ctx = PassContext {

@@ -66,6 +66,9 @@ pub fn run_pass(
     let mut next_block = 0usize;
     let mut consumers = ConsumerCursor::default();
     for i in 0..store.len() {
+        if i % crate::model::AHEAD == 0 {
+            runner.warm(store.entity.ahead(i, store.len()).iter().copied());
+        }
         decisions.clear();
         runner.step(store, i, &mut |d| decisions.push(d));
         // Blocks are in event order: one cursor finds each event's block.

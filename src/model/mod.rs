@@ -18,6 +18,26 @@ pub use lens::Lens;
 pub use record::{Payload, Record, RecordBuf};
 pub use store::{EventStore, Ingest};
 
+/// How many events ahead the analysis loops warm the per-entity slots they
+/// will read ([`warm`]).
+pub const AHEAD: usize = 8;
+
+/// Reads one word of the slot of each id in `ids` (ids past `slots` are
+/// skipped), and nothing else. The loads depend on the ids alone, so the
+/// cache misses of a group overlap instead of each stalling the event that
+/// needs its slot: per-entity tables outgrow the caches on streams of many
+/// entities. The loops call it [`AHEAD`] events before the slots are used.
+#[inline]
+pub fn warm<T>(slots: &[T], ids: impl IntoIterator<Item = u32>, word: impl Fn(&T) -> u64) {
+    let mut acc = 0u64;
+    for id in ids {
+        if let Some(s) = slots.get(id as usize) {
+            acc ^= word(s);
+        }
+    }
+    std::hint::black_box(acc);
+}
+
 /// Sentinel for "no version" in the version column.
 pub const NO_VERSION: i64 = i64::MIN;
 /// Sentinel for "no id" in the interned-id columns.

@@ -271,6 +271,13 @@ impl InferenceBuilder {
         self.count(index, mask);
     }
 
+    /// Warms the slots of `keys` (ids), a few records before they are
+    /// pushed ([`crate::model::warm`]).
+    #[inline]
+    pub fn warm(&self, keys: &[u32]) {
+        crate::model::warm(&self.by_id, keys.iter().copied(), |s| u64::from(s.0));
+    }
+
     /// As [`InferenceBuilder::push`] for a key interned as `id`, whose bytes
     /// `key` gives when asked: a key seen before in the same partition costs
     /// no hashing (most keys stay in their partition).

@@ -60,6 +60,23 @@ impl<T> Col<T> {
     pub fn get(&self, i: usize) -> Option<&T> {
         self.v.get(i.checked_sub(self.first)?)
     }
+    /// The rows of arrival indices `from..to` that are kept.
+    #[inline]
+    pub fn rows(&self, from: usize, to: usize) -> &[T] {
+        let (a, b) = (
+            from.saturating_sub(self.first),
+            to.saturating_sub(self.first),
+        );
+        let b = b.min(self.v.len());
+        self.v.get(a.min(b)..b).unwrap_or(&[])
+    }
+    /// The rows of the events [`super::AHEAD`] to twice that after `i`,
+    /// before `to`: what a loop at `i` warms ([`super::warm`]).
+    #[inline]
+    pub fn ahead(&self, i: usize, to: usize) -> &[T] {
+        let a = (i + super::AHEAD).min(to);
+        self.rows(a, (a + super::AHEAD).min(to))
+    }
     /// The arrival index of the first row kept.
     pub fn first_index(&self) -> usize {
         self.first
@@ -390,6 +407,17 @@ impl RawLines {
 }
 
 impl EventStore {
+    /// The entities of the events listed in `order` from [`super::AHEAD`]
+    /// after position `k`, for a loop over `order` ([`super::warm`]).
+    #[inline]
+    pub fn order_ahead<'a>(&'a self, order: &'a [u32], k: usize) -> impl Iterator<Item = u32> + 'a {
+        let a = (k + super::AHEAD).min(order.len());
+        let b = (a + super::AHEAD).min(order.len());
+        order[a..b]
+            .iter()
+            .filter_map(|&i| self.entity.get(i as usize).copied())
+    }
+
     /// Number of events.
     pub fn len(&self) -> usize {
         self.partition.first_index() + self.partition.len()
@@ -1058,6 +1086,25 @@ impl Ingest {
 mod tests {
     use super::RawLines;
     use proptest::prelude::*;
+
+    proptest! {
+        /// A column's rows ahead of `i` are those of arrival indices
+        /// `i + AHEAD` to `i + 2 * AHEAD`, before `to`, that it keeps.
+        #[test]
+        fn rows_ahead_are_the_kept_ones_after_i(
+            n in 0usize..60, forget in 0usize..70, i in 0usize..80, to in 0usize..80,
+        ) {
+            let whole: Vec<u32> = (0..n as u32).collect();
+            let mut col = super::Col::from(whole);
+            col.forget(forget);
+            let a = crate::model::AHEAD;
+            let want: Vec<u32> = (i + a..(i + 2 * a).min(to))
+                .filter(|&x| x >= forget && x < n)
+                .map(|x| x as u32)
+                .collect();
+            prop_assert_eq!(col.ahead(i, to), &want[..]);
+        }
+    }
 
     #[test]
     fn a_window_forgets_its_front_and_keeps_indices() {

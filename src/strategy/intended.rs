@@ -4,7 +4,7 @@
 //! Core: must not import the terminal, tokio, rdkafka or an adapter (`source`,
 //! `tui`, `cli`).
 
-use super::{Rule, Runner};
+use super::{EntityState, Rule, Runner};
 use crate::model::{EventStore, NONE, NO_VERSION};
 use std::sync::Arc;
 
@@ -44,16 +44,19 @@ pub fn intended_order(store: &EventStore) -> (Vec<u32>, Vec<u32>) {
 /// holding the intended states.
 pub fn intended_runner(rule: Arc<dyn Rule>, store: &EventStore, order: &[u32]) -> Runner {
     let mut r = Runner::new(rule, 0);
-    let mut sink = |_| {};
-    for &i in order {
-        r.step(store, i as usize, &mut sink);
-    }
+    r.step_all(store, order, &mut |_| {});
     r
 }
 
 /// The number of entities whose actual state differs from the intended one.
 pub fn diverged(actual: &Runner, intended: &Runner, entities: usize) -> Vec<u32> {
-    (0..entities as u32)
-        .filter(|&e| !actual.state(e).same_content(&intended.state(e)))
+    let fresh = EntityState::new();
+    let (a, b) = (actual.states(), intended.states());
+    (0..entities)
+        .filter(|&e| {
+            let x = a.get(e).unwrap_or(&fresh);
+            !x.same_content(b.get(e).unwrap_or(&fresh))
+        })
+        .map(|e| e as u32)
         .collect()
 }

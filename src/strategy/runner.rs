@@ -82,6 +82,25 @@ impl Runner {
         }
     }
 
+    /// Warms the states of `entities`, a few events before they are
+    /// stepped ([`crate::model::warm`]).
+    #[inline]
+    pub fn warm(&self, entities: impl IntoIterator<Item = u32>) {
+        crate::model::warm(&self.states, entities, |s| {
+            s.version as u64 ^ s.fields.len() as u64
+        });
+    }
+
+    /// Runs `order` (event indices), warming states ahead.
+    pub fn step_all(&mut self, store: &EventStore, order: &[u32], emit: &mut dyn FnMut(Decision)) {
+        for (k, &i) in order.iter().enumerate() {
+            if k % crate::model::AHEAD == 0 {
+                self.warm(store.order_ahead(order, k));
+            }
+            self.step(store, i as usize, emit);
+        }
+    }
+
     /// The rule being run.
     pub fn rule(&self) -> &Arc<dyn Rule> {
         &self.rule
