@@ -245,6 +245,16 @@ impl Detector {
         });
     }
 
+    /// Looks at events `from..to`, in order, warming their tracks ahead.
+    pub fn observe_range(&mut self, store: &EventStore, from: usize, to: usize) {
+        for i in from..to {
+            if (i - from) % crate::model::AHEAD == 0 {
+                self.warm(store.entity.ahead(i, to));
+            }
+            self.observe(store, i);
+        }
+    }
+
     /// Looks at event `i` (called in arrival order).
     pub fn observe(&mut self, store: &EventStore, i: usize) {
         let p = store.partition[i] as usize;

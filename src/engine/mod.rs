@@ -293,9 +293,7 @@ fn analyze_on(
 ) -> Analysis {
     let detect = || {
         let mut det = Detector::for_store(store, lens);
-        for i in 0..store.len() {
-            det.observe(store, i);
-        }
+        det.observe_range(store, 0, store.len());
         let load = det.finish(store);
         (det, load, StreamFacts::of(store))
     };

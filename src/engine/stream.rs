@@ -103,9 +103,7 @@ impl Dataset {
         let n_part = store.partitions.max(1) as usize;
         let (part_start, part_events) = csr(n_part, store.partition.iter().copied(), n);
         let mut det = Detector::for_store(&store, &lens);
-        for i in 0..n {
-            det.observe(&store, i);
-        }
+        det.observe_range(&store, 0, n);
         let load = det.finish(&store);
         let stream_counts = det.counts.clone();
         let unfilled = det

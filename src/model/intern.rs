@@ -55,6 +55,25 @@ impl Interner {
         id
     }
 
+    /// Warms what interning each of `names` will read: the table's probe
+    /// and the text it compares (see [`crate::model::warm`]). Changes nothing.
+    pub fn warm<'s>(&self, names: impl IntoIterator<Item = &'s str>) {
+        let (text, ends) = (&self.text, &self.ends);
+        let mut acc = 0u64;
+        for s in names {
+            let (short, h) = hash(s);
+            self.table.find(h, |&(e, id)| {
+                if e == short {
+                    let i = id as usize;
+                    let start = if i == 0 { 0 } else { ends[i - 1] };
+                    acc ^= u64::from(text.as_bytes().get(start).copied().unwrap_or(0));
+                }
+                false
+            });
+        }
+        std::hint::black_box(acc);
+    }
+
     /// The id of `s` when already interned.
     pub fn get(&self, s: &str) -> Option<u32> {
         let (short, h) = hash(s);
@@ -111,6 +130,11 @@ mod tests {
                 prop_assert_eq!(i.get(w), Some(id));
             }
             prop_assert_eq!(i.len(), seen.len());
+            // Warming changes nothing.
+            let before = format!("{i:?}");
+            i.warm(words.iter().map(String::as_str).chain(["\u{0}never"]));
+            prop_assert_eq!(format!("{i:?}"), before);
+            prop_assert_eq!(i.get("\u{0}never"), None);
             prop_assert_eq!(i.name(seen.len() as u32), "");
             prop_assert_eq!(i.get("\u{0}never"), None);
         }

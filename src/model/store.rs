@@ -257,20 +257,34 @@ impl Deferred {
         keys: &mut Interner,
         key_of_entity: &mut Vec<u32>,
     ) {
-        let mut names = self.ends.iter().scan(0usize, |start, &end| {
-            let name = self.text.get(*start..end).unwrap_or("");
-            *start = end;
-            Some(name)
-        });
+        let n = self.ends.len();
+        let name = |k: usize| -> &str {
+            let start = if k == 0 { 0 } else { self.ends[k - 1] };
+            self.ends
+                .get(k)
+                .and_then(|&end| self.text.get(start..end))
+                .unwrap_or("")
+        };
+        // Names before `warmed` have their slots warmed (most are entities).
+        let (mut next, mut warmed) = (0usize, 0usize);
         let mut last_entity = "";
         for (e, k) in entity.iter_mut().zip(key.iter_mut()) {
+            if next + super::AHEAD >= warmed && warmed < n {
+                let upto = (warmed.max(next + super::AHEAD) + super::AHEAD).min(n);
+                entities.warm((warmed.max(next + super::AHEAD).min(upto)..upto).map(name));
+                warmed = upto;
+            }
             if *e == DEFERRED {
-                last_entity = names.next().unwrap_or("");
+                last_entity = name(next);
+                next += 1;
                 *e = entities.intern(last_entity);
             }
             match *k {
                 SAME_KEY => *k = key_by_entity(keys, key_of_entity, *e, last_entity),
-                DEFERRED => *k = keys.intern(names.next().unwrap_or("")),
+                DEFERRED => {
+                    *k = keys.intern(name(next));
+                    next += 1;
+                }
                 _ => {}
             }
         }

@@ -600,7 +600,7 @@ impl Default for Chunks {
     fn default() -> Self {
         Chunks {
             events: 1 << 16,
-            bytes: 16 << 20,
+            bytes: 32 << 20,
         }
     }
 }
