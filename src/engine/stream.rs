@@ -216,11 +216,7 @@ impl Dataset {
             if n == 0 {
                 break;
             }
-            for (i, &b) in buf[..n].iter().enumerate() {
-                if b == b'\n' {
-                    starts.push(pos + i as u64 + 1);
-                }
-            }
+            starts.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| pos + i as u64 + 1));
             pos += n as u64;
             if pos >= limit {
                 return Ok(starts);

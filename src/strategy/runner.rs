@@ -95,7 +95,9 @@ impl Runner {
     pub fn step_all(&mut self, store: &EventStore, order: &[u32], emit: &mut dyn FnMut(Decision)) {
         for (k, &i) in order.iter().enumerate() {
             if k % crate::model::AHEAD == 0 {
-                self.warm(store.order_ahead(order, k));
+                let a = (k + crate::model::AHEAD).min(order.len());
+                let ahead = &order[a..(a + crate::model::AHEAD).min(order.len())];
+                self.warm(store.warm_events(ahead));
             }
             self.step(store, i as usize, emit);
         }
