@@ -270,8 +270,9 @@ impl Deferred {
         let mut last_entity = "";
         for (e, k) in entity.iter_mut().zip(key.iter_mut()) {
             if next + super::AHEAD >= warmed && warmed < n {
-                let upto = (warmed.max(next + super::AHEAD) + super::AHEAD).min(n);
-                entities.warm((warmed.max(next + super::AHEAD).min(upto)..upto).map(name));
+                let from = warmed.max(next + super::AHEAD).min(n);
+                let upto = (from + super::AHEAD).min(n);
+                entities.warm((from..upto).map(name));
                 warmed = upto;
             }
             if *e == DEFERRED {
