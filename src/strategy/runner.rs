@@ -91,7 +91,8 @@ impl Runner {
         });
     }
 
-    /// Runs `order` (event indices), warming states ahead.
+    /// Runs `order` (event indices), warming the events' columns and their
+    /// states ahead ([`EventStore::warm_events`]).
     pub fn step_all(&mut self, store: &EventStore, order: &[u32], emit: &mut dyn FnMut(Decision)) {
         for (k, &i) in order.iter().enumerate() {
             if k % crate::model::AHEAD == 0 {
