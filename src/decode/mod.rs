@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 /// A schema's language, as the registry's `schemaType` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -263,6 +263,25 @@ pub struct Decoder {
     /// `--avro-schema` / `--proto`: every value is decoded with it.
     value_schema: Option<Arc<Compiled>>,
     active: AtomicBool,
+    /// Set while a file's schema lines are still searched for
+    /// ([`Decoder::begin_scan`]): a record that may need a schema waits
+    /// for the search's end (`scan_done`).
+    scanning: AtomicBool,
+    scan_lock: Mutex<()>,
+    scan_done: Condvar,
+}
+
+/// A search for a file's schema lines under way: readers of records that
+/// may need a schema wait until it is dropped (also on a panic).
+pub struct Scanning(Arc<Decoder>);
+
+impl Drop for Scanning {
+    fn drop(&mut self) {
+        let d = &self.0;
+        let _held = d.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        d.scanning.store(false, Ordering::Release);
+        d.scan_done.notify_all();
+    }
 }
 
 impl std::fmt::Debug for Decoder {
@@ -297,6 +316,25 @@ impl Decoder {
     /// Whether there is anything to decode with (else records pass as they are).
     pub fn is_active(&self) -> bool {
         self.active.load(Ordering::Relaxed)
+    }
+
+    /// Says that the file's schema lines are being searched for, until the
+    /// value returned is dropped: meanwhile a record that may be framed waits
+    /// ([`Stage::takes`]), so the readers can start before the search ends.
+    pub fn begin_scan(self: &Arc<Self>) -> Scanning {
+        self.scanning.store(true, Ordering::Release);
+        Scanning(self.clone())
+    }
+
+    /// Waits for the end of a search for schema lines, if one is under way.
+    fn wait_scan(&self) {
+        if !self.scanning.load(Ordering::Acquire) {
+            return;
+        }
+        let mut held = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        while self.scanning.load(Ordering::Acquire) {
+            held = self.scan_done.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     /// Whether a registry is there to ask.
@@ -435,10 +473,34 @@ impl Stage {
         self.decoder.is_active()
     }
 
+    /// Whether `rec` goes through the stage ([`Stage::apply`]): when the
+    /// decoder is active. While the file's schema lines are still searched
+    /// for, a record whose key or payload starts with the magic byte waits
+    /// for the search and then asks again; any other record would pass the
+    /// stage unchanged whatever the search finds.
+    pub fn takes(&self, rec: &Record<'_>) -> bool {
+        if self.is_active() {
+            return true;
+        }
+        if !self.decoder.scanning.load(Ordering::Acquire) {
+            return false;
+        }
+        let framed = |p: &Payload<'_>| {
+            !matches!(p, Payload::Json(_)) && p.bytes().is_some_and(|b| b.first() == Some(&0))
+        };
+        if framed(&rec.key) || framed(&rec.payload) {
+            self.decoder.wait_scan();
+            return self.is_active();
+        }
+        false
+    }
+
     fn by_id(&mut self, id: u32) -> Result<Arc<Compiled>, String> {
         if let Some(c) = self.local.get(&id) {
             return c.clone();
         }
+        // The schema may be in a line the search has not reached yet.
+        self.decoder.wait_scan();
         let c = self.decoder.compiled(id);
         self.local.insert(id, c.clone());
         c
@@ -649,6 +711,56 @@ mod tests {
             .unwrap()
             .unwrap_err()
             .contains("truncated"));
+    }
+
+    #[test]
+    fn during_the_search_for_schema_lines_only_a_framed_record_waits() {
+        let rec = |key: Payload<'static>, payload: Payload<'static>| Record {
+            topic: None,
+            partition: 0,
+            offset: 0,
+            ts: None,
+            headers: Default::default(),
+            key,
+            payload,
+        };
+        let d = Arc::new(Decoder::new());
+        let scanning = d.begin_scan();
+        let st = Stage::new(d.clone());
+        // Plain records answer at once: nothing the search finds changes them.
+        let plain = rec(
+            Payload::Text(Cow::Borrowed("alert-1")),
+            Payload::Json(Cow::Borrowed("{\"v\":1}")),
+        );
+        assert!(!st.takes(&plain));
+        // A framed one waits until the search is over, then goes through
+        // the stage the search made active.
+        let framed = rec(
+            Payload::Null,
+            Payload::Binary(Cow::Borrowed(&[0, 0, 0, 0, 1, 0x02])),
+        );
+        let waiter = {
+            let d = d.clone();
+            std::thread::spawn(move || Stage::new(d).takes(&framed))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        assert!(
+            !waiter.is_finished(),
+            "a framed record must wait for the search"
+        );
+        d.add_doc(doc(1, r#"{"type":"long"}"#));
+        drop(scanning);
+        assert!(waiter.join().unwrap());
+        assert!(st.takes(&plain), "an active decoder takes every record");
+        // A search that ends without a schema lets a framed record pass as
+        // it is, as a decoder that never searched would.
+        let none = Arc::new(Decoder::new());
+        drop(none.begin_scan());
+        let framed_key = rec(
+            Payload::Binary(Cow::Borrowed(&[0, 0, 0, 0, 9])),
+            Payload::Null,
+        );
+        assert!(!Stage::new(none).takes(&framed_key));
     }
 
     #[test]

@@ -258,7 +258,7 @@ fn read_chunked(
                 Ok(rec) => {
                     seen += 1;
                     let raw = opts.keep_raw.then_some(&buf[..]);
-                    let active = Some(&mut *stage).filter(|s| s.is_active());
+                    let active = Some(&mut *stage).filter(|s| s.takes(&rec));
                     let line = reader.line();
                     ingest_record(ingest, active, filter.as_ref(), &rec, line, raw, &quotes);
                     if seen % 65_536 == 0 {
@@ -459,6 +459,9 @@ struct Slices<'a> {
     /// Whether each slice leaves its entity and key names to the store it
     /// is appended to ([`Ingest::defer_names`]).
     defer_names: bool,
+    /// Whether the search for the file's schema lines is still to run: the
+    /// first [`Slices::read_many`] runs it beside its readers.
+    scan: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Slices<'a> {
@@ -482,7 +485,6 @@ impl<'a> Slices<'a> {
         let header = RecordingReader::open(path)?.header().cloned();
         let lens = resolve_lens(&name, header.as_ref(), opts)?;
         let decoder = opts.decoder();
-        scan_schema_lines(path, &decoder).map_err(unreadable)?;
         Ok(Slices {
             path,
             name,
@@ -492,6 +494,7 @@ impl<'a> Slices<'a> {
             opts,
             decoder,
             defer_names: false,
+            scan: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
@@ -539,6 +542,52 @@ impl<'a> Slices<'a> {
         Ok((ingest.finish().0, skips, lines))
     }
 
+    /// An error of the whole read (not of a line).
+    fn failed(&self, message: String) -> InputError {
+        InputError {
+            file: self.name.clone(),
+            line: 0,
+            field: None,
+            message,
+            fatal: true,
+        }
+    }
+
+    /// Reads slice `k` as [`Slices::read`] does, a panic becoming an error.
+    fn read_caught(&self, k: usize, progress: &mut dyn FnMut(&Ingest, u64)) -> Part {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read(k, progress)))
+            .unwrap_or_else(|_| Err(self.failed("a reader thread failed".into())))
+    }
+
+    /// On the first call, starts the search for the file's schema lines on
+    /// a thread of `s`: a reader meeting a record that may need a schema
+    /// waits for it ([`crate::decode::Stage::takes`]), the others do not.
+    fn start_scan<'s>(
+        &'s self,
+        s: &'s std::thread::Scope<'s, '_>,
+    ) -> Option<std::thread::ScopedJoinHandle<'s, std::io::Result<()>>> {
+        let first = self.scan.swap(false, std::sync::atomic::Ordering::Relaxed);
+        first.then(|| {
+            let scanning = self.decoder.begin_scan();
+            s.spawn(move || {
+                let _scanning = scanning;
+                scan_schema_lines(self.path, &self.decoder)
+            })
+        })
+    }
+
+    /// The search's error, once it is over.
+    fn scan_error(
+        &self,
+        scan: Option<std::thread::ScopedJoinHandle<'_, std::io::Result<()>>>,
+    ) -> Option<InputError> {
+        match scan?.join() {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(self.failed(format!("cannot read: {e}"))),
+            Err(_) => Some(self.failed("the schema search failed".into())),
+        }
+    }
+
     /// Reads slices `ks` at once (slice `ks.start` reporting progress).
     fn read_many(
         &self,
@@ -546,22 +595,94 @@ impl<'a> Slices<'a> {
         progress: &mut dyn FnMut(&Ingest, u64),
     ) -> Vec<Part> {
         std::thread::scope(|s| {
+            let scan = self.start_scan(s);
             let handles: Vec<_> = (ks.start + 1..ks.end)
-                .map(|k| s.spawn(move || self.read(k, &mut |_, _| {})))
+                .map(|k| s.spawn(move || self.read_caught(k, &mut |_, _| {})))
                 .collect();
-            let mut parts = vec![self.read(ks.start, progress)];
+            let mut parts = vec![self.read_caught(ks.start, progress)];
             for h in handles {
-                parts.push(h.join().unwrap_or_else(|_| {
-                    Err(InputError {
-                        file: self.name.clone(),
-                        line: 0,
-                        field: None,
-                        message: "a reader thread failed".into(),
-                        fatal: true,
-                    })
-                }));
+                parts.push(
+                    h.join()
+                        .unwrap_or_else(|_| Err(self.failed("a reader thread failed".into()))),
+                );
             }
-            parts
+            match self.scan_error(scan) {
+                Some(e) => vec![Err(e)],
+                None => parts,
+            }
+        })
+    }
+
+    /// Reads every slice on `threads` readers, each taking the next slice
+    /// as soon as it is done with one (no reader waits for a slower one),
+    /// and gives them to `deliver(k, part)` on this thread in file order;
+    /// `false` stops the read. Readers stay at most `threads + 1` slices
+    /// ahead of the one delivered, so a slow `deliver` bounds the memory.
+    fn stream(&self, threads: usize, deliver: &mut dyn FnMut(usize, Part) -> bool) {
+        use std::sync::{Condvar, Mutex};
+        struct Queue {
+            /// The next slice to claim, and how many were delivered.
+            next: usize,
+            delivered: usize,
+            stop: bool,
+            done: std::collections::BTreeMap<usize, Part>,
+        }
+        let queue = Mutex::new(Queue {
+            next: 0,
+            delivered: 0,
+            stop: false,
+            done: Default::default(),
+        });
+        let (claimable, finished) = (Condvar::new(), Condvar::new());
+        let lock = || queue.lock().unwrap_or_else(|e| e.into_inner());
+        let ahead = threads + 1;
+        std::thread::scope(|s| {
+            let mut scan = self.start_scan(s);
+            for _ in 0..threads.max(1) {
+                s.spawn(|| loop {
+                    let k = {
+                        let mut q = lock();
+                        loop {
+                            if q.stop || q.next >= self.count() {
+                                return;
+                            }
+                            if q.next < q.delivered + ahead {
+                                break;
+                            }
+                            q = claimable.wait(q).unwrap_or_else(|e| e.into_inner());
+                        }
+                        q.next += 1;
+                        q.next - 1
+                    };
+                    let part = self.read_caught(k, &mut |_, _| {});
+                    lock().done.insert(k, part);
+                    finished.notify_all();
+                });
+            }
+            for k in 0..self.count() {
+                let mut part = {
+                    let mut q = lock();
+                    loop {
+                        if let Some(p) = q.done.remove(&k) {
+                            break p;
+                        }
+                        q = finished.wait(q).unwrap_or_else(|e| e.into_inner());
+                    }
+                };
+                // The first slice waits for the search: its error comes first.
+                if let Some(e) = self.scan_error(scan.take()) {
+                    part = Err(e);
+                }
+                let go = deliver(k, part);
+                let mut q = lock();
+                q.delivered = k + 1;
+                q.stop |= !go;
+                drop(q);
+                claimable.notify_all();
+                if !go {
+                    break;
+                }
+            }
         })
     }
 }
@@ -637,19 +758,20 @@ pub fn stream_recording(
         // Each slice's names are interned once, by the window it joins.
         slices.defer_names = true;
         let mut line_base = 0u64;
-        let mut k = 0;
-        'slices: while k < slices.count() {
-            let end = (k + threads).min(slices.count());
-            let parts = slices.read_many(k..end, &mut |_, _| {});
-            progress(slices.cuts[end]);
+        let mut failed = None;
+        slices.stream(threads, &mut |k, part| {
+            progress(slices.cuts[k + 1]);
             // Each slice is a chunk of its own (appended once, to the window).
-            for part in parts {
-                let store = merge_parts_from(vec![part], &mut line_base, &mut skips)?;
-                if !on_chunk(store, &slices.lens, slices.header.as_ref()) {
-                    break 'slices;
+            match merge_parts_from(vec![part], &mut line_base, &mut skips) {
+                Ok(store) => on_chunk(store, &slices.lens, slices.header.as_ref()),
+                Err(e) => {
+                    failed = Some(e);
+                    false
                 }
             }
-            k = end;
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
         return Ok(Streamed {
             lens: slices.lens,
