@@ -618,7 +618,13 @@ impl<'a> Slices<'a> {
     /// and gives them to `deliver(k, part)` on this thread in file order;
     /// `false` stops the read. Readers stay at most `threads + 1` slices
     /// ahead of the one delivered, so a slow `deliver` bounds the memory.
-    fn stream(&self, threads: usize, deliver: &mut dyn FnMut(usize, Part) -> bool) {
+    /// The search for schema lines runs beside the first readers; its error,
+    /// if any, comes at the end.
+    fn stream(
+        &self,
+        threads: usize,
+        deliver: &mut dyn FnMut(usize, Part) -> bool,
+    ) -> Result<(), InputError> {
         use std::sync::{Condvar, Mutex};
         struct Queue {
             /// The next slice to claim, and how many were delivered.
@@ -637,7 +643,7 @@ impl<'a> Slices<'a> {
         let lock = || queue.lock().unwrap_or_else(|e| e.into_inner());
         let ahead = threads + 1;
         std::thread::scope(|s| {
-            let mut scan = self.start_scan(s);
+            let scan = self.start_scan(s);
             for _ in 0..threads.max(1) {
                 s.spawn(|| loop {
                     let k = {
@@ -660,7 +666,7 @@ impl<'a> Slices<'a> {
                 });
             }
             for k in 0..self.count() {
-                let mut part = {
+                let part = {
                     let mut q = lock();
                     loop {
                         if let Some(p) = q.done.remove(&k) {
@@ -669,10 +675,6 @@ impl<'a> Slices<'a> {
                         q = finished.wait(q).unwrap_or_else(|e| e.into_inner());
                     }
                 };
-                // The first slice waits for the search: its error comes first.
-                if let Some(e) = self.scan_error(scan.take()) {
-                    part = Err(e);
-                }
                 let go = deliver(k, part);
                 let mut q = lock();
                 q.delivered = k + 1;
@@ -683,6 +685,9 @@ impl<'a> Slices<'a> {
                     break;
                 }
             }
+            // The search's error, if it failed (the readers then went on
+            // without the schemas it had not found).
+            self.scan_error(scan).map_or(Ok(()), Err)
         })
     }
 }
@@ -759,7 +764,7 @@ pub fn stream_recording(
         slices.defer_names = true;
         let mut line_base = 0u64;
         let mut failed = None;
-        slices.stream(threads, &mut |k, part| {
+        let scanned = slices.stream(threads, &mut |k, part| {
             progress(slices.cuts[k + 1]);
             // Each slice is a chunk of its own (appended once, to the window).
             match merge_parts_from(vec![part], &mut line_base, &mut skips) {
@@ -773,6 +778,7 @@ pub fn stream_recording(
         if let Some(e) = failed {
             return Err(e);
         }
+        scanned?;
         return Ok(Streamed {
             lens: slices.lens,
             header: slices.header,
