@@ -122,3 +122,30 @@ fn a_lagging_stream_read_in_parallel_slices_streams_to_the_same_report() {
         assert!(same(&args, &knobs), "{args:?} did not stream");
     }
 }
+
+#[test]
+fn a_hot_stream_read_in_parallel_slices_gives_up_mid_read_and_reads_it_whole() {
+    // Slices of 512 KB: the readers run ahead of the flow, which gives up
+    // at its first chunk (a hot partition); the read must stop, and the
+    // report be the whole read's.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hot.jsonl");
+    let file = file.to_str().expect("utf-8 path");
+    let synth = Command::new(env!("CARGO_BIN_EXE_kord"))
+        .args(["synth", "hot-key", "--events", "100000"])
+        .args(["--partitions", "8", "-o", file])
+        .output()
+        .expect("run kord synth");
+    assert!(synth.status.success());
+    assert!(
+        std::fs::metadata(file).expect("synth wrote").len() > 8 << 20,
+        "the parallel slices need a file over 8 MiB"
+    );
+    let knobs = [("KORD_STREAM_CHUNK", "2000"), ("KORD_THREADS", "2")];
+    for args in [
+        vec![file, "--strategy", "versioned"],
+        vec![file, "--compare"],
+    ] {
+        assert!(!same(&args, &knobs), "{args:?}: a hot stream cannot stream");
+    }
+}

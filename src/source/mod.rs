@@ -460,7 +460,8 @@ struct Slices<'a> {
     /// is appended to ([`Ingest::defer_names`]).
     defer_names: bool,
     /// Whether the search for the file's schema lines is still to run: the
-    /// first [`Slices::read_many`] runs it beside its readers.
+    /// first read ([`Slices::read_many`], [`Slices::stream`]) runs it beside
+    /// its readers.
     scan: std::sync::atomic::AtomicBool,
 }
 
@@ -639,10 +640,21 @@ impl<'a> Slices<'a> {
             stop: false,
             done: Default::default(),
         });
+        /// Stops the readers when dropped: after the last slice, and when
+        /// `deliver` panics (the scope then joins readers that would
+        /// otherwise wait for a slice to be delivered).
+        struct Stop<'q>(&'q Mutex<Queue>, &'q Condvar);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+                self.1.notify_all();
+            }
+        }
         let (claimable, finished) = (Condvar::new(), Condvar::new());
         let lock = || queue.lock().unwrap_or_else(|e| e.into_inner());
         let ahead = threads + 1;
         std::thread::scope(|s| {
+            let _stop = Stop(&queue, &claimable);
             let scan = self.start_scan(s);
             for _ in 0..threads.max(1) {
                 s.spawn(|| loop {
