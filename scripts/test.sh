@@ -25,6 +25,7 @@ scripts/tansu.sh install
 step "format and lints"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --lib   # the API docs' links
 
 step "build"
 cargo build --release

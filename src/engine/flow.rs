@@ -4,7 +4,7 @@
 //! events. The same detectors, simulation and rules as [`super::analyze`]
 //! run event by event over a window of the store ([`EventStore::forget_front`]);
 //! the intended order is kept per entity for the events not yet folded
-//! ([`Reorder`]). The result is the in-memory analysis's, to the byte
+//! (`Reorder`). The result is the in-memory analysis's, to the byte
 //! (`tests/streaming.rs`); where it could not be, the flow says why
 //! ([`Fallback`]) and the caller analyzes the whole store instead.
 //!

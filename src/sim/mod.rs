@@ -1209,9 +1209,9 @@ impl Stepper {
 }
 
 /// Waits counted by value: exact percentiles (as [`percentile`] gives them)
-/// in little memory. Waits under [`WaitHist::SMALL`] ms are counted in a
+/// in little memory. Waits under 65,536 ms (`SMALL`) are counted in a
 /// flat array. Longer ones (a lagging consumer's: nearly all distinct) are
-/// kept in sorted blocks of [`WaitHist::BLOCK`], each stored as the
+/// kept in sorted blocks of 65,536 (`BLOCK`), each stored as the
 /// LEB128 varints of its gaps: about one byte per wait where a map of
 /// counts took some twenty-five.
 #[derive(Clone, Debug, Default)]

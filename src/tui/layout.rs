@@ -28,7 +28,7 @@ pub struct Areas {
     pub live: Option<Rect>,
 }
 
-/// The layout for a screen area (the frame when drawing, [`App::size`]
+/// The layout for a screen area (the frame when drawing, `app.viewport.size`
 /// in `update`).
 pub fn areas(area: Rect, app: &App) -> Areas {
     let [title, main, decision, timeline, status] = Layout::vertical([
