@@ -82,21 +82,34 @@ fn streamed_reports_are_the_whole_reports_on_every_bundled_recording() {
     }
 }
 
-#[test]
-fn a_lagging_stream_read_in_parallel_slices_streams_to_the_same_report() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("lagging.jsonl");
-    let file = file.to_str().expect("utf-8 path");
+/// `kord synth ARGS --partitions 8` into `name` in `dir`: a file over
+/// 8 MiB, which a streamed read cuts into parallel slices. Its path.
+fn synth_over_8_mib(dir: &tempfile::TempDir, name: &str, args: &[&str]) -> String {
+    let file = dir.path().join(name);
+    let file = file.to_str().expect("utf-8 path").to_string();
     let synth = Command::new(env!("CARGO_BIN_EXE_kord"))
-        .args(["synth", "alert-flap", "--events", "40000"])
-        .args(["--partitions", "8", "--entities", "3000", "-o", file])
+        .arg("synth")
+        .args(args)
+        .args(["--partitions", "8", "-o", &file])
         .output()
         .expect("run kord synth");
     assert!(synth.status.success());
     assert!(
-        std::fs::metadata(file).expect("synth wrote").len() > 8 << 20,
+        std::fs::metadata(&file).expect("synth wrote").len() > 8 << 20,
         "the parallel slices need a file over 8 MiB"
     );
+    file
+}
+
+#[test]
+fn a_lagging_stream_read_in_parallel_slices_streams_to_the_same_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = synth_over_8_mib(
+        &dir,
+        "lagging.jsonl",
+        &["alert-flap", "--events", "40000", "--entities", "3000"],
+    );
+    let file = file.as_str();
     let lens = dir.path().join("lagging.toml");
     // 8 consumers, an event every ~260 ms each: 325 ms is 25% over capacity.
     std::fs::write(&lens, "[cost]\ndefault_ms = 325\n").expect("write lens");
@@ -129,18 +142,8 @@ fn a_hot_stream_read_in_parallel_slices_gives_up_mid_read_and_reads_it_whole() {
     // at its first chunk (a hot partition); the read must stop, and the
     // report be the whole read's.
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("hot.jsonl");
-    let file = file.to_str().expect("utf-8 path");
-    let synth = Command::new(env!("CARGO_BIN_EXE_kord"))
-        .args(["synth", "hot-key", "--events", "100000"])
-        .args(["--partitions", "8", "-o", file])
-        .output()
-        .expect("run kord synth");
-    assert!(synth.status.success());
-    assert!(
-        std::fs::metadata(file).expect("synth wrote").len() > 8 << 20,
-        "the parallel slices need a file over 8 MiB"
-    );
+    let file = synth_over_8_mib(&dir, "hot.jsonl", &["hot-key", "--events", "100000"]);
+    let file = file.as_str();
     let knobs = [("KORD_STREAM_CHUNK", "2000"), ("KORD_THREADS", "2")];
     for args in [
         vec![file, "--strategy", "versioned"],

@@ -29,7 +29,9 @@ fn spread(short: u32) -> u64 {
     u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
-fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
+/// String `id` of text laid out as the interner lays it (`text[ends[id - 1]..ends[id]]`);
+/// "" when out of range.
+pub(crate) fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
     let i = id as usize;
     let Some(&end) = ends.get(i) else { return "" };
     let start = if i == 0 { 0 } else { ends[i - 1] };

@@ -258,13 +258,7 @@ impl Deferred {
         key_of_entity: &mut Vec<u32>,
     ) {
         let n = self.ends.len();
-        let name = |k: usize| -> &str {
-            let start = if k == 0 { 0 } else { self.ends[k - 1] };
-            self.ends
-                .get(k)
-                .and_then(|&end| self.text.get(start..end))
-                .unwrap_or("")
-        };
+        let name = |k: usize| super::intern::slice(&self.text, &self.ends, k as u32);
         // Names before `warmed` have their slots warmed (most are entities).
         let (mut next, mut warmed) = (0usize, 0usize);
         let mut last_entity = "";
