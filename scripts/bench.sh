@@ -33,10 +33,11 @@ DIR=.bench
 mkdir -p "$DIR"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-cargo build --release -q --bin kord --example parse_floor --example replay_headless
+cargo build --release -q --bin kord --example parse_floor --example replay_headless --example mem_latency
 KORD=target/release/kord
 FLOOR=target/release/examples/parse_floor
 REPLAY=target/release/examples/replay_headless
+MEM=target/release/examples/mem_latency
 command -v jq >/dev/null || { echo "bench.sh needs jq" >&2; exit 1; }
 
 # measure CMD...: prints "wall_s peak_rss_mb load_s spread cpu_s" (load_s from
@@ -123,7 +124,13 @@ row() {
 # so each row's runs are spread over the same minutes as the others'. jq
 # runs on the healthy file in each round too (the first round takes the
 # time above): the jq targets are held to the median of its three times.
+# The machine's random-read latency opens each round (examples/mem_latency.rs):
+# kord's analysis reads its tables at random, jq and the floor do not, so the
+# ratios move with it when other tenants take the shared cache.
+MEM_OUT="$TMP/mem"
+: >"$MEM_OUT"
 for round in 1 2 3; do
+  "$MEM" | tr '\n' ' ' >>"$MEM_OUT"; echo >>"$MEM_OUT"
   if [ "$round" -gt 1 ]; then jq_time "$HEALTHY"; fi
   row "healthy 1M, versioned" "$HEALTHY" --strategy versioned
   row "healthy 1M, --compare" "$HEALTHY" --compare
@@ -151,7 +158,7 @@ for _ in 1 2 3; do
   echo "$pair_s $("$REPLAY" "$HEALTHY" "$LAG")" >>"$TUI_OUT"
 done
 
-python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" "$FLOOR1" "$AFTER" <<'PY'
+python3 - "$ROWS" "$TUI_OUT" "$(stat -c %s "$HEALTHY")" "$synth_big" "$BIG" "$FLOOR1" "$AFTER" "$MEM_OUT" <<'PY'
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
@@ -188,6 +195,11 @@ print(f"\nceiling (healthy 1M): serde_json alone, parsing each line and payload 
       f"{h['jq'] / floor1:.1f}x faster than jq on one thread ({floor1:.2f} s) and "
       f"{h['jq'] / h['floor']:.1f}x on every core ({h['floor']:.2f} s, a process per core): the other "
       f"cores add {(floor1 / h['floor'] - 1) * 100:.0f}% here.")
+mem = []
+for line in open(sys.argv[8]):
+    w = line.split()
+    mem.append(", ".join(f"{w[k]} MiB {float(w[k + 1]):.0f} ns" for k in range(0, len(w) - 1, 2)))
+print("machine: one random read (examples/mem_latency.rs), at the start of each round: " + "; ".join(mem))
 pairs = sorted((l.split() for l in open(sys.argv[2]) if l.strip()), key=lambda r: float(r[3]) / float(r[0]))
 beside, first, full, compare, rss, events = pairs[len(pairs) // 2]
 rss = max(float(p[4]) for p in pairs)
