@@ -7,7 +7,8 @@
 # parse floor measured in the same run (examples/parse_floor.rs: serde_json
 # parses each line and its payload, nothing else, in a process per core,
 # as many as kord's loader has threads). The 1M rows run in three rounds,
-# each row once per round (ratios between rows are targets). Rows:
+# each row once per round (ratios between rows are targets), each round
+# opened by the machine's random-read latency (examples/mem_latency.rs). Rows:
 #   healthy 1M      alert-flap, 16 partitions, 50k entities, consumers keep up
 #   lagging 1M      the same file, every event costing 325 ms: 8 consumers
 #                   with 2 partitions each get an event every 260 ms on
