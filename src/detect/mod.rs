@@ -240,9 +240,7 @@ impl Detector {
     /// observed ([`crate::model::warm`]).
     #[inline]
     pub fn warm(&self, entities: &[u32]) {
-        crate::model::warm(&self.entities, entities.iter().copied(), |t| {
-            t.max_version as u64 ^ t.partitions.len() as u64
-        });
+        crate::model::warm(&self.entities, entities.iter().copied());
     }
 
     /// Looks at events `from..to`, in order, warming their tracks ahead.

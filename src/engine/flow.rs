@@ -101,9 +101,7 @@ struct EntityOrder {
 
 impl Reorder {
     fn warm(&self, entities: impl IntoIterator<Item = u32>) {
-        crate::model::warm(&self.ents, entities, |o| {
-            u64::from(o.has_late) ^ o.last.map_or(0, |k| k.1 as u64)
-        });
+        crate::model::warm(&self.ents, entities);
     }
 
     fn arrive(&mut self, store: &EventStore, i: usize) {

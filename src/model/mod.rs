@@ -22,20 +22,39 @@ pub use store::{EventStore, Ingest};
 /// will read ([`warm`]).
 pub const AHEAD: usize = 8;
 
-/// Reads one word of the slot of each id in `ids` (ids past `slots` are
-/// skipped), and nothing else. The loads depend on the ids alone, so the
-/// cache misses of a group overlap instead of each stalling the event that
+/// Asks the cache for the slot of each id in `ids` (ids past `slots` are
+/// skipped) without waiting for it. The addresses depend on the ids alone,
+/// so the misses of a group overlap instead of each stalling the event that
 /// needs its slot: per-entity tables outgrow the caches on streams of many
 /// entities. The loops call it [`AHEAD`] events before the slots are used.
 #[inline]
-pub fn warm<T>(slots: &[T], ids: impl IntoIterator<Item = u32>, word: impl Fn(&T) -> u64) {
-    let mut acc = 0u64;
+pub fn warm<T>(slots: &[T], ids: impl IntoIterator<Item = u32>) {
     for id in ids {
         if let Some(s) = slots.get(id as usize) {
-            acc ^= word(s);
+            prefetch(s);
         }
     }
-    std::hint::black_box(acc);
+}
+
+/// Asks the cache for the lines of `s` (its first and last byte) without
+/// waiting for them. A hint: on targets without one it does nothing.
+#[inline(always)]
+pub fn prefetch<T>(s: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let first = std::ptr::from_ref(s).cast::<i8>();
+        let last = first.wrapping_add(size_of::<T>().saturating_sub(1));
+        // SAFETY: a prefetch reads nothing the program sees and never
+        // faults, whatever the address; both point into `s` here anyway.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(first);
+            _mm_prefetch::<_MM_HINT_T0>(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = s;
 }
 
 /// Sentinel for "no version" in the version column.

@@ -275,7 +275,7 @@ impl InferenceBuilder {
     /// pushed ([`crate::model::warm`]).
     #[inline]
     pub fn warm(&self, keys: &[u32]) {
-        crate::model::warm(&self.by_id, keys.iter().copied(), |s| u64::from(s.0));
+        crate::model::warm(&self.by_id, keys.iter().copied());
     }
 
     /// As [`InferenceBuilder::push`] for a key interned as `id`, whose bytes

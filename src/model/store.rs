@@ -417,31 +417,38 @@ impl RawLines {
 
 impl EventStore {
     /// Warms what a runner reads of `events` (their arrival, version, type,
-    /// time and field writes) and their entities' ids, for a loop that will step
+    /// time and field writes, [`super::prefetch`]) and reads their entities'
+    /// ids, for a loop that will step
     /// them in a few events ([`super::warm`]); a loop over an order not by
     /// arrival (the intended one, entity by entity) misses on every column.
     /// Returns the entities.
     #[inline]
     pub fn warm_events(&self, events: &[u32]) -> smallvec::SmallVec<[u32; super::AHEAD]> {
-        let mut acc = 0u64;
         let mut entities = smallvec::SmallVec::new();
         for &j in events {
             let j = j as usize;
-            let (Some(&e), Some(&v), Some(&t), Some(&ty), Some(&w), Some(&a)) = (
-                self.entity.get(j),
+            let Some(&e) = self.entity.get(j) else {
+                continue;
+            };
+            let (v, t, ty, a) = (
                 self.version.get(j),
                 self.time.get(j),
                 self.etype.get(j),
-                self.writes.get(j),
                 self.arrival.get(j),
-            ) else {
-                continue;
-            };
-            let first = self.field_writes.get(w as usize).map_or(0, |x| x.0);
-            acc ^= v as u64 ^ t as u64 ^ a as u64 ^ u64::from(ty) ^ u64::from(first);
+            );
+            v.map(super::prefetch);
+            t.map(super::prefetch);
+            ty.map(super::prefetch);
+            a.map(super::prefetch);
+            if let Some(x) = self
+                .writes
+                .get(j)
+                .and_then(|&w| self.field_writes.get(w as usize))
+            {
+                super::prefetch(x);
+            }
             entities.push(e);
         }
-        std::hint::black_box(acc);
         entities
     }
 

@@ -86,9 +86,7 @@ impl Runner {
     /// stepped ([`crate::model::warm`]).
     #[inline]
     pub fn warm(&self, entities: impl IntoIterator<Item = u32>) {
-        crate::model::warm(&self.states, entities, |s| {
-            s.version as u64 ^ s.fields.len() as u64
-        });
+        crate::model::warm(&self.states, entities);
     }
 
     /// Runs `order` (event indices), warming the events' columns and their
