@@ -263,24 +263,29 @@ pub struct Decoder {
     /// `--avro-schema` / `--proto`: every value is decoded with it.
     value_schema: Option<Arc<Compiled>>,
     active: AtomicBool,
-    /// Set while a file's schema lines are still searched for
-    /// ([`Decoder::begin_scan`]): a record that may need a schema waits
-    /// for the search's end (`scan_done`).
+    /// Set while a file's schema lines may still be searched for
+    /// ([`Decoder::defer_scan`]): a record that may need a schema runs the
+    /// search, or waits for its end (`scan_done`).
     scanning: AtomicBool,
+    /// The search, until a reader takes it to run it.
+    search: Mutex<Option<Search>>,
+    /// Why the search failed.
+    search_error: Mutex<Option<String>>,
     scan_lock: Mutex<()>,
     scan_done: Condvar,
 }
 
-/// A search for a file's schema lines under way: readers of records that
-/// may need a schema wait until it is dropped (also on a panic).
-pub struct Scanning(Arc<Decoder>);
+/// A search for a file's schema lines: adds them to the decoder it is given.
+pub type Search = Box<dyn FnOnce(&Decoder) -> Result<(), String> + Send>;
 
-impl Drop for Scanning {
+/// Ends a search for schema lines when dropped (also on a panic): readers
+/// waiting for it go on with what it found.
+struct SearchOver<'d>(&'d Decoder);
+
+impl Drop for SearchOver<'_> {
     fn drop(&mut self) {
-        let d = &self.0;
-        let _held = d.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
-        d.scanning.store(false, Ordering::Release);
-        d.scan_done.notify_all();
+        self.0.scanning.store(false, Ordering::Release);
+        self.0.scan_done.notify_all();
     }
 }
 
@@ -318,20 +323,44 @@ impl Decoder {
         self.active.load(Ordering::Relaxed)
     }
 
-    /// Says that the file's schema lines are being searched for, until the
-    /// value returned is dropped: meanwhile a record that may be framed waits
-    /// ([`Stage::takes`]), so the readers can start before the search ends.
-    pub fn begin_scan(self: &Arc<Self>) -> Scanning {
+    /// Says that the file's schema lines are to be searched for by `search`
+    /// when a record first may need one ([`Stage::takes`], a schema id not
+    /// known yet): the reader meeting it runs the search, the others that
+    /// need a schema meanwhile wait for it, and the rest never wait. A read
+    /// of records that need no schema never searches.
+    pub fn defer_scan(&self, search: Search) {
+        *self.search.lock().unwrap_or_else(|e| e.into_inner()) = Some(search);
         self.scanning.store(true, Ordering::Release);
-        Scanning(self.clone())
     }
 
-    /// Waits for the end of a search for schema lines, if one is under way.
+    /// Ends the deferred search without running it if no reader has, once
+    /// a running one is over; its error, if it failed.
+    pub fn finish_scan(&self) -> Option<String> {
+        let _held = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        drop(self.search.lock().unwrap_or_else(|e| e.into_inner()).take());
+        drop(SearchOver(self));
+        self.search_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Runs the deferred search if no reader has yet, or waits for the end
+    /// of the one running.
     fn wait_scan(&self) {
         if !self.scanning.load(Ordering::Acquire) {
             return;
         }
+        // The reader running the search holds the lock: the others wait here.
         let mut held = self.scan_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let search = self.search.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(search) = search {
+            let _over = SearchOver(self);
+            if let Err(e) = search(self) {
+                *self.search_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+            }
+            return;
+        }
         while self.scanning.load(Ordering::Acquire) {
             held = self.scan_done.wait(held).unwrap_or_else(|e| e.into_inner());
         }
@@ -474,10 +503,10 @@ impl Stage {
     }
 
     /// Whether `rec` goes through the stage ([`Stage::apply`]): when the
-    /// decoder is active. While the file's schema lines are still searched
-    /// for, a record whose key or payload starts with the magic byte waits
-    /// for the search and then asks again; any other record would pass the
-    /// stage unchanged whatever the search finds.
+    /// decoder is active. While the file's schema lines may still be
+    /// searched for, a record whose key or payload starts with the magic
+    /// byte runs the search (or waits for its end) and then asks again; any
+    /// other record would pass the stage unchanged whatever it finds.
     pub fn takes(&self, rec: &Record<'_>) -> bool {
         if self.is_active() {
             return true;
@@ -714,7 +743,9 @@ mod tests {
     }
 
     #[test]
-    fn during_the_search_for_schema_lines_only_a_framed_record_waits() {
+    fn only_a_framed_record_runs_the_deferred_search_and_the_others_wait_for_it() {
+        use std::sync::atomic::AtomicUsize;
+        use std::sync::mpsc;
         let rec = |key: Payload<'static>, payload: Payload<'static>| Record {
             topic: None,
             partition: 0,
@@ -724,43 +755,75 @@ mod tests {
             key,
             payload,
         };
-        let d = Arc::new(Decoder::new());
-        let scanning = d.begin_scan();
-        let st = Stage::new(d.clone());
-        // Plain records answer at once: nothing the search finds changes them.
         let plain = rec(
             Payload::Text(Cow::Borrowed("alert-1")),
             Payload::Json(Cow::Borrowed("{\"v\":1}")),
         );
-        assert!(!st.takes(&plain));
-        // A framed one waits until the search is over, then goes through
-        // the stage the search made active.
         let framed = rec(
             Payload::Null,
             Payload::Binary(Cow::Borrowed(&[0, 0, 0, 0, 1, 0x02])),
         );
-        let waiter = {
-            let d = d.clone();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let (go, wait) = mpsc::channel::<()>();
+        let d = Arc::new(Decoder::new());
+        d.defer_scan({
+            let runs = runs.clone();
+            Box::new(move |d: &Decoder| {
+                runs.fetch_add(1, Ordering::SeqCst);
+                wait.recv().map_err(|e| e.to_string())?;
+                d.add_doc(doc(1, r#"{"type":"long"}"#));
+                Ok(())
+            })
+        });
+        // Plain records answer at once, and never search: nothing the
+        // search finds changes them.
+        let st = Stage::new(d.clone());
+        assert!(!st.takes(&plain));
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        // The first framed record runs the search; a second one waits for
+        // its end rather than running it again.
+        let reader = || {
+            let (d, framed) = (d.clone(), framed.clone());
             std::thread::spawn(move || Stage::new(d).takes(&framed))
         };
+        let first = reader();
+        while runs.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
+        let second = reader();
         std::thread::sleep(std::time::Duration::from_millis(100));
         assert!(
-            !waiter.is_finished(),
-            "a framed record must wait for the search"
+            !first.is_finished() && !second.is_finished(),
+            "both wait for the search"
         );
-        d.add_doc(doc(1, r#"{"type":"long"}"#));
-        drop(scanning);
-        assert!(waiter.join().unwrap());
+        go.send(()).unwrap();
+        assert!(first.join().unwrap() && second.join().unwrap());
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the search runs once");
         assert!(st.takes(&plain), "an active decoder takes every record");
-        // A search that ends without a schema lets a framed record pass as
-        // it is, as a decoder that never searched would.
-        let none = Arc::new(Decoder::new());
-        drop(none.begin_scan());
-        let framed_key = rec(
-            Payload::Binary(Cow::Borrowed(&[0, 0, 0, 0, 9])),
-            Payload::Null,
+        assert_eq!(d.finish_scan(), None);
+
+        // A search that fails lets a framed record pass as it is, and its
+        // error comes at the end.
+        let failing = Arc::new(Decoder::new());
+        failing.defer_scan(Box::new(|_: &Decoder| Err("cannot read: gone".into())));
+        assert!(!Stage::new(failing.clone()).takes(&framed));
+        assert_eq!(failing.finish_scan().as_deref(), Some("cannot read: gone"));
+
+        // A search no record needed is dropped unrun at the end.
+        let unused = Arc::new(Decoder::new());
+        let ran = runs.clone();
+        unused.defer_scan(Box::new(move |_: &Decoder| {
+            ran.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }));
+        assert!(!Stage::new(unused.clone()).takes(&plain));
+        assert_eq!(unused.finish_scan(), None);
+        assert!(!Stage::new(unused).takes(&framed));
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            1,
+            "an unneeded search never runs"
         );
-        assert!(!Stage::new(none).takes(&framed_key));
     }
 
     #[test]

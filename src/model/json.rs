@@ -968,6 +968,49 @@ mod tests {
             check_plain(&serde_json::to_string(&text).unwrap());
         }
 
+        /// Strings of escapes and spans of every length, so escaped quotes
+        /// fall at every place in a word and across words, unescape as
+        /// serde_json unescapes them, quotes listed.
+        #[test]
+        fn escaped_strings_read_as_serde_json_reads_them(
+            parts in proptest::collection::vec(prop_oneof![
+                4 => Just("\\\"".to_string()),
+                4 => "[a-z]{0,11}",
+                1 => Just("\\\\".to_string()),
+                1 => Just("\\\\\\\"".to_string()),
+                1 => Just("\\n".to_string()),
+                1 => Just("\\u0022".to_string()),
+                1 => Just("\\u00e9".to_string()),
+                1 => Just("é😀".to_string()),
+                1 => Just("\"".to_string()),
+                1 => Just("\u{1}".to_string()),
+            ], 0..24),
+            tail in "[a-z]{0,9}",
+        ) {
+            let raw = format!("\"{}{tail}\"", parts.concat());
+            let slow = serde_json::from_str::<String>(&raw).ok();
+            let mut q = Vec::new();
+            let fast = text_at(&raw, 0, None, Some(&mut q));
+            match (&slow, fast) {
+                (Some(t), Some((end, text))) => {
+                    prop_assert_eq!(end, raw.len());
+                    prop_assert_eq!(t.as_str(), &*text);
+                    if !q.is_empty() {
+                        let all: Vec<u32> = (0..text.len() as u32)
+                            .filter(|&i| text.as_bytes()[i as usize] == b'"')
+                            .collect();
+                        prop_assert_eq!(&q, &all);
+                    }
+                }
+                // A string that ends early, or is no string: serde_json
+                // refuses the whole token.
+                (None, Some((end, _))) => prop_assert!(end < raw.len()),
+                (None, None) => {}
+                (Some(t), None) => prop_assert!(false, "{raw:?} is {t:?}"),
+            }
+            check_plain(&raw);
+        }
+
         /// The word-at-a-time test finds what the scan finds.
         #[test]
         fn has_stop_is_a_scan_for_a_stop(b in proptest::collection::vec(

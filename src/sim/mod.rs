@@ -595,6 +595,16 @@ impl Queue {
             }
             self.ahead.pop_front();
             self.head += 1;
+            // The queue outgrows the caches when consumers lag: ask for the
+            // events that will be the front and slide into the window a few
+            // pops from now.
+            if let Some(a) = self.ahead.get(crate::model::AHEAD) {
+                crate::model::prefetch(a);
+            }
+            let slide = (self.win_end - self.head) as usize + crate::model::AHEAD;
+            if let Some(a) = self.ahead.get(slide) {
+                crate::model::prefetch(a);
+            }
             let d = f - s;
             self.total -= d;
             if let Some(x) = self.per_entity.get_mut(&e) {

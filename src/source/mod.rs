@@ -459,9 +459,9 @@ struct Slices<'a> {
     /// Whether each slice leaves its entity and key names to the store it
     /// is appended to ([`Ingest::defer_names`]).
     defer_names: bool,
-    /// Whether the search for the file's schema lines is still to run: the
-    /// first read ([`Slices::read_many`], [`Slices::stream`]) runs it beside
-    /// its readers.
+    /// Whether the search for the file's schema lines is still to be set
+    /// up: the first read ([`Slices::read_many`], [`Slices::stream`]) leaves
+    /// it to the first reader that needs it ([`Slices::start_scan`]).
     scan: std::sync::atomic::AtomicBool,
 }
 
@@ -560,33 +560,22 @@ impl<'a> Slices<'a> {
             .unwrap_or_else(|_| Err(self.failed("a reader thread failed".into())))
     }
 
-    /// On the first call, starts the search for the file's schema lines on
-    /// a thread of `s`: a reader meeting a record that may need a schema
-    /// waits for it ([`crate::decode::Stage::takes`]), the others do not.
-    fn start_scan<'s>(
-        &'s self,
-        s: &'s std::thread::Scope<'s, '_>,
-    ) -> Option<std::thread::ScopedJoinHandle<'s, std::io::Result<()>>> {
-        let first = self.scan.swap(false, std::sync::atomic::Ordering::Relaxed);
-        first.then(|| {
-            let scanning = self.decoder.begin_scan();
-            s.spawn(move || {
-                let _scanning = scanning;
-                scan_schema_lines(self.path, &self.decoder)
-            })
-        })
+    /// On the first call, leaves the search for the file's schema lines to
+    /// the first reader meeting a record that may need a schema
+    /// ([`Decoder::defer_scan`]): a file of records that need none is read
+    /// once, not twice.
+    fn start_scan(&self) {
+        if self.scan.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            let path = self.path.to_path_buf();
+            self.decoder.defer_scan(Box::new(move |d: &Decoder| {
+                scan_schema_lines(&path, d).map_err(|e| format!("cannot read: {e}"))
+            }));
+        }
     }
 
-    /// The search's error, once it is over.
-    fn scan_error(
-        &self,
-        scan: Option<std::thread::ScopedJoinHandle<'_, std::io::Result<()>>>,
-    ) -> Option<InputError> {
-        match scan?.join() {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(self.failed(format!("cannot read: {e}"))),
-            Err(_) => Some(self.failed("the schema search failed".into())),
-        }
+    /// The search's error, once the readers are done.
+    fn scan_error(&self) -> Option<InputError> {
+        self.decoder.finish_scan().map(|m| self.failed(m))
     }
 
     /// Reads slices `ks` at once (slice `ks.start` reporting progress).
@@ -596,7 +585,7 @@ impl<'a> Slices<'a> {
         progress: &mut dyn FnMut(&Ingest, u64),
     ) -> Vec<Part> {
         std::thread::scope(|s| {
-            let scan = self.start_scan(s);
+            self.start_scan();
             let handles: Vec<_> = (ks.start + 1..ks.end)
                 .map(|k| s.spawn(move || self.read_caught(k, &mut |_, _| {})))
                 .collect();
@@ -607,7 +596,7 @@ impl<'a> Slices<'a> {
                         .unwrap_or_else(|_| Err(self.failed("a reader thread failed".into()))),
                 );
             }
-            match self.scan_error(scan) {
+            match self.scan_error() {
                 Some(e) => vec![Err(e)],
                 None => parts,
             }
@@ -619,8 +608,8 @@ impl<'a> Slices<'a> {
     /// and gives them to `deliver(k, part)` on this thread in file order;
     /// `false` stops the read. Readers stay at most `threads + 1` slices
     /// ahead of the one delivered, so a slow `deliver` bounds the memory.
-    /// The search for schema lines runs beside the first readers; its error,
-    /// if any, comes at the end.
+    /// The search for schema lines runs when a reader first needs it; its
+    /// error, if any, comes at the end.
     fn stream(
         &self,
         threads: usize,
@@ -655,7 +644,7 @@ impl<'a> Slices<'a> {
         let ahead = threads + 1;
         std::thread::scope(|s| {
             let _stop = Stop(&queue, &claimable);
-            let scan = self.start_scan(s);
+            self.start_scan();
             for _ in 0..threads.max(1) {
                 s.spawn(|| loop {
                     let k = {
@@ -699,7 +688,7 @@ impl<'a> Slices<'a> {
             }
             // The search's error, if it failed (the readers then went on
             // without the schemas it had not found).
-            self.scan_error(scan).map_or(Ok(()), Err)
+            self.scan_error().map_or(Ok(()), Err)
         })
     }
 }
