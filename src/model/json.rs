@@ -396,12 +396,12 @@ impl<'a> Scan<'a> {
         }
         // The escaped text is built as bytes. Escapes are ASCII and `\u`
         // ones are encoded here, so it stays UTF-8: one check at the end,
-        // and no `unsafe`. Unescaped text is never longer than escaped, so
-        // the rest of the input, and eight bytes more for whole-word copies,
+        // and no `unsafe` but the loads of [`copy_quoted_run`]. Unescaped text is never longer than escaped, so
+        // the rest of the input, and sixteen bytes more for whole-block copies,
         // bounds it: bytes go in by index, with no capacity check per piece.
         let mut v = std::mem::take(out).into_bytes();
         v.clear();
-        v.resize(b.len() - start + 8, 0);
+        v.resize(b.len() - start + 16, 0);
         let mut o = i - start;
         v[..o].copy_from_slice(&b[start..i]);
         loop {
@@ -433,8 +433,27 @@ impl<'a> Scan<'a> {
                     i += 2;
                 }
             }
-            // Copies up to the next stop byte, eight bytes at a time: the
-            // bytes past the stop are overwritten or cut off later.
+            // Copies up to the next stop byte that is not an escaped quote,
+            // sixteen bytes at a time where the input allows, then eight at
+            // a time: the bytes past the stop are overwritten or cut off later.
+            #[cfg(target_arch = "x86_64")]
+            if i + 32 <= b.len() {
+                let q = quotes.as_deref_mut();
+                (i, o) = copy_quoted_run(b, i, &mut v, o, q);
+                if i + 32 <= b.len() || b.get(i).is_some_and(|&c| STOP[c as usize]) {
+                    // At a stop byte (the run ended before the last 32 bytes).
+                    match b.get(i)? {
+                        b'"' => {
+                            self.i = i + 1;
+                            v.truncate(o);
+                            *out = String::from_utf8(v).ok()?;
+                            return Some(Err(()));
+                        }
+                        b'\\' => continue,
+                        _ => return None,
+                    }
+                }
+            }
             while i + 8 <= b.len() {
                 let mut w = [0u8; 8];
                 w.copy_from_slice(&b[i..i + 8]);
@@ -464,6 +483,64 @@ impl<'a> Scan<'a> {
             }
         }
     }
+}
+
+/// Copies the escaped string text `b[i..]` to `v[o..]`, sixteen bytes at a
+/// time (SSE2, part of every x86-64), up to its first stop byte that is not
+/// the backslash of an escaped quote (`\\"`, the one escape of a JSON
+/// payload in a JSON string, left out as met, its quote's offset in `v`
+/// listed in `quotes`), or to fewer than 32 bytes from the end of `b`.
+/// Returns where it stopped in `b` and in `v`. `v` must hold sixteen bytes
+/// past what `b[i..]` would unescape to.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[allow(unused_unsafe)] // The intrinsics are safe to call from Rust 1.87 on.
+fn copy_quoted_run(
+    b: &[u8],
+    mut i: usize,
+    v: &mut [u8],
+    mut o: usize,
+    mut quotes: Option<&mut Vec<u32>>,
+) -> (usize, usize) {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    while i + 32 <= b.len() {
+        let block = &b[i..i + 16];
+        // SAFETY: `block` is sixteen bytes long, and `loadu` reads sixteen
+        // bytes at any alignment; SSE2 is always there on x86-64.
+        let (slash, quote, control) = unsafe {
+            let x = _mm_loadu_si128(block.as_ptr().cast());
+            let mask = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c as i8))) as u32;
+            let low = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
+            (mask(b'\\'), mask(b'"'), _mm_movemask_epi8(low) as u32)
+        };
+        // A backslash whose quote is in the block: an escaped quote.
+        let pairs = slash & (quote >> 1);
+        let stop = (slash & !pairs) | (quote & !(pairs << 1)) | control | (1 << 16);
+        let n = stop.trailing_zeros() as usize;
+        v[o..o + 16].copy_from_slice(block);
+        // Bytes [from, n) of the block go to `o` on, each escaped quote's
+        // backslash left out.
+        let mut from = 0;
+        let mut left = pairs & ((1 << n) - 1);
+        while left != 0 {
+            let k = left.trailing_zeros() as usize;
+            o += k - from;
+            if let Some(q) = quotes.as_deref_mut() {
+                q.push(o as u32);
+            }
+            v[o..o + 16].copy_from_slice(&b[i + k + 1..i + k + 17]);
+            from = k + 1;
+            left &= left - 1;
+        }
+        o += n - from;
+        i += n;
+        if n < 16 {
+            break;
+        }
+    }
+    (i, o)
 }
 
 /// The end (past the closing quote) of the string token at `i` in `text`,
@@ -984,7 +1061,7 @@ mod tests {
                 1 => Just("é😀".to_string()),
                 1 => Just("\"".to_string()),
                 1 => Just("\u{1}".to_string()),
-            ], 0..24),
+            ], 0..48),
             tail in "[a-z]{0,9}",
         ) {
             let raw = format!("\"{}{tail}\"", parts.concat());
