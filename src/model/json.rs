@@ -396,8 +396,9 @@ impl<'a> Scan<'a> {
         }
         // The escaped text is built as bytes. Escapes are ASCII and `\u`
         // ones are encoded here, so it stays UTF-8: one check at the end,
-        // and no `unsafe` but the loads of [`copy_quoted_run`]. Unescaped text is never longer than escaped, so
-        // the rest of the input, and sixteen bytes more for whole-block copies,
+        // and no `unsafe` but the loads of [`copy_quoted_run`]. Unescaped
+        // text is never longer than escaped, so the rest of the input, and
+        // sixteen bytes more for whole-block copies,
         // bounds it: bytes go in by index, with no capacity check per piece.
         let mut v = std::mem::take(out).into_bytes();
         v.clear();
@@ -434,25 +435,12 @@ impl<'a> Scan<'a> {
                 }
             }
             // Copies up to the next stop byte that is not an escaped quote,
-            // sixteen bytes at a time where the input allows, then eight at
-            // a time: the bytes past the stop are overwritten or cut off later.
+            // sixteen bytes at a time where the input allows, then up to the
+            // next stop byte eight at a time (no step when already at one):
+            // the bytes past the stop are overwritten or cut off later.
             #[cfg(target_arch = "x86_64")]
             if i + 32 <= b.len() {
-                let q = quotes.as_deref_mut();
-                (i, o) = copy_quoted_run(b, i, &mut v, o, q);
-                if i + 32 <= b.len() || b.get(i).is_some_and(|&c| STOP[c as usize]) {
-                    // At a stop byte (the run ended before the last 32 bytes).
-                    match b.get(i)? {
-                        b'"' => {
-                            self.i = i + 1;
-                            v.truncate(o);
-                            *out = String::from_utf8(v).ok()?;
-                            return Some(Err(()));
-                        }
-                        b'\\' => continue,
-                        _ => return None,
-                    }
-                }
+                (i, o) = copy_quoted_run(b, i, &mut v, o, quotes.as_deref_mut());
             }
             while i + 8 <= b.len() {
                 let mut w = [0u8; 8];
