@@ -416,12 +416,11 @@ impl RawLines {
 }
 
 impl EventStore {
-    /// Warms what a runner reads of `events` (their arrival, version, type,
-    /// time and field writes, [`super::prefetch`]) and reads their entities'
-    /// ids, for a loop that will step
-    /// them in a few events ([`super::warm`]); a loop over an order not by
-    /// arrival (the intended one, entity by entity) misses on every column.
-    /// Returns the entities.
+    /// Prefetches what a runner reads of `events` (their arrival, version,
+    /// type, time and field writes, [`super::prefetch`]) and reads their
+    /// entities' ids, for a loop that will step them in a few events
+    /// ([`super::warm`]); a loop over an order not by arrival (the intended
+    /// one, entity by entity) misses on every column. Returns the entities.
     #[inline]
     pub fn warm_events(&self, events: &[u32]) -> smallvec::SmallVec<[u32; super::AHEAD]> {
         let mut entities = smallvec::SmallVec::new();
