@@ -97,14 +97,87 @@ impl Dataset {
         source: String,
         consumers: Option<u32>,
     ) -> Dataset {
+        Dataset::build_beside(store, lens, (note, source, consumers), |_, _| ()).0
+    }
+
+    /// As [`Dataset::build`] (`about`: the note, the source, the consumers),
+    /// with `side` run on the stream on a thread beside the detectors (a
+    /// view's simulation: the first view is ready sooner).
+    pub fn build_beside<T: Send>(
+        store: EventStore,
+        lens: Lens,
+        about: (Option<String>, String, Option<u32>),
+        side: impl FnOnce(&EventStore, &Lens) -> T + Send,
+    ) -> (Dataset, T) {
+        let (note, source, consumers) = about;
+        let (ix, t) = if crate::model::threads() > 1 {
+            std::thread::scope(|s| {
+                let h = s.spawn(|| side(&store, &lens));
+                let ix = Indexed::of(&store, &lens);
+                (
+                    ix,
+                    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                )
+            })
+        } else {
+            (Indexed::of(&store, &lens), side(&store, &lens))
+        };
+        let strategies = StrategyKind::all_for(&lens);
+        let default_strategy = StrategyKind::default_for(&lens);
+        let ds = Dataset {
+            source,
+            note,
+            store,
+            lens,
+            strategies,
+            default_strategy,
+            consumers,
+            ent_start: ix.ent_start,
+            ent_events: ix.ent_events,
+            part_start: ix.part_start,
+            part_events: ix.part_events,
+            ent_findings: ix.ent_findings,
+            ent_marks: ix.ent_marks,
+            marks: ix.marks,
+            stream_markers: ix.stream_markers,
+            stream_details: ix.stream_details,
+            load: ix.load,
+            stream_counts: ix.stream_counts,
+            unfilled: ix.unfilled,
+            raw_file: None,
+            recorded_at: None,
+        };
+        (ds, t)
+    }
+}
+
+/// What [`Dataset::build`] computes of a stream: its indexes and the
+/// stream detectors' findings.
+struct Indexed {
+    ent_start: Vec<u32>,
+    ent_events: Vec<u32>,
+    part_start: Vec<u32>,
+    part_events: Vec<u32>,
+    ent_findings: Vec<u32>,
+    ent_marks: Vec<u8>,
+    marks: Vec<u8>,
+    stream_markers: Vec<Marker>,
+    stream_details: Vec<String>,
+    load: Load,
+    stream_counts: crate::detect::StreamCounts,
+    unfilled: Vec<(u32, i64)>,
+}
+
+impl Indexed {
+    fn of(store: &EventStore, lens: &Lens) -> Indexed {
         let n = store.len();
         let n_ent = store.entity_count();
         let (ent_start, ent_events) = csr(n_ent, store.entity.iter().copied(), n);
         let n_part = store.partitions.max(1) as usize;
         let (part_start, part_events) = csr(n_part, store.partition.iter().copied(), n);
-        let mut det = Detector::for_store(&store, &lens);
-        det.observe_range(&store, 0, n);
-        let load = det.finish(&store);
+        let mut det = Detector::for_store(store, lens);
+        det.observe_range(store, 0, n);
+        let load = det.finish(store);
         let stream_counts = det.counts.clone();
         let unfilled = det
             .unfilled()
@@ -146,16 +219,7 @@ impl Dataset {
             stream_details.push(f.detail);
         }
         stream_markers.sort_by_key(|m| m.at);
-        let strategies = StrategyKind::all_for(&lens);
-        let default_strategy = StrategyKind::default_for(&lens);
-        Dataset {
-            source,
-            note,
-            store,
-            lens,
-            strategies,
-            default_strategy,
-            consumers,
+        Indexed {
             ent_start,
             ent_events,
             part_start,
@@ -168,11 +232,11 @@ impl Dataset {
             load,
             stream_counts,
             unfilled,
-            raw_file: None,
-            recorded_at: None,
         }
     }
+}
 
+impl Dataset {
     /// The same stream laid out by a re-partitioning what-if: every event
     /// keeps its arrival index (so the cursor means the same event), only
     /// its partition changes.

@@ -45,14 +45,22 @@ pub struct SimView {
 impl SimView {
     /// Simulates `kind`'s delivery model.
     pub fn build(ds: &Dataset, kind: StrategyKind, settings: &SimSettings) -> SimView {
-        let cfg = sim_config_with(
-            &ds.store,
-            &ds.lens,
-            kind,
-            settings.consumers.or(ds.consumers),
-            &settings.opts,
-        );
-        let sim = simulate(&ds.store, &cfg);
+        let consumers = settings.consumers.or(ds.consumers);
+        SimView::of(&ds.store, &ds.lens, kind, consumers, settings)
+    }
+
+    /// As [`SimView::build`], of a store not yet in a [`Dataset`] (whose
+    /// consumers `consumers` are, if the settings name none).
+    pub fn of(
+        store: &EventStore,
+        lens: &crate::model::Lens,
+        kind: StrategyKind,
+        consumers: Option<u32>,
+        settings: &SimSettings,
+    ) -> SimView {
+        let consumers = settings.consumers.or(consumers);
+        let cfg = sim_config_with(store, lens, kind, consumers, &settings.opts);
+        let sim = simulate(store, &cfg);
         SimView {
             delivery: cfg.delivery,
             consumers: cfg.consumers,

@@ -32,6 +32,7 @@ use crate::model::Ingest;
 use crate::source::recording::{is_compressed, InputError};
 use crate::source::{load_recording, synth, LoadOptions, Loaded};
 use crate::strategy::StrategyKind;
+use data::{SimSettings, SimView};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -103,11 +104,17 @@ pub fn prepare_with(
         header,
         ..
     } = loaded;
-    let mut ds = Dataset::build(store, lens, header.and_then(|h| h.note), name, consumers);
-    ds.raw_file = raw;
+    // The first view's strategy (the dataset offers what the lens allows).
     let kind = strategy
-        .filter(|k| ds.strategies.contains(k))
-        .unwrap_or(ds.default_strategy);
-    let view = StrategyView::build(&ds, kind, consumers);
+        .filter(|k| StrategyKind::all_for(&lens).contains(k))
+        .unwrap_or_else(|| StrategyKind::default_for(&lens));
+    let settings = SimSettings::consumers(consumers);
+    // Its simulation runs beside the stream detectors.
+    let about = (header.and_then(|h| h.note), name, consumers);
+    let (mut ds, sim) = Dataset::build_beside(store, lens, about, |store, lens| {
+        SimView::of(store, lens, kind, consumers, &settings)
+    });
+    ds.raw_file = raw;
+    let view = StrategyView::build_with_sim(&ds, kind, Arc::new(sim));
     (Arc::new(ds), Arc::new(view))
 }
