@@ -552,3 +552,45 @@ fn a_click_is_an_action_that_selects_seeks_or_closes() {
     assert_eq!(app.overlay, Overlay::None);
     assert_eq!(app.cursor, app.len() - 1);
 }
+
+/// `prepare` runs the first view's simulation beside the stream detectors:
+/// the dataset and the view are what building them one after the other
+/// gives, for every bundled recording, strategy offered and consumer count.
+#[test]
+fn prepare_matches_the_dataset_and_view_built_in_turn() {
+    use kord::tui::{Dataset, StrategyView};
+    let mut checked = 0;
+    for entry in std::fs::read_dir("recordings").unwrap() {
+        let path = entry.unwrap().path();
+        let load = || load_recording(&path, &LoadOptions::default(), &mut |_, _| {}).unwrap();
+        let first = load();
+        let kinds = StrategyKind::all_for(&first.lens);
+        for (kind, consumers) in kinds.iter().map(|&k| (Some(k), None)).chain([(None, Some(3))]) {
+            let (ds, view) = prepare(load(), "r".into(), kind, consumers);
+            let l = load();
+            let note = l.header.and_then(|h| h.note);
+            let seq = Dataset::build(l.store, l.lens, note, "r".into(), consumers);
+            let k = kind.unwrap_or(seq.default_strategy);
+            let seq_view = StrategyView::build(&seq, k, consumers);
+            let at = format!("{} {kind:?} {consumers:?}", path.display());
+            assert_eq!(ds.marks, seq.marks, "{at}");
+            assert_eq!(ds.stream_markers, seq.stream_markers, "{at}");
+            assert_eq!(ds.stream_counts, seq.stream_counts, "{at}");
+            assert_eq!(ds.ent_events, seq.ent_events, "{at}");
+            assert_eq!(ds.part_events, seq.part_events, "{at}");
+            assert_eq!(view.kind, seq_view.kind, "{at}");
+            assert_eq!(view.first, seq_view.first, "{at}");
+            assert_eq!(view.later, seq_view.later, "{at}");
+            assert_eq!(view.counts, seq_view.counts, "{at}");
+            assert_eq!(view.markers, seq_view.markers, "{at}");
+            assert_eq!(view.ent_losses, seq_view.ent_losses, "{at}");
+            let (a, b) = (&view.sim, &seq_view.sim);
+            assert_eq!((a.delivery, a.consumers), (b.delivery, b.consumers), "{at}");
+            assert_eq!(a.sim.wait, b.sim.wait, "{at}");
+            assert_eq!(a.sim.blocks, b.sim.blocks, "{at}");
+            assert_eq!(a.sim.owner, b.sim.owner, "{at}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9 * 2, "only {checked} cases");
+}
