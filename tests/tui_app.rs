@@ -565,7 +565,11 @@ fn prepare_matches_the_dataset_and_view_built_in_turn() {
         let load = || load_recording(&path, &LoadOptions::default(), &mut |_, _| {}).unwrap();
         let first = load();
         let kinds = StrategyKind::all_for(&first.lens);
-        for (kind, consumers) in kinds.iter().map(|&k| (Some(k), None)).chain([(None, Some(3))]) {
+        for (kind, consumers) in kinds
+            .iter()
+            .map(|&k| (Some(k), None))
+            .chain([(None, Some(3))])
+        {
             let (ds, view) = prepare(load(), "r".into(), kind, consumers);
             let l = load();
             let note = l.header.and_then(|h| h.note);

@@ -38,6 +38,26 @@ pub(crate) fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
     &text[start..end]
 }
 
+/// Whether `a` and `b` are the same text: strings of 8 to 16 bytes (most
+/// ids and names) by two word compares, not a `memcmp` call.
+#[inline]
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if (8..=16).contains(&n) {
+        let word = |s: &[u8], at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[at..at + 8]);
+            u64::from_ne_bytes(w)
+        };
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
 impl Interner {
     /// The id of `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> u32 {
@@ -45,7 +65,7 @@ impl Interner {
         let (text, ends) = (&self.text, &self.ends);
         if let Some(&(_, id)) = self
             .table
-            .find(h, |&(e, id)| e == short && slice(text, ends, id) == s)
+            .find(h, |&(e, id)| e == short && same(slice(text, ends, id), s))
         {
             return id;
         }
@@ -138,6 +158,19 @@ mod tests {
             prop_assert_eq!(format!("{i:?}"), before);
             prop_assert_eq!(i.name(seen.len() as u32), "");
             prop_assert_eq!(i.get("\u{0}never"), None);
+        }
+
+        /// `same` is `==`, whatever the lengths and where the texts differ.
+        #[test]
+        fn same_is_equality(base in "[a-c]{0,24}", at in 0usize..24, c in "[a-d]") {
+            let mut other = base.clone();
+            if at < other.len() {
+                other.replace_range(at..at + 1, &c);
+            }
+            prop_assert_eq!(same(&base, &other), base == other);
+            prop_assert!(same(&base, &base.clone()));
+            let longer = format!("{base}{c}");
+            prop_assert!(!same(&base, &longer));
         }
     }
 }

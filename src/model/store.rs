@@ -853,6 +853,47 @@ struct FieldsSeen {
     own: Vec<String>,
     /// (name, field id or NONE for an own field), by position.
     at: Vec<(String, u32)>,
+    /// The values last written at each position, by position.
+    values: Vec<RecentValues>,
+}
+
+/// The last few texts met in one place (a payload field position's values,
+/// the event types), with their ids in the table they are interned into: a
+/// field with a handful of values (a status, a severity) costs a comparison
+/// per event, not a hash look-up. Given up for a place whose texts seldom
+/// repeat.
+#[derive(Debug, Default)]
+struct RecentValues {
+    items: Vec<(Box<str>, u32)>,
+    /// The item the next new value replaces.
+    next: usize,
+    hits: u32,
+    misses: u32,
+}
+
+impl RecentValues {
+    const KEEP: usize = 4;
+
+    /// The id of `v` in `table` (interned when new), as `table.intern` says.
+    #[inline]
+    fn id(&mut self, table: &mut Interner, v: &str) -> u32 {
+        if self.misses > 64 && self.misses / 2 > self.hits {
+            return table.intern(v);
+        }
+        if let Some(&(_, id)) = self.items.iter().find(|(t, _)| super::intern::same(t, v)) {
+            self.hits += 1;
+            return id;
+        }
+        self.misses += 1;
+        let id = table.intern(v);
+        if self.items.len() < Self::KEEP {
+            self.items.push((v.into(), id));
+        } else {
+            self.items[self.next] = (v.into(), id);
+            self.next = (self.next + 1) % Self::KEEP;
+        }
+        id
+    }
 }
 
 impl FieldsSeen {
@@ -878,7 +919,10 @@ impl FieldsSeen {
                 }
             };
             if f != NONE {
-                let v = s.values.intern(value);
+                if self.values.len() <= k {
+                    self.values.resize_with(k + 1, RecentValues::default);
+                }
+                let v = self.values[k].id(&mut s.values, value);
                 s.field_writes.push((f, v));
             }
         }
@@ -891,6 +935,8 @@ pub struct Ingest {
     pub store: EventStore,
     pub lens: Lens,
     fields_seen: FieldsSeen,
+    /// The event types last seen, with their ids.
+    types_seen: RecentValues,
     last_arrival: i64,
     cost_by_type: HashMap<u32, u32>,
 }
@@ -929,9 +975,11 @@ impl Ingest {
             fields_seen: FieldsSeen {
                 own: lens.own_fields(),
                 at: Vec::new(),
+                values: Vec::new(),
             },
             store,
             lens,
+            types_seen: RecentValues::default(),
             last_arrival: i64::MIN,
             cost_by_type,
         }
@@ -942,6 +990,7 @@ impl Ingest {
     pub fn ids_renumbered(&mut self) {
         self.store.ids_renumbered();
         self.fields_seen.at.clear();
+        self.fields_seen.values.clear();
     }
 
     /// Leaves entity and key names to the store this one is appended to
@@ -1019,7 +1068,8 @@ impl Ingest {
             let r = s.undecoded.reasons.intern(why);
             s.undecoded.at.push((index as u32, r));
         }
-        let etype_id = etype.as_deref().map_or(NONE, |t| s.types.intern(t));
+        let types = &mut self.types_seen;
+        let etype_id = etype.as_deref().map_or(NONE, |t| types.id(&mut s.types, t));
         let cost = read
             .cost
             .map(|c| c.clamp(0, u32::MAX as i64) as u32)
@@ -1136,6 +1186,27 @@ mod tests {
                 .map(|x| x as u32)
                 .collect();
             prop_assert_eq!(col.ahead(i, to), &want[..]);
+        }
+    }
+
+    proptest! {
+        /// The recent values' ids are the table's: few values, many, and
+        /// values that stop repeating (the cache then gives up), with the
+        /// table's own look-ups interleaved.
+        #[test]
+        fn recent_values_give_the_ids_interning_gives(
+            words in proptest::collection::vec(prop_oneof![
+                3 => "[ab]{0,2}",
+                1 => "[a-z0-9\"-]{0,20}",
+            ], 0..300),
+        ) {
+            let mut cached = crate::model::Interner::default();
+            let mut plain = crate::model::Interner::default();
+            let mut recent = super::RecentValues::default();
+            for w in &words {
+                prop_assert_eq!(recent.id(&mut cached, w), plain.intern(w));
+                prop_assert_eq!(cached.len(), plain.len());
+            }
         }
     }
 

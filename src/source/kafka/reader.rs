@@ -957,7 +957,7 @@ mod tests {
             partition,
             offset,
             ts: Some(ts),
-            headers: Vec::new(),
+            headers: Default::default(),
             key: Payload::Text(Cow::Owned(format!("k{partition}"))),
             payload: Payload::Text(Cow::Owned(format!("{{\"ts\":{ts}}}"))),
         }
