@@ -238,7 +238,7 @@ mod tests {
             partition: 3,
             offset: 17,
             ts: Some(1_700_000_000_000),
-            headers: smallvec::smallvec![
+            headers: vec![
                 (
                     Cow::Borrowed("type"),
                     Payload::Text(Cow::Borrowed("OrderPlaced")),

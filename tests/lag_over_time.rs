@@ -56,7 +56,7 @@ fn records(p: i32, offsets: std::ops::Range<i64>, ts0: i64) -> SourceEvent {
                 partition: p,
                 offset: o,
                 ts: Some(ts0 + o * 10),
-                headers: smallvec::smallvec![],
+                headers: vec![],
                 key: Payload::Text(Cow::Owned(format!("k{o}"))),
                 payload: Payload::Text(Cow::Borrowed("{}")),
             })

@@ -372,7 +372,7 @@ fn header_value<'a>(raw: Option<&'a str>) -> Result<Payload<'a>, LineError> {
 
 fn headers<'a>(raw: Option<&'a str>) -> Result<Headers<'a>, LineError> {
     let Some(text) = raw else {
-        return Ok(Headers::new());
+        return Ok(Vec::new());
     };
     if text.starts_with('[') {
         if let Some(h) = headers_fast(text) {
@@ -389,7 +389,7 @@ fn headers<'a>(raw: Option<&'a str>) -> Result<Headers<'a>, LineError> {
                 "a flat array needs name, value pairs (odd length)",
             ));
         }
-        let mut out = Headers::with_capacity(items.len() / 2);
+        let mut out = Vec::with_capacity(items.len() / 2);
         for pair in items.chunks(2) {
             let name = string(pair[0], "headers")?
                 .ok_or_else(|| line_err("headers", "a header name is null"))?;
@@ -407,7 +407,7 @@ fn headers<'a>(raw: Option<&'a str>) -> Result<Headers<'a>, LineError> {
             .map(|(k, v)| Ok((k, header_value(v.map(RawValue::get))?)))
             .collect()
     } else if text == "null" {
-        Ok(Headers::new())
+        Ok(Vec::new())
     } else {
         Err(line_err(
             "headers",
@@ -419,7 +419,7 @@ fn headers<'a>(raw: Option<&'a str>) -> Result<Headers<'a>, LineError> {
 /// A flat header array read by [`json::for_each_item`]; `None` for
 /// anything amiss, which the slow path then names.
 fn headers_fast(text: &str) -> Option<Headers<'_>> {
-    let mut out = Headers::new();
+    let mut out = Vec::with_capacity(4);
     let mut name = None;
     let null = |v: &str| v != "null";
     json::for_each_item(text, |v| {
@@ -439,7 +439,7 @@ fn headers_fast(text: &str) -> Option<Headers<'_>> {
 /// them. `None` for anything else, which [`headers`] then reads.
 fn flat_headers(text: &str, i: usize) -> Option<(usize, Headers<'_>)> {
     let b = text.as_bytes();
-    let mut out = Headers::new();
+    let mut out = Vec::new();
     let mut i = i + 1;
     if b.get(i) == Some(&b']') {
         return Some((i + 1, out));
@@ -683,7 +683,7 @@ mod tests {
         let (mut s, mut q) = (String::new(), Vec::new());
         let r = RawRecord::compact(line, &mut Some(&mut s), &mut q).expect("a compact line");
         assert_eq!((r.topic_text, r.key_text), (Some("t"), Some("k1")));
-        assert_eq!(r.headers_read.as_ref().map(|h| h.len()), Some(2));
+        assert_eq!(r.headers_read.as_ref().map(Vec::len), Some(2));
         assert_eq!(r.payload_text.as_deref(), Some(r#"{"id":"a","v":1}"#));
         check_compact(line);
         let escaped = r#"{"topic":"a\"b","key":"\u00e9","headers":["a\"","b"]}"#;

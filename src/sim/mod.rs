@@ -1378,7 +1378,7 @@ pub(crate) mod tests {
                 partition: *p,
                 offset: i as i64,
                 ts: None,
-                headers: smallvec::smallvec![],
+                headers: vec![],
                 key: Payload::Text(Cow::Borrowed(e)),
                 payload: Payload::Text(Cow::Owned(payload)),
             };

@@ -253,7 +253,7 @@ mod tests {
                 partition: *p,
                 offset: i as i64,
                 ts: None,
-                headers: smallvec::smallvec![],
+                headers: vec![],
                 key: k.map_or(Payload::Null, |k| Payload::Text(Cow::Owned(k.to_string()))),
                 payload: Payload::Text(Cow::Owned(payload.to_string())),
             };

@@ -27,7 +27,7 @@ fn store(payloads: &[&str]) -> (EventStore, Lens) {
             partition: 0,
             offset: i as i64,
             ts: Some(1_000 + i as i64),
-            headers: smallvec::smallvec![],
+            headers: vec![],
             key: Payload::Text(Cow::Borrowed("a1")),
             payload: Payload::Text(Cow::Borrowed(p)),
         };

@@ -379,7 +379,7 @@ mod tests {
                 partition: 0,
                 offset: o,
                 ts: None,
-                headers: smallvec::smallvec![],
+                headers: vec![],
                 key: Payload::Text(Cow::Owned(format!("k{o}"))),
                 payload: Payload::Text(Cow::Owned(format!("{{\"n\":{o}}}"))),
             });
@@ -402,7 +402,7 @@ mod tests {
                 partition: 0,
                 offset: o as i64,
                 ts: None,
-                headers: smallvec::smallvec![],
+                headers: vec![],
                 key: Payload::Text(Cow::Owned(format!("e{n}"))),
                 payload: Payload::Text(Cow::Owned(format!("{{\"n\":{n}}}"))),
             });

@@ -957,7 +957,7 @@ mod tests {
             partition,
             offset,
             ts: Some(ts),
-            headers: Default::default(),
+            headers: Vec::new(),
             key: Payload::Text(Cow::Owned(format!("k{partition}"))),
             payload: Payload::Text(Cow::Owned(format!("{{\"ts\":{ts}}}"))),
         }
