@@ -50,6 +50,8 @@ fn main() {
         });
         opts.lens_origin = l.clone();
     }
+    // As `kord replay` does before its threads start.
+    kord::tui::tune_allocator();
     let t0 = Instant::now();
     let mut first: Option<f64> = None;
     let source = Source::File(path.clone());

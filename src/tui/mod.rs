@@ -25,7 +25,7 @@ pub mod ui;
 
 pub use app::{dispatch, update, Action, App, Job, Msg};
 pub use data::{CompareData, Dataset, StrategyView};
-pub use run::{run, Config, Source, WhatIfSettings};
+pub use run::{run, tune_allocator, Config, Source, WhatIfSettings};
 pub use theme::Theme;
 
 use crate::model::Ingest;
