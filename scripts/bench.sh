@@ -23,7 +23,8 @@
 #                   `analyze --compare` of the file, the ratio's other side
 #   Avro 1M         the healthy file as Avro (scripts/avro-recording.py,
 #                   fastavro, Confluent framing, the schema inside the file)
-# Takes about 13 minutes on 2 cores (most of it the 10M rows and jq).
+# Takes about 6 minutes on 2 cores without the Kafka and criterion benches
+# (the 10M rows and jq take the most).
 # Env: EVENTS (1000000), BIG_EVENTS (10000000; 0 skips the 10M rows),
 #      KORD_BENCH_KAFKA=0 / KORD_BENCH_TUI=0 skip the Kafka and criterion benches.
 set -euo pipefail
