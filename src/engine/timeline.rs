@@ -45,8 +45,7 @@ pub struct SimView {
 impl SimView {
     /// Simulates `kind`'s delivery model.
     pub fn build(ds: &Dataset, kind: StrategyKind, settings: &SimSettings) -> SimView {
-        let consumers = settings.consumers.or(ds.consumers);
-        SimView::of(&ds.store, &ds.lens, kind, consumers, settings)
+        SimView::of(&ds.store, &ds.lens, kind, ds.consumers, settings)
     }
 
     /// As [`SimView::build`], of a store not yet in a [`Dataset`] (whose
