@@ -397,9 +397,9 @@ impl<'a> Scan<'a> {
         // The escaped text is built as bytes. Escapes are ASCII and `\u`
         // ones are encoded here, so it stays UTF-8: one check at the end,
         // and no `unsafe` but the loads of [`copy_quoted_run`]. Unescaped
-        // text is never longer than escaped, so the rest of the input, and
-        // sixteen bytes more for whole-block copies,
-        // bounds it: bytes go in by index, with no capacity check per piece.
+        // text is never longer than escaped, so the rest of the input and
+        // sixteen bytes more (for whole-block copies) bound it: bytes go in
+        // by index, with no capacity check per piece.
         let mut v = std::mem::take(out).into_bytes();
         v.clear();
         v.resize(b.len() - start + 16, 0);
