@@ -393,8 +393,9 @@ impl<'a> Streaming<'a> {
     }
 
     /// Analyzes the next chunk of events (`lens` and `claim`, the stream's
-    /// partition count if known, matter for the first). Whether to go on.
-    pub fn take(&mut self, chunk: EventStore, lens: &Lens, claim: Option<u32>) -> bool {
+    /// partition count if known, matter for the first; `last`: no chunk
+    /// follows). Whether to go on.
+    pub fn take(&mut self, chunk: EventStore, lens: &Lens, claim: Option<u32>, last: bool) -> bool {
         if self.fallback.is_some() || self.failed.is_some() {
             return false;
         }
@@ -425,7 +426,11 @@ impl<'a> Streaming<'a> {
                 (s, f)
             }
         };
-        flow.advance(store);
+        if last {
+            flow.advance_last(store);
+        } else {
+            flow.advance(store);
+        }
         self.fallback = flow.fallback();
         self.spent += t.elapsed();
         self.fallback.is_none()
@@ -485,7 +490,7 @@ fn analyze_streaming(
     let mut flow = Streaming::new(a)?;
     // The file is read on threads of its own while the chunks read so far
     // are analyzed: at most one chunk waits.
-    type Chunk = (EventStore, Option<(Lens, Option<Header>)>);
+    type Chunk = (EventStore, Option<(Lens, Option<Header>)>, bool);
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(1);
     let streamed = std::thread::scope(|s| {
         let loader = s.spawn(move || {
@@ -495,20 +500,20 @@ fn analyze_streaming(
                 opts,
                 chunks,
                 &mut |bytes| progress.file_at(bytes),
-                &mut |chunk, lens, header| {
-                    let meta = first.then(|| (lens.clone(), header.cloned()));
+                &mut |c| {
+                    let meta = first.then(|| (c.lens.clone(), c.header.cloned()));
                     first = false;
-                    tx.send((chunk, meta)).is_ok()
+                    tx.send((c.events, meta, c.last)).is_ok()
                 },
             )
         });
         let mut lens: Option<(Lens, Option<u32>)> = None;
-        while let Ok((chunk, meta)) = rx.recv() {
+        while let Ok((chunk, meta, last)) = rx.recv() {
             if let Some((l, h)) = meta {
                 lens = Some((l, h.and_then(|h| h.partitions)));
             }
             let Some((l, claim)) = &lens else { break };
-            if !flow.take(chunk, l, *claim) {
+            if !flow.take(chunk, l, *claim, last) {
                 break;
             }
         }

@@ -272,14 +272,14 @@ pub fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         let chunk = super::analyze::Streaming::chunk_events(1 << 16);
         let flow_lens = lens.clone();
         let done = read(&mut reader, &mut ingest, chunk, &mut |store| {
-            flow.take(store, &flow_lens, claim)
+            flow.take(store, &flow_lens, claim, false)
         });
         if !flow.stopped() {
             done.map_err(kerr)?;
             let last = std::mem::replace(&mut ingest, Ingest::new(lens.clone(), false));
             let last = last.finish().0;
             if !last.is_empty() {
-                flow.take(last, &lens, claim);
+                flow.take(last, &lens, claim, true);
             }
         }
         match flow.finish(&source, &ropts)? {

@@ -244,17 +244,21 @@ struct StreamPart {
 }
 
 impl StreamPart {
-    /// Counts events `from..to`, then folds the intended order up to `h`.
+    /// Counts events `from..to`, then folds the intended order up to `h`
+    /// (everything, with `None`: the stream ended).
     fn advance_and_fold(
         &mut self,
         store: &EventStore,
         (from, to): (usize, usize),
-        h: usize,
+        h: Option<usize>,
         threads: usize,
     ) {
         self.advance(store, from, to);
         let mut order = Vec::new();
-        self.reorder.fold_upto(store, h, &mut order);
+        match h {
+            Some(h) => self.reorder.fold_upto(store, h, &mut order),
+            None => self.reorder.finish(store, &mut order),
+        }
         run_in_order(store, &order, &mut self.intended, threads);
     }
 
@@ -479,8 +483,22 @@ impl Flow {
     /// Analyzes the events appended since the last call, then forgets from
     /// the store what nothing will read again.
     pub fn advance(&mut self, store: &mut EventStore) {
+        self.advance_to(store, false);
+    }
+
+    /// [`Flow::advance`] over the stream's last events: the intended order
+    /// is completed beside the deliveries' last steps, rather than alone in
+    /// [`Flow::finish`], and nothing is forgotten. (Should more events come,
+    /// the result is still right: one sorting before an event folded here
+    /// makes the flow fall back.)
+    pub fn advance_last(&mut self, store: &mut EventStore) {
+        self.advance_to(store, true);
+    }
+
+    fn advance_to(&mut self, store: &mut EventStore, last: bool) {
         let (from, to) = (self.done, store.len());
         let h = to.saturating_sub(self.horizon);
+        let fold = (!last).then_some(h);
         let stream = &mut self.stream;
         let deliveries = &mut self.deliveries;
         let s: &EventStore = store;
@@ -489,14 +507,14 @@ impl Flow {
             // The stream's counts and the intended order on one thread, the
             // deliveries and their strategies on this one.
             std::thread::scope(|sc| {
-                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), h, threads));
+                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), fold, threads));
                 for d in deliveries.iter_mut() {
                     d.advance(s, from, to, threads);
                 }
                 side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         } else {
-            stream.advance_and_fold(s, (from, to), h, 1);
+            stream.advance_and_fold(s, (from, to), fold, 1);
             for d in deliveries.iter_mut() {
                 d.advance(s, from, to, 1);
             }
@@ -508,7 +526,7 @@ impl Flow {
         }
         let keep = self.keep_from(h);
         // Forget in batches: each forget moves the window's rows.
-        if keep >= store.first_kept() + (self.horizon / 4).max(1) {
+        if !last && keep >= store.first_kept() + (self.horizon / 4).max(1) {
             self.pin(store, keep);
             store.forget_front(keep);
         }

@@ -646,24 +646,27 @@ impl<'a> Slices<'a> {
             let _stop = Stop(&queue, &claimable);
             self.start_scan();
             for _ in 0..threads.max(1) {
-                s.spawn(|| loop {
-                    let k = {
-                        let mut q = lock();
-                        loop {
-                            if q.stop || q.next >= self.count() {
-                                return;
+                s.spawn(|| {
+                    yield_to_the_analysis();
+                    loop {
+                        let k = {
+                            let mut q = lock();
+                            loop {
+                                if q.stop || q.next >= self.count() {
+                                    return;
+                                }
+                                if q.next < q.delivered + ahead {
+                                    break;
+                                }
+                                q = claimable.wait(q).unwrap_or_else(|e| e.into_inner());
                             }
-                            if q.next < q.delivered + ahead {
-                                break;
-                            }
-                            q = claimable.wait(q).unwrap_or_else(|e| e.into_inner());
-                        }
-                        q.next += 1;
-                        q.next - 1
-                    };
-                    let part = self.read_caught(k, &mut |_, _| {});
-                    lock().done.insert(k, part);
-                    finished.notify_all();
+                            q.next += 1;
+                            q.next - 1
+                        };
+                        let part = self.read_caught(k, &mut |_, _| {});
+                        lock().done.insert(k, part);
+                        finished.notify_all();
+                    }
                 });
             }
             for k in 0..self.count() {
@@ -742,18 +745,42 @@ pub struct Streamed {
     pub first_skipped: Vec<(u64, String)>,
 }
 
-/// Reads a recording chunk by chunk, in file order: `on_chunk(events, lens,
-/// header)` gets each chunk's events as a store of their own (to append to
-/// a window, which interns the names a chunk may have left:
-/// [`EventStore::append`], else [`EventStore::resolve_names`]; `false`
-/// stops the read); `progress(bytes)` says how far. Plain files are read in
-/// slices, as many at once as there are cores.
+/// Lowers the calling thread's priority (Linux: nice 5), so that the
+/// analysis of the slices read so far runs before more are read: the
+/// readers then never get far ahead, and the analysis does not trail alone
+/// on one core once they are done.
+fn yield_to_the_analysis() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take integers and touch no memory of
+    // ours; a failure leaves the priority as it was, which is harmless.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 5);
+    }
+}
+
+/// One chunk of a streamed read, for [`stream_recording`]'s `on_chunk`.
+pub struct Chunk<'a> {
+    /// The chunk's events, a store of their own (to append to a window,
+    /// which interns the names a chunk may have left: [`EventStore::append`],
+    /// else [`EventStore::resolve_names`]).
+    pub events: EventStore,
+    pub lens: &'a Lens,
+    pub header: Option<&'a Header>,
+    /// No chunk follows. (The last one may also come with `false` when the
+    /// reader cannot know it is.)
+    pub last: bool,
+}
+
+/// Reads a recording chunk by chunk, in file order: `on_chunk` gets each
+/// chunk (`false` stops the read); `progress(bytes)` says how far. Plain
+/// files are read in slices, as many at once as there are cores.
 pub fn stream_recording(
     path: &Path,
     opts: &LoadOptions,
     chunks: Chunks,
     progress: &mut dyn FnMut(u64),
-    on_chunk: &mut dyn FnMut(EventStore, &Lens, Option<&Header>) -> bool,
+    on_chunk: &mut dyn FnMut(Chunk<'_>) -> bool,
 ) -> Result<Streamed, InputError> {
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let threads = crate::model::threads();
@@ -769,7 +796,12 @@ pub fn stream_recording(
             progress(slices.cuts[k + 1]);
             // Each slice is a chunk of its own (appended once, to the window).
             match merge_parts_from(vec![part], &mut line_base, &mut skips) {
-                Ok(store) => on_chunk(store, &slices.lens, slices.header.as_ref()),
+                Ok(events) => on_chunk(Chunk {
+                    events,
+                    lens: &slices.lens,
+                    header: slices.header.as_ref(),
+                    last: k + 1 == slices.count(),
+                }),
                 Err(e) => {
                     failed = Some(e);
                     false
@@ -796,7 +828,12 @@ pub fn stream_recording(
     let mut full = |ing: &mut Ingest| {
         let fresh = Ingest::new(lens.clone(), opts.keep_raw);
         let chunk = std::mem::replace(ing, fresh).finish().0;
-        go = on_chunk(chunk, &lens, header.as_ref());
+        go = on_chunk(Chunk {
+            events: chunk,
+            lens: &lens,
+            header: header.as_ref(),
+            last: false,
+        });
         go
     };
     read_chunked(
@@ -808,7 +845,12 @@ pub fn stream_recording(
         Some((chunks.events.max(1), &mut full)),
     )?;
     if go && !ingest.store.is_empty() {
-        on_chunk(ingest.finish().0, &lens, header.as_ref());
+        on_chunk(Chunk {
+            events: ingest.finish().0,
+            lens: &lens,
+            header: header.as_ref(),
+            last: true,
+        });
     }
     Ok(Streamed {
         lens,
