@@ -268,7 +268,7 @@ fn runs_on(
     threads: usize,
     lanes: Option<&mut crate::report::lanes::Lanes>,
 ) -> Vec<StrategyRun> {
-    let order = intended_order(store).0;
+    let order = intended_order(store);
     let run = Run {
         store,
         lens,
