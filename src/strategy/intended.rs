@@ -84,44 +84,22 @@ pub fn diverged(actual: &Runner, intended: &Runner, entities: usize) -> Vec<u32>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::lens::LensConfig;
-    use crate::model::{Ingest, Lens, Payload, Record};
     use crate::strategy::{rule_for, StrategyKind};
-    use std::borrow::Cow;
 
-    const LENS: &str = r#"
-entity = "/id"
-version = "/v"
-type = "/type"
-time = "/at"
-creates = ["Opened"]
-[lww.sets]
-Opened = { status = "open" }
-Closed = { status = "closed" }
-"#;
-
-    /// A store of (entity, version or none, closes, minute) events.
-    fn store(events: &[(u8, Option<u8>, bool, u8)]) -> (EventStore, Lens) {
-        let lens = Lens::compile(LensConfig::from_toml_str(LENS).expect("toml")).expect("lens");
-        let mut ing = Ingest::new(lens, false);
-        for (i, &(e, v, closes, minute)) in events.iter().enumerate() {
-            let version = v.map_or(String::new(), |v| format!(r#""v":{v},"#));
-            let ty = if closes { "Closed" } else { "Opened" };
-            let payload = format!(
-                r#"{{"id":"e{e}",{version}"type":"{ty}","at":"2026-01-15T10:{minute:02}:00Z"}}"#
-            );
-            let rec = Record {
-                topic: None,
-                partition: 0,
-                offset: i as i64,
-                ts: Some(1_000 + i as i64),
-                headers: vec![],
-                key: Payload::Text(Cow::Owned(format!("e{e}"))),
-                payload: Payload::Text(Cow::Owned(payload)),
-            };
-            ing.push(&rec, i as u64 + 1, None);
-        }
-        ing.finish()
+    /// A store of (entity, version or none, resolves, minute) alerts.
+    fn store(events: &[(u8, Option<u8>, bool, u8)]) -> (EventStore, crate::model::Lens) {
+        let payloads: Vec<String> = events
+            .iter()
+            .map(|&(e, v, resolves, minute)| {
+                let version = v.map_or(String::new(), |v| format!(r#""alert_version":{v},"#));
+                let ty = if resolves { "AlertResolved" } else { "AlertTriggered" };
+                format!(
+                    r#"{{"alert_id":"a{e}",{version}"type":"{ty}","occurred_at":"2026-01-15T10:{minute:02}:00Z"}}"#
+                )
+            })
+            .collect();
+        let payloads: Vec<&str> = payloads.iter().map(String::as_str).collect();
+        super::super::seed_tests::store(&payloads)
     }
 
     proptest::proptest! {

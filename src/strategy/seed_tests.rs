@@ -18,7 +18,9 @@ AlertTriggered = { status = "triggered" }
 AlertResolved = { status = "resolved" }
 "#;
 
-fn store(payloads: &[&str]) -> (EventStore, Lens) {
+/// A store of `payloads` (entity, version, type and time in the payload:
+/// `ALERT_LENS`), in partition 0, one event a millisecond.
+pub(super) fn store(payloads: &[&str]) -> (EventStore, Lens) {
     let lens = Lens::compile(LensConfig::from_toml_str(ALERT_LENS).unwrap()).unwrap();
     let mut ing = Ingest::new(lens, false);
     for (i, p) in payloads.iter().enumerate() {
