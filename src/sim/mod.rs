@@ -580,7 +580,7 @@ impl EntitySums {
     fn add(&mut self, queue: u32, entity: u32, d: i64) {
         match self.home(entity) {
             Some(h) if h.queue == queue => h.sum += d,
-            Some(h) if h.queue == u32::MAX => *h = Home { sum: d, queue },
+            Some(h) if h.queue == Self::NOWHERE.queue => *h = Home { sum: d, queue },
             _ => *self.away.entry((queue, entity)).or_insert(0) += d,
         }
     }
