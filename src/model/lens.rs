@@ -243,6 +243,20 @@ impl LensConfig {
             }
         }
         if let Some(sm) = &self.state_machine {
+            let most = crate::strategy::MAX_STATES;
+            let mut states = std::collections::HashSet::new();
+            let named = std::iter::once(&sm.initial)
+                .chain(sm.transitions.keys())
+                .chain(sm.transitions.values().flatten());
+            for st in named {
+                if states.insert(st) && states.len() > most {
+                    return Err(bad(
+                        "state_machine.transitions".into(),
+                        st,
+                        format!("a state machine names at most {most} states"),
+                    ));
+                }
+            }
             for (ty, st) in &sm.by_type {
                 let known = st == &sm.initial
                     || sm.transitions.contains_key(st)
@@ -505,6 +519,17 @@ assignor = "range"
                 "[state_machine]\ntransitions = { none = [\"a\"] }\nby_type = { X = \"zz\" }\n",
                 3,
                 "state_machine.by_type.X",
+            ),
+            (
+                &format!(
+                    "entity = \"/a\"\n[state_machine]\ntransitions = {{ none = [{}] }}\n",
+                    (0..crate::strategy::MAX_STATES)
+                        .map(|i| format!("\"s{i}\""))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ),
+                3,
+                "state_machine.transitions",
             ),
         ] {
             let err = LensConfig::from_toml_str(text).unwrap_err().to_string();

@@ -22,6 +22,10 @@ pub mod state;
 pub use runner::{Decision, Runner};
 pub use state::EntityState;
 
+/// The most states a lens's state machine may name: an entity's state
+/// keeps its machine state in 16 bits ([`EntityState::machine`]).
+pub const MAX_STATES: usize = 1 << 16;
+
 use crate::model::{EventStore, Lens, Outcome};
 use std::fmt;
 use std::str::FromStr;
@@ -294,7 +298,7 @@ pub trait Rule: Send + Sync {
     fn apply(&self, st: &mut EntityState, ev: &EventView<'_>, reason: Reason) {
         st.merge(ev);
         if let Reason::Transition { to, .. } = reason {
-            st.machine = to;
+            st.machine = u16::try_from(to).unwrap_or(u16::MAX);
         }
     }
     /// State-machine state names, for describing reasons.

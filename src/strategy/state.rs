@@ -4,7 +4,8 @@
 use super::EventView;
 use crate::model::NONE;
 
-/// One entity's state under one strategy.
+/// One entity's state under one strategy: 64 bytes (a runner's table of
+/// them is read at random, so its size is what the caches hold).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EntityState {
     /// (field id, value id, event time of the write), sorted by field id;
@@ -14,13 +15,15 @@ pub struct EntityState {
     pub version: i64,
     /// Last applied type id (NONE before any).
     pub last_type: u32,
-    /// State-machine state (0 is the initial state).
-    pub machine: u32,
+    /// State-machine state (0 is the initial state; a lens names at most
+    /// [`super::MAX_STATES`]).
+    pub machine: u16,
     /// Event time of the newest applied event (for lww's version and type).
     pub newest: i64,
     /// Whether any event was applied.
     pub touched: bool,
 }
+const _: () = assert!(size_of::<EntityState>() == 64);
 
 impl EntityState {
     /// A state before any event.

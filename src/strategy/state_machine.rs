@@ -61,7 +61,7 @@ impl Machine {
     /// `Err(invalid)` if not, `None` when the type moves no state.
     pub fn check(&self, st: &EntityState, ev: &EventView<'_>) -> Option<Result<Reason, Reason>> {
         let to = *self.by_type.get(&ev.etype)?;
-        let from = st.machine;
+        let from = u32::from(st.machine);
         let ok = self
             .transitions
             .get(from as usize)
