@@ -561,6 +561,25 @@ impl EventStore {
         }
     }
 
+    /// Makes room for `n` more events in every per-event column (a
+    /// reader that knows about how many its slice holds grows its columns
+    /// once, rather than doubling them as it goes).
+    pub fn reserve(&mut self, n: usize) {
+        self.partition.reserve(n);
+        self.offset.reserve(n);
+        self.ts.reserve(n);
+        self.arrival.reserve(n);
+        self.time.reserve(n);
+        self.entity.reserve(n);
+        self.key.reserve(n);
+        self.version.reserve(n);
+        self.etype.reserve(n);
+        self.cost.reserve(n);
+        self.flags.reserve(n);
+        self.line.reserve(n);
+        self.writes.reserve(n);
+    }
+
     /// Says that entity or key ids were renumbered (the live window's
     /// compaction): the cache of keys by entity is dropped.
     pub fn ids_renumbered(&mut self) {
@@ -903,7 +922,7 @@ impl FieldsSeen {
     fn push_writes(&mut self, s: &mut EventStore, top: &TopLevel<'_>) {
         for (k, (name, value)) in top.fields.iter().enumerate() {
             let f = match self.at.get(k) {
-                Some((seen, id)) if seen == name => *id,
+                Some((seen, id)) if super::intern::same(seen, name) => *id,
                 _ => {
                     let id = if self.own.iter().any(|f| f == name) {
                         NONE

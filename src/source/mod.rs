@@ -463,6 +463,8 @@ struct Slices<'a> {
     /// up: the first read ([`Slices::read_many`], [`Slices::stream`]) leaves
     /// it to the first reader that needs it ([`Slices::start_scan`]).
     scan: std::sync::atomic::AtomicBool,
+    /// The most events a slice read so far held: what the next reserves.
+    per_slice: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Slices<'a> {
@@ -496,6 +498,7 @@ impl<'a> Slices<'a> {
             decoder,
             defer_names: false,
             scan: std::sync::atomic::AtomicBool::new(true),
+            per_slice: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -528,6 +531,8 @@ impl<'a> Slices<'a> {
         let mut ingest = Ingest::new(self.lens.clone(), opts.keep_raw);
         if self.defer_names {
             ingest.defer_names();
+            let seen = self.per_slice.load(std::sync::atomic::Ordering::Relaxed);
+            ingest.store.reserve(seen + seen / 8);
         }
         let mut skips = Skips::default();
         let mut stage = Stage::new(self.decoder.clone());
@@ -540,6 +545,8 @@ impl<'a> Slices<'a> {
             progress,
         )?;
         let lines = reader.lines_read();
+        self.per_slice
+            .fetch_max(ingest.store.len(), std::sync::atomic::Ordering::Relaxed);
         Ok((ingest.finish().0, skips, lines))
     }
 
