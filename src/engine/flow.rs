@@ -18,6 +18,7 @@ use super::{
 };
 use crate::detect::{Detector, LoadCounter, StreamFacts};
 use crate::model::partition::InferenceBuilder;
+use crate::model::slots::Slots;
 use crate::model::{EventStore, Lens, NONE, NO_VERSION};
 use crate::report::series::WaitCurves;
 use crate::sim::{Delivery, HolBlock, Stepper};
@@ -83,14 +84,16 @@ struct Reorder {
     /// Events not yet folded that arrived in their entity's order.
     fifo: VecDeque<u32>,
     /// Per entity, side by side (one cache line to fetch per event).
-    ents: Vec<EntityOrder>,
+    ents: Slots<EntityOrder>,
     /// Per entity with late events not yet folded: them, sorted.
     late: FxHashMap<u32, Vec<(Key, u32)>>,
     broken: bool,
 }
 
-/// Where one entity's intended order stands.
+/// Where one entity's intended order stands (56 bytes, aligned to a cache
+/// line so that reading one never takes two; hence [`Slots`]).
 #[derive(Clone, Copy, Default)]
+#[repr(align(64))]
 struct EntityOrder {
     /// The greatest key arrived, and the last one folded.
     last: Option<Key>,
@@ -98,10 +101,11 @@ struct EntityOrder {
     /// Whether it has late events not yet folded.
     has_late: bool,
 }
+const _: () = assert!(size_of::<EntityOrder>() == 64);
 
 impl Reorder {
     fn warm(&self, entities: impl IntoIterator<Item = u32>) {
-        crate::model::warm(&self.ents, entities);
+        self.ents.warm(entities);
     }
 
     fn arrive(&mut self, store: &EventStore, i: usize) {
@@ -110,9 +114,7 @@ impl Reorder {
             return;
         }
         let e = e as usize;
-        if self.ents.len() <= e {
-            self.ents.resize(e + 1, EntityOrder::default());
-        }
+        self.ents.grow_to(e, EntityOrder::default);
         let k = key(store, i);
         let ent = &mut self.ents[e];
         if ent.folded.is_some_and(|f| k < f) {
@@ -164,12 +166,29 @@ impl Reorder {
     fn fold_upto(&mut self, store: &EventStore, h: usize, out: &mut Vec<u32>) {
         // A late event is folded with its entity's greater event that
         // arrived before it, so it is folded before `h` passes it too.
+        let mut k = 0usize;
         while let Some(&idx) = self.fifo.front() {
             if idx as usize >= h {
                 break;
             }
+            self.warm_fifo(store, k);
+            k += 1;
             self.fifo.pop_front();
             self.fold_next(store, idx as usize, out);
+        }
+    }
+
+    /// Every [`AHEAD`](crate::model::AHEAD) folds (the `k`-th), warms the
+    /// entities of the in-order events that many places further on: the
+    /// fold reads events that arrived [`HORIZON`] events ago, whose
+    /// entities' slots have long left the cache.
+    #[inline]
+    fn warm_fifo(&self, store: &EventStore, k: usize) {
+        let a = crate::model::AHEAD;
+        if k % a == 0 {
+            let n = self.fifo.len();
+            let ahead = self.fifo.range(a.min(n)..(2 * a).min(n));
+            self.warm(ahead.map(|&i| store.entity[i as usize]));
         }
     }
 
@@ -187,7 +206,11 @@ impl Reorder {
 
     /// Folds everything left (see [`Reorder::fold_upto`]).
     fn finish(&mut self, store: &EventStore, out: &mut Vec<u32>) {
-        while let Some(idx) = self.fifo.pop_front() {
+        let mut k = 0usize;
+        while let Some(&idx) = self.fifo.front() {
+            self.warm_fifo(store, k);
+            k += 1;
+            self.fifo.pop_front();
             self.fold_next(store, idx as usize, out);
         }
         let mut ents: Vec<u32> = self.late.keys().copied().collect();
@@ -227,20 +250,32 @@ fn in_halves<T: Send>(items: &mut [T], split: bool, run: impl Fn(&mut [T]) + Syn
     }
 }
 
-/// What is true of the stream whatever the strategy, counted as it arrives.
+/// What is true of the stream whatever the strategy, counted as it
+/// arrives, and the intended order.
 struct StreamPart {
+    counts: StreamCounts,
+    /// A partition already hot in the first [`EARLY_EVENTS`] events: the
+    /// stream is likely hot, and then needs the whole store anyway.
+    hot_early: bool,
+    intended: Intended,
+}
+
+/// The stream's counts: its detectors, load, partitioner and facts.
+struct StreamCounts {
     det: Detector,
     load: LoadCounter,
     infer: Option<InferenceBuilder>,
     facts: StreamFacts,
     partitions: u32,
     outside: bool,
-    /// A partition already hot in the first [`EARLY_EVENTS`] events: the
-    /// stream is likely hot, and then needs the whole store anyway.
-    hot_early: bool,
+}
+
+/// The intended order as the stream arrives, and the runners it is folded
+/// into.
+struct Intended {
     reorder: Reorder,
     /// The intended runner of each strategy, in `Options::strategies` order.
-    intended: Vec<Runner>,
+    runners: Vec<Runner>,
 }
 
 impl StreamPart {
@@ -253,21 +288,17 @@ impl StreamPart {
         h: Option<usize>,
         threads: usize,
     ) {
-        self.advance(store, from, to);
-        let mut order = Vec::new();
-        match h {
-            Some(h) => self.reorder.fold_upto(store, h, &mut order),
-            None => self.reorder.finish(store, &mut order),
-        }
-        run_in_order(store, &order, &mut self.intended, threads);
+        self.counts.advance(store, from, to);
+        self.intended
+            .advance_and_fold(store, (from, to), h, threads);
     }
+}
 
+impl StreamCounts {
     fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
         for i in from..to {
             if (i - from) % crate::model::AHEAD == 0 {
-                let ahead = store.entity.ahead(i, to);
-                self.det.warm(ahead);
-                self.reorder.warm(ahead.iter().copied());
+                self.det.warm(store.entity.ahead(i, to));
                 if let Some(b) = &self.infer {
                     b.warm(store.key.ahead(i, to));
                 }
@@ -284,8 +315,32 @@ impl StreamPart {
                 b.push_id(i, (k != NONE).then_some(k), key, p);
             }
             self.facts.observe(store, i);
+        }
+    }
+}
+
+impl Intended {
+    /// Places events `from..to` in the intended order, then folds it up to
+    /// `h` (everything, with `None`: the stream ended).
+    fn advance_and_fold(
+        &mut self,
+        store: &EventStore,
+        (from, to): (usize, usize),
+        h: Option<usize>,
+        threads: usize,
+    ) {
+        for i in from..to {
+            if (i - from) % crate::model::AHEAD == 0 {
+                self.reorder.warm(store.entity.ahead(i, to).iter().copied());
+            }
             self.reorder.arrive(store, i);
         }
+        let mut order = Vec::new();
+        match h {
+            Some(h) => self.reorder.fold_upto(store, h, &mut order),
+            None => self.reorder.finish(store, &mut order),
+        }
+        run_in_order(store, &order, &mut self.runners, threads);
     }
 }
 
@@ -443,15 +498,19 @@ impl Flow {
         Flow {
             opts: opts.clone(),
             stream: StreamPart {
-                det,
-                load: LoadCounter::partitions_only(n),
-                infer,
-                facts: StreamFacts::new(store).per_entity(opts.keep_states),
-                partitions: n,
-                outside: false,
+                counts: StreamCounts {
+                    det,
+                    load: LoadCounter::partitions_only(n),
+                    infer,
+                    facts: StreamFacts::new(store).per_entity(opts.keep_states),
+                    partitions: n,
+                    outside: false,
+                },
                 hot_early: false,
-                reorder: Reorder::default(),
-                intended: rules.into_iter().map(|r| Runner::new(r, 0)).collect(),
+                intended: Intended {
+                    reorder: Reorder::default(),
+                    runners: rules.into_iter().map(|r| Runner::new(r, 0)).collect(),
+                },
             },
             deliveries,
             rows: HashMap::new(),
@@ -469,11 +528,11 @@ impl Flow {
 
     /// Why the result could not be the whole-store one, once known.
     pub fn fallback(&self) -> Option<Fallback> {
-        if self.stream.outside {
+        if self.stream.counts.outside {
             Some(Fallback::Partitions)
         } else if self.stream.hot_early {
             Some(Fallback::Hot)
-        } else if self.stream.reorder.broken {
+        } else if self.stream.intended.reorder.broken {
             Some(Fallback::Reordered)
         } else {
             None
@@ -505,11 +564,29 @@ impl Flow {
         let threads = self.threads;
         if threads > 1 {
             // The stream's counts and the intended order on one thread, the
-            // deliveries and their strategies on this one.
+            // deliveries and their strategies on this one; at the stream's
+            // end, the counts follow the deliveries here, as the other
+            // thread has the rest of the intended order to fold.
             std::thread::scope(|sc| {
-                let side = sc.spawn(|| stream.advance_and_fold(s, (from, to), fold, threads));
+                let StreamPart {
+                    counts, intended, ..
+                } = stream;
+                let (here, there) = if last {
+                    (Some(counts), None)
+                } else {
+                    (None, Some(counts))
+                };
+                let side = sc.spawn(move || {
+                    if let Some(c) = there {
+                        c.advance(s, from, to);
+                    }
+                    intended.advance_and_fold(s, (from, to), fold, threads);
+                });
                 for d in deliveries.iter_mut() {
                     d.advance(s, from, to, threads);
+                }
+                if let Some(c) = here {
+                    c.advance(s, from, to);
                 }
                 side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
@@ -522,7 +599,8 @@ impl Flow {
         self.done = to;
         if from < EARLY_EVENTS && to >= EARLY_EVENTS {
             // Give up early rather than analyze twice (correct either way).
-            self.stream.hot_early = !self.stream.load.clone().finish().hot_partitions.is_empty();
+            let load = self.stream.counts.load.clone();
+            self.stream.hot_early = !load.finish().hot_partitions.is_empty();
         }
         let keep = self.keep_from(h);
         // Forget in batches: each forget moves the window's rows.
@@ -536,7 +614,7 @@ impl Flow {
     /// intended order, or queued behind a consumer (runners copy what they
     /// hold in buffers).
     fn keep_from(&self, h: usize) -> usize {
-        let intended = self.stream.reorder.oldest();
+        let intended = self.stream.intended.reorder.oldest();
         let deliveries = self.deliveries.iter().filter_map(DeliveryPart::oldest);
         intended.into_iter().chain(deliveries).fold(h, usize::min)
     }
@@ -544,7 +622,8 @@ impl Flow {
     /// Keeps what the report says of the events findings name, before `upto`.
     fn pin(&mut self, store: &EventStore, upto: usize) {
         let from = store.first_kept();
-        let det = self.stream.det.findings.iter().filter_map(|f| f.event);
+        let found = &self.stream.counts.det.findings;
+        let det = found.iter().filter_map(|f| f.event);
         // A held event may yet be a finding (expired): its row is kept too.
         let kept = self.deliveries.iter().flat_map(|d| {
             d.strategies
@@ -567,8 +646,9 @@ impl Flow {
         }
         let st = &mut self.stream;
         let mut order = Vec::new();
-        st.reorder.finish(store, &mut order);
-        run_in_order(store, &order, &mut st.intended, self.threads);
+        st.intended.reorder.finish(store, &mut order);
+        run_in_order(store, &order, &mut st.intended.runners, self.threads);
+        let st = &mut st.counts;
         st.det.finish_gaps();
         let mut load = std::mem::take(&mut st.load).finish();
         if !load.hot_partitions.is_empty() {
@@ -585,7 +665,7 @@ impl Flow {
         }
         self.pin(store, store.len());
         let mut runs: Vec<(usize, StrategyRun)> = Vec::new();
-        let mut intended = std::mem::take(&mut self.stream.intended);
+        let mut intended = std::mem::take(&mut self.stream.intended.runners);
         for d in self.deliveries {
             let calm_total = d.calm.as_ref().map(Stepper::total_wait_ms);
             let total = d.sim.total_wait_ms();
@@ -636,7 +716,7 @@ impl Flow {
             }
         }
         runs.sort_by_key(|r| r.0);
-        let st = self.stream;
+        let st = self.stream.counts;
         Ok(Analysis {
             stream: st.det,
             load,
@@ -650,6 +730,7 @@ impl Flow {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
     use crate::model::line::parse_record;
     use crate::model::{Ingest, Outcome};

@@ -38,8 +38,9 @@ pub(crate) fn slice<'a>(text: &'a str, ends: &[usize], id: u32) -> &'a str {
     &text[start..end]
 }
 
-/// Whether `a` and `b` are the same text: strings of 8 to 16 bytes (most
-/// ids and names) by two word compares, not a `memcmp` call.
+/// Whether `a` and `b` are the same text: strings of up to 16 bytes (most
+/// ids, names and field names) by two word compares (overlapping when
+/// shorter than two words), not a `memcmp` call.
 #[inline]
 pub(crate) fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -47,15 +48,25 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
         return false;
     }
     let n = a.len();
-    if (8..=16).contains(&n) {
-        let word = |s: &[u8], at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&s[at..at + 8]);
-            u64::from_ne_bytes(w)
-        };
-        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    match n {
+        8..=16 => {
+            let word = |s: &[u8], at: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&s[at..at + 8]);
+                u64::from_ne_bytes(w)
+            };
+            word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+        }
+        4..=7 => {
+            let word = |s: &[u8], at: usize| {
+                let mut w = [0u8; 4];
+                w.copy_from_slice(&s[at..at + 4]);
+                u32::from_ne_bytes(w)
+            };
+            word(a, 0) == word(b, 0) && word(a, n - 4) == word(b, n - 4)
+        }
+        _ => a == b,
     }
-    a == b
 }
 
 impl Interner {

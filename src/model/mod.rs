@@ -11,6 +11,7 @@ pub mod line;
 pub mod partition;
 pub mod pointer;
 pub mod record;
+pub mod slots;
 pub mod store;
 
 pub use intern::Interner;

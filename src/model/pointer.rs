@@ -360,7 +360,10 @@ impl<'a> TopLevel<'a> {
 
     /// The raw value of a top-level field.
     pub fn get(&self, name: &str) -> Option<&'a str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
+        self.fields
+            .iter()
+            .find(|(n, _)| super::intern::same(n, name))
+            .map(|(_, v)| *v)
     }
 }
 
