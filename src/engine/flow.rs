@@ -278,22 +278,6 @@ struct Intended {
     runners: Vec<Runner>,
 }
 
-impl StreamPart {
-    /// Counts events `from..to`, then folds the intended order up to `h`
-    /// (everything, with `None`: the stream ended).
-    fn advance_and_fold(
-        &mut self,
-        store: &EventStore,
-        (from, to): (usize, usize),
-        h: Option<usize>,
-        threads: usize,
-    ) {
-        self.counts.advance(store, from, to);
-        self.intended
-            .advance_and_fold(store, (from, to), h, threads);
-    }
-}
-
 impl StreamCounts {
     fn advance(&mut self, store: &EventStore, from: usize, to: usize) {
         for i in from..to {
@@ -591,7 +575,8 @@ impl Flow {
                 side.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
         } else {
-            stream.advance_and_fold(s, (from, to), fold, 1);
+            stream.counts.advance(s, from, to);
+            stream.intended.advance_and_fold(s, (from, to), fold, 1);
             for d in deliveries.iter_mut() {
                 d.advance(s, from, to, 1);
             }
