@@ -350,12 +350,10 @@ impl Detector {
     #[inline]
     fn observe_placement(&mut self, store: &EventStore, i: usize, e: usize, p: usize) {
         let first = self.entities.len() <= e || self.entities[e].partitions.is_empty();
-        if self.entities.len() <= e {
-            self.entities.grow_to(e, || EntityTrack {
-                max_time: i64::MIN,
-                ..EntityTrack::default()
-            });
-        }
+        self.entities.grow_to(e, || EntityTrack {
+            max_time: i64::MIN,
+            ..EntityTrack::default()
+        });
         if first && !self.creates.is_empty() {
             let t = store.etype[i];
             if !self.creates.contains(&t) {

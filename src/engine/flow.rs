@@ -90,8 +90,8 @@ struct Reorder {
     broken: bool,
 }
 
-/// Where one entity's intended order stands (56 bytes, aligned to a cache
-/// line so that reading one never takes two; hence [`Slots`]).
+/// Where one entity's intended order stands: 56 bytes of fields, aligned
+/// to a cache line so that reading one never takes two (hence [`Slots`]).
 #[derive(Clone, Copy, Default)]
 #[repr(align(64))]
 struct EntityOrder {
@@ -206,13 +206,7 @@ impl Reorder {
 
     /// Folds everything left (see [`Reorder::fold_upto`]).
     fn finish(&mut self, store: &EventStore, out: &mut Vec<u32>) {
-        let mut k = 0usize;
-        while let Some(&idx) = self.fifo.front() {
-            self.warm_fifo(store, k);
-            k += 1;
-            self.fifo.pop_front();
-            self.fold_next(store, idx as usize, out);
-        }
+        self.fold_upto(store, usize::MAX, out);
         let mut ents: Vec<u32> = self.late.keys().copied().collect();
         ents.sort_unstable();
         for e in ents {
@@ -319,6 +313,12 @@ impl Intended {
             }
             self.reorder.arrive(store, i);
         }
+        self.fold(store, h, threads);
+    }
+
+    /// Folds the intended order up to `h` (everything, with `None`) into
+    /// the runners.
+    fn fold(&mut self, store: &EventStore, h: Option<usize>, threads: usize) {
         let mut order = Vec::new();
         match h {
             Some(h) => self.reorder.fold_upto(store, h, &mut order),
@@ -629,11 +629,8 @@ impl Flow {
         if let Some(f) = self.fallback() {
             return Err(f);
         }
-        let st = &mut self.stream;
-        let mut order = Vec::new();
-        st.intended.reorder.finish(store, &mut order);
-        run_in_order(store, &order, &mut st.intended.runners, self.threads);
-        let st = &mut st.counts;
+        self.stream.intended.fold(store, None, self.threads);
+        let st = &mut self.stream.counts;
         st.det.finish_gaps();
         let mut load = std::mem::take(&mut st.load).finish();
         if !load.hot_partitions.is_empty() {
@@ -715,7 +712,6 @@ impl Flow {
 
 #[cfg(test)]
 mod tests {
-
     use super::*;
     use crate::model::line::parse_record;
     use crate::model::{Ingest, Outcome};
